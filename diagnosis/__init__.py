@@ -1,0 +1,79 @@
+"""The diagnosis web application (Flask application factory)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask, request, session
+from flask_login import current_user
+
+from . import config
+from .extensions import babel, csrf, db, login_manager, migrate
+
+MIGRATIONS = str(Path(__file__).parent / "migrations")
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.update(config.load(app.instance_path, overrides))
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=MIGRATIONS, render_as_batch=True)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = None
+    babel.init_app(app, locale_selector=_locale)
+
+    from . import models  # noqa: F401  (register tables with SQLAlchemy)
+    from .assessments import bp as assessments_bp
+    from .auth import bp as auth_bp
+    from .company import bp as company_bp
+    from .main import bp as main_bp
+
+    app.register_blueprint(main_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(company_bp)
+    app.register_blueprint(assessments_bp)
+
+    from .security import init_security
+    init_security(app)
+    app.context_processor(_template_helpers)
+    return app
+
+
+def _template_helpers() -> dict:
+    from flask_babel import gettext
+    from .registry import division
+    from reports.context import SIZE_NAMES
+
+    def industry_name(code: str) -> str:
+        d = division(code or "")
+        return f"{d.code} {d.name(current_lang())}" if d else ""
+
+    return {
+        "current_lang": current_lang,
+        "industry_name": industry_name,
+        "size_name": lambda key: gettext(SIZE_NAMES[key]) if key in SIZE_NAMES else "",
+    }
+
+
+def _locale() -> str:
+    lang = request.args.get("lang") or session.get("lang")
+    if lang in ("zh", "en"):
+        return lang
+    return "zh"
+
+
+@login_manager.user_loader
+def _load_user(user_id: str):
+    from .models import User
+    return db.session.get(User, int(user_id))
+
+
+def current_lang() -> str:
+    from flask_babel import get_locale
+    return "en" if str(get_locale()).startswith("en") else "zh"
+
+
+__all__ = ["create_app", "current_lang", "current_user"]

@@ -1,0 +1,102 @@
+"""Assessment operations shared by the web views, the CLI and the demo seeder."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+import sqlalchemy as sa
+
+import questionnaires
+import scoring
+from questionnaires import Instrument
+
+from ..extensions import db
+from ..models import Answer, Assessment, InstrumentVersion, Result, utcnow
+
+
+def snapshot(inst: Instrument) -> InstrumentVersion:
+    """The stored version row for this exact definition, created on first use."""
+    digest = questionnaires.content_hash(inst)
+    row = db.session.scalar(sa.select(InstrumentVersion).where(InstrumentVersion.content_hash == digest))
+    if row is None:
+        row = InstrumentVersion(instrument_id=inst.id, version=inst.version, content_hash=digest,
+                                definition=questionnaires.canonical_json(inst))
+        db.session.add(row)
+        db.session.flush()
+    return row
+
+
+@lru_cache(maxsize=64)
+def _from_snapshot(content_hash: str, definition: str) -> Instrument:
+    return questionnaires.from_json(definition)
+
+
+def instrument_of(assessment: Assessment) -> Instrument:
+    """The definition the assessment was answered on, not the current file."""
+    v = assessment.instrument_version
+    return _from_snapshot(v.content_hash, v.definition)
+
+
+def start(company_id: int, instrument_id: str, user_id: int | None) -> Assessment:
+    version = snapshot(questionnaires.get(instrument_id))
+    a = Assessment(company_id=company_id, instrument_version_id=version.id, status="draft", created_by_id=user_id)
+    db.session.add(a)
+    db.session.flush()
+    return a
+
+
+def save_answers(assessment: Assessment, answers: dict[str, Any], user_id: int | None) -> None:
+    """Upsert the given answers (None clears one); other questions are left as they are."""
+    existing = {a.question_id: a for a in assessment.answers}
+    for qid, value in answers.items():
+        row = existing.get(qid)
+        if row is None:
+            assessment.answers.append(Answer(question_id=qid, value=value, updated_by_id=user_id))
+        elif row.value != value:
+            row.value = value
+            row.updated_by_id = user_id
+            row.updated_at = utcnow()
+    assessment.updated_at = utcnow()
+
+
+@dataclass
+class Completion:
+    answered: int        # shown questions with an answer
+    shown: int           # questions currently shown
+    missing: list[str]   # shown, required and unanswered
+    hidden: set[str]     # not shown because of show_if
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.answered / self.shown) if self.shown else 100
+
+
+def completion(inst: Instrument, answers: dict[str, Any]) -> Completion:
+    enc = scoring.encode(inst, [answers])
+    shown = scoring.visible(enc)
+    visible = [q for q in inst.questions if shown[q.id][0]]
+    answered = {q.id for q in visible if enc.columns[q.id].answered[0]}
+    return Completion(len(answered), len(visible), [q.id for q in visible if q.required and q.id not in answered],
+                      {q.id for q in inst.questions if not shown[q.id][0]})
+
+
+def store_result(assessment: Assessment, result: scoring.Result) -> Result:
+    row = assessment.result or Result(assessment=assessment)
+    row.method = result.method
+    row.total = result.total
+    row.level = result.level
+    row.dimensions = {d.id: {"points": d.points, "max_points": d.max_points, "percent": d.percent} for d in result.dimensions}
+    row.details = {"indicators": result.indicators, "blockers": result.blockers, "hidden": result.hidden,
+                   "question_levels": result.question_levels}
+    row.computed_at = utcnow()
+    db.session.add(row)
+    return row
+
+
+def submit(assessment: Assessment) -> Result:
+    inst = instrument_of(assessment)
+    result = scoring.score(inst, assessment.answer_dict())
+    assessment.status = "submitted"
+    assessment.submitted_at = utcnow()
+    return store_result(assessment, result)

@@ -1,0 +1,27 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import EmailField, PasswordField, StringField
+from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
+
+MIN_PASSWORD = 10
+
+
+def strong_password(form, field):
+    pw = field.data or ""
+    if not (any(c.isalpha() for c in pw) and any(c.isdigit() for c in pw)):
+        raise ValidationError(_l("密码需同时包含字母和数字。"))
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(_l("邮箱"), validators=[DataRequired(), Email(), Length(max=254)])
+    password = PasswordField(_l("密码"), validators=[DataRequired(), Length(max=200)])
+
+
+class RegisterForm(FlaskForm):
+    invite_code = StringField(_l("园区邀请码"), validators=[DataRequired(), Length(max=64)],
+                              description=_l("由园区管理部门提供，用于确认您所在的园区。"))
+    name = StringField(_l("姓名"), validators=[DataRequired(), Length(max=100)])
+    email = EmailField(_l("邮箱"), validators=[DataRequired(), Email(), Length(max=254)])
+    password = PasswordField(_l("密码"), validators=[DataRequired(), Length(min=MIN_PASSWORD, max=200), strong_password],
+                             description=_l("至少10位，包含字母和数字。"))
+    confirm = PasswordField(_l("确认密码"), validators=[DataRequired(), EqualTo("password", message=_l("两次输入的密码不一致。"))])

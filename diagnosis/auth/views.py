@@ -1,0 +1,67 @@
+from __future__ import annotations
+
+from urllib.parse import urlparse
+
+import sqlalchemy as sa
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from ..extensions import db
+from ..models import User, Zone
+from . import bp
+from .forms import LoginForm, RegisterForm
+
+
+def _safe_next(target: str | None) -> str | None:
+    """Only same-site paths, so a crafted link cannot bounce a user elsewhere after login."""
+    if not target:
+        return None
+    parts = urlparse(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("main.home"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = db.session.scalar(sa.select(User).where(User.email == form.email.data.strip().lower()))
+        if user is not None and user.check_password(form.password.data):
+            login_user(user)
+            current_app.logger.info("login ok user=%s", user.id)
+            return redirect(_safe_next(request.args.get("next")) or url_for("main.home"))
+        current_app.logger.info("login failed email=%r", form.email.data[:254])
+        flash(_("邮箱或密码不正确。"), "error")
+    return render_template("auth/login.html", form=form)
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    logout_user()
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/register", methods=["GET", "POST"])
+def register():
+    form = RegisterForm()
+    if form.validate_on_submit():
+        zone = db.session.scalar(sa.select(Zone).where(Zone.invite_code == form.invite_code.data.strip()))
+        email = form.email.data.strip().lower()
+        if zone is None:
+            form.invite_code.errors.append(_("邀请码无效，请向园区管理部门确认。"))
+        elif db.session.scalar(sa.select(User.id).where(User.email == email)) is not None:
+            form.email.errors.append(_("该邮箱已注册，请直接登录。"))
+        else:
+            user = User(email=email, name=form.name.data.strip(), role="enterprise", zone_id=zone.id)
+            user.set_password(form.password.data)
+            db.session.add(user)
+            db.session.commit()
+            login_user(user)
+            flash(_("注册成功，请填写企业信息。"), "success")
+            return redirect(url_for("company.profile"))
+    return render_template("auth/register.html", form=form)

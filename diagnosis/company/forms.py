@@ -1,0 +1,29 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import FloatField, IntegerField, SelectField, StringField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, ValidationError
+
+from ..registry import normalise_uscc, uscc_error
+
+USCC_REASONS = {
+    "length": _l("统一社会信用代码应为18位。"),
+    "character": _l("统一社会信用代码含有无效字符（不使用I、O、S、V、Z）。"),
+    "region": _l("统一社会信用代码第3至8位应为行政区划代码数字。"),
+    "check": _l("统一社会信用代码校验位不正确，请核对是否有输错的字符。"),
+}
+
+
+def valid_uscc(form, field):
+    field.data = normalise_uscc(field.data or "")
+    reason = uscc_error(field.data)
+    if reason:
+        raise ValidationError(USCC_REASONS[reason])
+
+
+class CompanyForm(FlaskForm):
+    name = StringField(_l("企业名称"), validators=[DataRequired(), Length(max=200)])
+    uscc = StringField(_l("统一社会信用代码"), validators=[DataRequired(), valid_uscc],
+                       description=_l("18位，见营业执照。"))
+    industry_division = SelectField(_l("所属行业（国民经济行业分类大类）"), validators=[DataRequired()])
+    employees = IntegerField(_l("从业人员（人）"), validators=[InputRequired(), NumberRange(min=0, max=10_000_000)])
+    revenue = FloatField(_l("上年营业收入（万元）"), validators=[InputRequired(), NumberRange(min=0, max=1e9)])

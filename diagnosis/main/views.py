@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+from flask import redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required
+
+import questionnaires
+
+from ..access import assessments_query
+from ..extensions import db
+from ..models import Assessment
+from . import bp
+
+
+@bp.get("/")
+def index():
+    if current_user.is_authenticated:
+        return redirect(url_for(".home"))
+    return redirect(url_for("auth.login"))
+
+
+@bp.get("/home")
+@login_required
+def home():
+    recent = db.session.scalars(assessments_query(current_user).order_by(Assessment.updated_at.desc()).limit(10)).all()
+    return render_template("home.html", recent=recent, instruments=questionnaires.available())
+
+
+@bp.get("/lang/<code>")
+def set_language(code: str):
+    if code in ("zh", "en"):
+        session["lang"] = code
+    target = request.referrer or ""
+    # Only return to a page of this site.
+    if target.startswith(request.host_url):
+        return redirect(target)
+    return redirect(url_for(".index"))
+
+
+@bp.get("/healthz")
+def healthz():
+    db.session.execute(db.text("SELECT 1"))
+    return {"status": "ok"}

@@ -1,0 +1,137 @@
+"""Database models: zones, companies, users, instrument snapshots, assessments, answers, results."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+import sqlalchemy as sa
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from .extensions import db
+
+ROLES = ("enterprise", "consultant", "zone_admin")
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Zone(db.Model):
+    __tablename__ = "zones"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    invite_code: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+
+
+class Company(db.Model):
+    __tablename__ = "companies"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    zone_id: Mapped[int] = mapped_column(sa.ForeignKey("zones.id"), index=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    uscc: Mapped[str] = mapped_column(sa.String(18), unique=True)
+    industry_section: Mapped[str] = mapped_column(sa.String(1))
+    industry_division: Mapped[str] = mapped_column(sa.String(2), index=True)
+    employees: Mapped[int] = mapped_column(sa.Integer)
+    revenue: Mapped[float] = mapped_column(sa.Float)  # annual revenue, 10k yuan
+    size_class: Mapped[str] = mapped_column(sa.String(8), index=True)
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+
+    zone: Mapped[Zone] = relationship()
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(100))
+    password_hash: Mapped[str] = mapped_column(sa.String(255))
+    role: Mapped[str] = mapped_column(sa.String(16))
+    zone_id: Mapped[int] = mapped_column(sa.ForeignKey("zones.id"), index=True)
+    company_id: Mapped[int | None] = mapped_column(sa.ForeignKey("companies.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+
+    zone: Mapped[Zone] = relationship()
+    company: Mapped[Company | None] = relationship()
+
+    __table_args__ = (sa.CheckConstraint(f"role IN {ROLES}", name="ck_users_role"),)
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+
+class Assignment(db.Model):
+    """A consultant assigned to a company by the zone administrator."""
+
+    __tablename__ = "assignments"
+    consultant_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), primary_key=True)
+    company_id: Mapped[int] = mapped_column(sa.ForeignKey("companies.id"), primary_key=True, index=True)
+
+
+class InstrumentVersion(db.Model):
+    """A snapshot of an instrument definition, kept forever so old answers score as they were given."""
+
+    __tablename__ = "instrument_versions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instrument_id: Mapped[str] = mapped_column(sa.String(64), index=True)
+    version: Mapped[str] = mapped_column(sa.String(32))
+    content_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    definition: Mapped[str] = mapped_column(sa.Text)
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+
+
+class Assessment(db.Model):
+    __tablename__ = "assessments"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    company_id: Mapped[int] = mapped_column(sa.ForeignKey("companies.id"), index=True)
+    instrument_version_id: Mapped[int] = mapped_column(sa.ForeignKey("instrument_versions.id"), index=True)
+    status: Mapped[str] = mapped_column(sa.String(16), default="draft", index=True)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    submitted_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+
+    company: Mapped[Company] = relationship()
+    instrument_version: Mapped[InstrumentVersion] = relationship()
+    answers: Mapped[list["Answer"]] = relationship(back_populates="assessment", cascade="all, delete-orphan")
+    result: Mapped["Result | None"] = relationship(back_populates="assessment", cascade="all, delete-orphan", uselist=False)
+
+    __table_args__ = (sa.CheckConstraint("status IN ('draft', 'submitted')", name="ck_assessments_status"),)
+
+    def answer_dict(self) -> dict[str, Any]:
+        return {a.question_id: a.value for a in self.answers if a.value is not None}
+
+
+class Answer(db.Model):
+    """One answer to one question; a row per question lets two tabs save different questions without clashing."""
+
+    __tablename__ = "answers"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(sa.ForeignKey("assessments.id", ondelete="CASCADE"))
+    question_id: Mapped[str] = mapped_column(sa.String(64))
+    value: Mapped[Any] = mapped_column(sa.JSON, nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+
+    assessment: Mapped[Assessment] = relationship(back_populates="answers")
+
+    __table_args__ = (sa.UniqueConstraint("assessment_id", "question_id", name="uq_answers_question"),)
+
+
+class Result(db.Model):
+    __tablename__ = "results"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(sa.ForeignKey("assessments.id", ondelete="CASCADE"), unique=True)
+    method: Mapped[str] = mapped_column(sa.String(32))
+    total: Mapped[float] = mapped_column(sa.Float)
+    level: Mapped[int] = mapped_column(sa.Integer, index=True)
+    dimensions: Mapped[Any] = mapped_column(sa.JSON)  # {dimension id: {points, max_points, percent}}
+    details: Mapped[Any] = mapped_column(sa.JSON)     # indicators, blockers, hidden questions
+    computed_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+
+    assessment: Mapped[Assessment] = relationship(back_populates="result")

@@ -1,0 +1,19 @@
+"""Questionnaire instruments as versioned data files and their loader (no Flask)."""
+from .loader import (
+    InstrumentError,
+    InstrumentInvalid,
+    available,
+    canonical_json,
+    content_hash,
+    from_json,
+    get,
+    load_file,
+    parse,
+)
+from .answers import AnswerError, clean_answers
+from .schema import Instrument, Question
+
+__all__ = [
+    "AnswerError", "Instrument", "InstrumentError", "InstrumentInvalid", "Question", "available",
+    "canonical_json", "clean_answers", "content_hash", "from_json", "get", "load_file", "parse",
+]

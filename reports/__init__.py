@@ -1,0 +1,24 @@
+"""Diagnosis reports: context, SVG charts, HTML templates and PDF rendering (no Flask)."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from questionnaires import Instrument
+
+from .context import firm_context
+from .render import html_to_pdf, render_html
+
+
+def firm_report_html(inst: Instrument, result: dict, company: dict, lang: str = "zh",
+                     answers: dict[str, Any] | None = None, assessment_date: datetime | date | None = None) -> str:
+    ctx = firm_context(inst, result, company, lang, answers=answers, assessment_date=assessment_date)
+    return render_html("firm.html", ctx)
+
+
+def firm_report_pdf(inst: Instrument, result: dict, company: dict, lang: str = "zh",
+                    answers: dict[str, Any] | None = None, assessment_date: datetime | date | None = None) -> bytes:
+    return html_to_pdf(firm_report_html(inst, result, company, lang, answers, assessment_date))
+
+
+__all__ = ["firm_context", "firm_report_html", "firm_report_pdf", "html_to_pdf", "render_html"]

@@ -1,0 +1,142 @@
+"""Turn an instrument, a stored result and a company profile into what a report shows.
+
+Pure data in, plain dicts and SVG strings out: the web result page, the PDF
+and the CLI all read the same context.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from questionnaires import Instrument
+
+from . import charts
+from .i18n import gettext_for
+
+
+
+def N_(message: str) -> str:
+    """Mark a message for extraction; it is translated where it is shown."""
+    return message
+
+
+SIZE_NAMES = {"large": N_("大型"), "medium": N_("中型"), "small": N_("小型"), "micro": N_("微型")}
+FIRM = "#1f6feb"
+
+
+def firm_context(inst: Instrument, result: dict[str, Any], company: dict[str, Any], lang: str,
+                 answers: dict[str, Any] | None = None, assessment_date: datetime | date | None = None) -> dict[str, Any]:
+    _ = gettext_for(lang)
+    dims = [
+        {
+            "id": d.id,
+            "title": d.title.get(lang),
+            "description": d.description.get(lang) if d.description else "",
+            "points": result["dimensions"][d.id]["points"],
+            "max_points": d.weight,
+            "percent": result["dimensions"][d.id]["percent"],
+            "indicators": [{"title": i.title.get(lang), "percent": result["indicators"].get(i.id, 0.0)} for i in d.indicators],
+        }
+        for d in inst.dimensions
+    ]
+    level = inst.level(result["level"])
+    levels = sorted(inst.levels, key=lambda lv: lv.id)
+    indicators = [(i, d) for d in inst.dimensions for i in d.indicators]
+    ranked = sorted(indicators, key=lambda pair: result["indicators"].get(pair[0].id, 0.0))
+    return {
+        "lang": lang,
+        "company": {**company, "industry": _industry_label(company, lang), "size": _(SIZE_NAMES.get(company.get("size_class"), "")) if company.get("size_class") else ""},
+        "instrument": {"id": inst.id, "title": inst.title.get(lang), "version": inst.version, "source": inst.source.get(lang),
+                       "description": inst.description.get(lang)},
+        "date": (assessment_date or date.today()).strftime("%Y-%m-%d"),
+        "total": result["total"],
+        "max_total": inst.method.total,
+        "level": {"id": level.id, "name": level.name.get(lang), "description": level.description.get(lang)},
+        "levels": [{"id": lv.id, "name": lv.name.get(lang), "description": lv.description.get(lang)} for lv in levels],
+        "dimensions": dims,
+        "radar_svg": charts.radar([d["title"] for d in dims], [(_("本企业"), [d["percent"] for d in dims], FIRM)]),
+        "ladder_svg": charts.level_ladder([lv.name.get(lang) for lv in levels], [lv.id for lv in levels].index(level.id)),
+        "blockers": _blockers(inst, result.get("blockers"), lang),
+        "strengths": [{"title": i.title.get(lang), "dimension": d.title.get(lang), "percent": result["indicators"].get(i.id, 0.0)}
+                      for i, d in reversed(ranked[-3:])],
+        "priorities": [{"title": i.title.get(lang), "dimension": d.title.get(lang), "percent": result["indicators"].get(i.id, 0.0)}
+                       for i, d in ranked[:3]],
+        "recommendations": _recommendations(inst, result, lang),
+        "answers": _answer_rows(inst, answers, lang) if answers is not None else None,
+    }
+
+
+def _industry_label(company: dict, lang: str) -> str:
+    from diagnosis.registry import division  # data lookup only, no Flask
+    d = division(company.get("industry_division") or "")
+    return f"{d.section}{d.code} {d.name(lang)}" if d else ""
+
+
+def _blockers(inst: Instrument, blockers: dict | None, lang: str) -> dict | None:
+    if not blockers:
+        return None
+    _ = gettext_for(lang)
+    target = inst.level(blockers["level"]).name.get(lang)
+    items = []
+    for c in blockers["conditions"]:
+        if c["kind"] == "score":
+            items.append(_("总分需达到 %(need)s 分，目前 %(have)s 分，还差 %(gap)s 分。",
+                           need=f"{c['need']:g}", have=f"{c['have']:g}", gap=f"{c['need'] - c['have']:.1f}"))
+        elif c["kind"] == "scenarios":
+            items.append(_("达到%(level)s的业务场景需要 %(need)s 个，目前 %(have)s 个。",
+                           level=target, need=c["need"], have=c["have"]))
+        elif c["kind"] == "constrained_scenarios":
+            items.append(_("其中约束性场景需要 %(need)s 个，目前 %(have)s 个。", need=c["need"], have=c["have"]))
+    scenarios = [inst.question(q).label(lang) for q in blockers.get("scenarios_below", [])]
+    return {"level_name": target, "items": items, "scenarios": scenarios}
+
+
+def _recommendations(inst: Instrument, result: dict, lang: str) -> list[dict]:
+    """Bank entries whose indicator stands below the entry's threshold, largest gap first,
+    never before an entry they require."""
+    ind = result["indicators"]
+    chosen = [r for r in inst.recommendations if ind.get(r.indicator, 0.0) / 100 < r.below]
+    chosen.sort(key=lambda r: -(r.below - ind.get(r.indicator, 0.0) / 100))
+    ordered = []
+    pending = list(chosen)
+    while pending:
+        for r in pending:
+            blockers = {q.indicator for q in pending if q is not r and q.indicator in r.requires}
+            if not blockers:
+                ordered.append(r)
+                pending.remove(r)
+                break
+        else:  # a cycle in `requires`: keep the remaining order
+            ordered.extend(pending)
+            break
+    return [{
+        "indicator": inst.indicator(r.indicator).title.get(lang),
+        "percent": ind.get(r.indicator, 0.0),
+        "action": r.action.get(lang),
+        "why": r.why.get(lang),
+        "effort": r.effort,
+        "months": r.months,
+    } for r in ordered]
+
+
+def _answer_rows(inst: Instrument, answers: dict[str, Any], lang: str) -> list[dict]:
+    _ = gettext_for(lang)
+    rows = []
+    for d in inst.dimensions:
+        for q in d.questions:
+            v = answers.get(q.id)
+            if v is None or v == []:
+                text = "—"
+            elif q.type in ("single", "level"):
+                opt = q.option(v)
+                text = opt.text.get(lang) if opt else str(v)
+            elif q.type == "multi":
+                text = "；".join(q.option(o).text.get(lang) for o in v if q.option(o)) or _("均未选择")
+            elif q.type == "yesno":
+                text = _("是") if v else _("否")
+            elif q.type == "number":
+                text = f"{v:g}{q.unit or ''}"
+            else:
+                text = str(v)
+            rows.append({"dimension": d.title.get(lang), "question": q.text.get(lang), "answer": text})
+    return rows

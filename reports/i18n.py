@@ -1,0 +1,24 @@
+"""The interface's message catalog, loaded without Flask so reports render from the CLI too."""
+from __future__ import annotations
+
+from functools import lru_cache
+from importlib.resources import files
+
+from babel.support import NullTranslations, Translations
+
+
+@lru_cache(maxsize=4)
+def translations(lang: str) -> NullTranslations:
+    if lang == "zh":
+        return NullTranslations()  # message ids are the Chinese texts
+    return Translations.load(str(files("diagnosis") / "translations"), [lang])
+
+
+def gettext_for(lang: str):
+    tr = translations(lang)
+
+    def gettext(message: str, **variables) -> str:
+        text = tr.gettext(message)
+        return text % variables if variables else text
+
+    return gettext

@@ -1,0 +1,49 @@
+"""HTML and PDF rendering of reports with WeasyPrint.
+
+The renderer's URL fetcher serves files from reports/assets only and refuses
+everything else (other files, the network, data: URLs),
+so nothing a user typed can make the renderer read or fetch anything.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+from .i18n import translations
+
+ASSETS = (Path(__file__).parent / "assets").resolve()
+BASE_URL = ASSETS.as_uri() + "/"
+
+
+class AssetFetcher(URLFetcher):
+    """Serve a packaged asset or refuse; WeasyPrint logs a refusal and renders on."""
+
+    def __init__(self):
+        super().__init__(allowed_protocols=["file"], fail_on_errors=False)
+
+    def fetch(self, url: str, headers=None) -> URLFetcherResponse:
+        parsed = urlparse(url)
+        path = Path(unquote(parsed.path)).resolve() if parsed.scheme == "file" and not parsed.netloc else None
+        if path is None or ASSETS not in path.parents or not path.is_file():
+            raise ValueError(f"refused to fetch {url[:80]!r}: only packaged report assets are served")
+        mime = {".css": "text/css", ".svg": "image/svg+xml", ".png": "image/png"}.get(path.suffix, "application/octet-stream")
+        return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": mime})
+
+
+def _env(lang: str) -> Environment:
+    env = Environment(loader=PackageLoader("reports", "templates"), autoescape=select_autoescape(["html"]),
+                      extensions=["jinja2.ext.i18n"])
+    env.install_gettext_translations(translations(lang), newstyle=True)
+    return env
+
+
+def render_html(template: str, context: dict) -> str:
+    return _env(context["lang"]).get_template(template).render(**context)
+
+
+def html_to_pdf(html: str, pdf_variant: str | None = None) -> bytes:
+    from weasyprint import HTML
+    return HTML(string=html, base_url=BASE_URL, url_fetcher=AssetFetcher()).write_pdf(pdf_variant=pdf_variant)

@@ -1,0 +1,73 @@
+"""Which questions each firm was shown, by evaluating `show_if` on whole columns.
+
+A question is visible when its condition holds on the answers to visible
+questions; an answer to a hidden question is treated as absent, so hidden
+answers never score and never reveal further questions. The loader guarantees
+conditions only look backwards, so one pass in question order suffices.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from questionnaires.schema import AllOf, AnyOf, Compare, Condition, NotOf
+
+from .encode import Column, Encoded
+
+
+def visible(enc: Encoded) -> dict[str, np.ndarray]:
+    shown: dict[str, np.ndarray] = {}
+    for qid, col in enc.columns.items():
+        cond = col.question.show_if
+        shown[qid] = np.ones(enc.n, bool) if cond is None else _eval(cond, enc, shown)
+    return shown
+
+
+def _eval(cond: Condition, enc: Encoded, shown: dict[str, np.ndarray]) -> np.ndarray:
+    if isinstance(cond, AllOf):
+        out = np.ones(enc.n, bool)
+        for c in cond.all:
+            out &= _eval(c, enc, shown)
+        return out
+    if isinstance(cond, AnyOf):
+        out = np.zeros(enc.n, bool)
+        for c in cond.any:
+            out |= _eval(c, enc, shown)
+        return out
+    if isinstance(cond, NotOf):
+        return ~_eval(cond.not_, enc, shown)
+    return _compare(cond, enc.columns[cond.question], shown[cond.question])
+
+
+def _compare(cmp: Compare, col: Column, target_shown: np.ndarray) -> np.ndarray:
+    """A comparison on a hidden or unanswered question is false (except `answered: false`)."""
+    q, op, val = col.question, cmp.operator, cmp.operand
+    present = col.answered & target_shown
+    if op == "answered":
+        return present if val else ~present
+    if q.type in ("single", "level"):
+        idx = {o.id: i for i, o in enumerate(q.options)}
+        if op == "in_":
+            hit = np.isin(col.code, [idx[v] for v in val])
+        else:
+            hit = col.code == idx[str(val)]
+            if op == "not_equals":
+                hit = ~hit
+        return hit & present
+    if q.type == "multi":
+        j = next(i for i, o in enumerate(q.options) if o.id == val)
+        return col.chosen[:, j] & present
+    if q.type == "yesno":
+        hit = col.code == int(bool(val))
+        return (~hit if op == "not_equals" else hit) & present
+    if q.type == "number":
+        x = np.nan_to_num(col.number, nan=0.0)
+        hit = {
+            "equals": lambda: x == val,
+            "not_equals": lambda: x != val,
+            "gt": lambda: x > val,
+            "gte": lambda: x >= val,
+            "lt": lambda: x < val,
+            "lte": lambda: x <= val,
+        }[op]()
+        return hit & present
+    return present  # free text supports only `answered`, handled above

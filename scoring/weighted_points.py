@@ -1,0 +1,110 @@
+"""Weighted points with level thresholds (the SME digital level method).
+
+Each answer earns points; dimension scores are sums; a level is reached when
+the total reaches its threshold and enough scenario questions stand at that
+level, and every lower level is reached too.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from questionnaires.schema import Instrument, WeightedPoints
+
+from .encode import Encoded
+
+
+def question_points(enc: Encoded, shown: dict[str, np.ndarray]) -> np.ndarray:
+    """(n, questions) points earned; hidden or unanswered questions earn nothing."""
+    qs = enc.instrument.questions
+    out = np.zeros((enc.n, len(qs)))
+    for j, q in enumerate(qs):
+        col = enc.columns[q.id]
+        if q.type in ("single", "level"):
+            table = np.array([o.points for o in q.options] + [0.0])
+            pts = table[col.code]  # MISSING (-1) picks the trailing 0
+        elif q.type == "multi":
+            pts = col.chosen @ np.array([o.points for o in q.options])
+        elif q.type == "number" and q.bins:
+            edges = np.array([b.upto for b in q.bins])
+            table = np.array([b.points for b in q.bins])
+            idx = np.clip(np.searchsorted(edges, np.nan_to_num(col.number, nan=q.min), side="left"), 0, len(edges) - 1)
+            pts = np.where(col.answered, table[idx], 0.0)
+        elif q.type == "yesno":
+            pts = np.where(col.code == 1, q.points, 0.0)
+        else:
+            continue
+        out[:, j] = np.where(shown[q.id], pts, 0.0)
+    return out
+
+
+def question_levels(enc: Encoded, shown: dict[str, np.ndarray]) -> np.ndarray:
+    """(n, questions) level chosen on level-descriptor questions, 0 elsewhere or when hidden."""
+    qs = enc.instrument.questions
+    out = np.zeros((enc.n, len(qs)), np.int16)
+    for j, q in enumerate(qs):
+        if q.type != "level":
+            continue
+        col = enc.columns[q.id]
+        table = np.array([o.level for o in q.options] + [0], np.int16)
+        out[:, j] = np.where(shown[q.id], table[col.code], 0)
+    return out
+
+
+def levels(inst: Instrument, total: np.ndarray, qlevels: np.ndarray) -> tuple[np.ndarray, list[dict]]:
+    """Level per firm, and per rule the arrays needed to explain what blocks it."""
+    m: WeightedPoints = inst.method
+    qids = [q.id for q in inst.questions]
+    scen_cols = _scenario_columns(inst, qids)
+    constrained = np.array([qids[j] in m.constrained_scenarios for j in scen_cols], bool)
+    scen = qlevels[:, scen_cols]
+    base = min(lv.id for lv in inst.levels)
+    reached = np.ones(len(total), bool)
+    level = np.full(len(total), base, np.int16)
+    checks = []
+    for rule in sorted(m.levels, key=lambda r: r.level):
+        at = scen >= rule.level
+        n_at = at.sum(axis=1)
+        n_con = (at & constrained).sum(axis=1)
+        ok = total >= rule.min_score - 1e-9
+        if rule.scenarios:
+            ok &= (n_at >= rule.scenarios.count) & (n_con >= rule.scenarios.constrained)
+        reached &= ok
+        level = np.where(reached, rule.level, level)
+        checks.append({"rule": rule, "n_at": n_at, "n_constrained": n_con})
+    return level, checks
+
+
+def _scenario_columns(inst: Instrument, qids: list[str]) -> list[int]:
+    m = inst.method
+    if m.scenario_dimension is None:
+        return []
+    dim = next(d for d in inst.dimensions if d.id == m.scenario_dimension)
+    ids = {q.id for q in dim.questions if q.type == "level"}
+    return [j for j, qid in enumerate(qids) if qid in ids]
+
+
+def blockers(inst: Instrument, level: int, total: float, qlevels_row: np.ndarray, checks: list[dict], row: int) -> dict | None:
+    """What keeps one firm from the next level: each unmet condition and the scenarios below it."""
+    rules = sorted(inst.method.levels, key=lambda r: r.level)
+    nxt = next((r for r in rules if r.level == level + 1), None)
+    if nxt is None:
+        return None
+    check = next(c for c in checks if c["rule"] is nxt)
+    conditions = []
+    if total < nxt.min_score - 1e-9:
+        conditions.append({"kind": "score", "need": nxt.min_score, "have": round(float(total), 2)})
+    below: list[str] = []
+    if nxt.scenarios:
+        n_at = int(check["n_at"][row])
+        n_con = int(check["n_constrained"][row])
+        if n_at < nxt.scenarios.count:
+            conditions.append({"kind": "scenarios", "need": nxt.scenarios.count, "have": n_at, "at_level": nxt.level})
+        if n_con < nxt.scenarios.constrained:
+            conditions.append({"kind": "constrained_scenarios", "need": nxt.scenarios.constrained, "have": n_con, "at_level": nxt.level})
+        if n_at < nxt.scenarios.count or n_con < nxt.scenarios.constrained:
+            # Constrained scenarios first, then those closest to the level.
+            qids = [q.id for q in inst.questions]
+            con = set(inst.method.constrained_scenarios)
+            scen = [(qids[j], int(qlevels_row[j])) for j in _scenario_columns(inst, qids)]
+            below = [qid for qid, lv in sorted(scen, key=lambda s: (s[0] not in con, -s[1])) if lv < nxt.level]
+    return {"level": nxt.level, "conditions": conditions, "scenarios_below": below}
