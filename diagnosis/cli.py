@@ -159,3 +159,7 @@ def score_cmd(instrument_id: str, answers_file):
     if errors:
         raise click.ClickException("invalid answers:\n" + "\n".join(str(e) for e in errors))
     click.echo(json.dumps(scoring.score(inst, clean).to_dict(), ensure_ascii=False, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -78,12 +78,9 @@ def section_name(section: str, lang: str) -> str:
     return names["en"] if lang == "en" else names["zh"]
 
 
-def division_choices(lang: str) -> dict[str, list[tuple[str, str]]]:
-    """Divisions grouped by section, for a select with option groups."""
-    return {
-        f"{sec} {section_name(sec, lang)}": [(code, f"{code} {d.name(lang)}") for code, d in _industries()[1].items() if d.section == sec]
-        for sec in sections()
-    }
+def division_choices(lang: str) -> list[tuple[str, str, str]]:
+    """(code, label, section label) for every division, in code order, for a grouped select."""
+    return [(code, f"{code} {d.name(lang)}", f"{d.section} {section_name(d.section, lang)}") for code, d in _industries()[1].items()]
 
 
 # --- size class (统计上大中小微型企业划分办法(2017)) -----------------------------------

@@ -10,6 +10,7 @@ from typing import Any
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from wtforms import Field, FloatField, RadioField, SelectMultipleField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 from wtforms.widgets import CheckboxInput, ListWidget, NumberInput
 
@@ -29,13 +30,13 @@ def _field(q: Question, lang: str) -> Field:
     label = q.text.get(lang)
     desc = q.help.get(lang)
     if q.type in ("single", "level"):
-        return RadioField(label, choices=[(o.id, o.text.get(lang)) for o in q.options], description=desc,
+        return RadioField(label, choices=[SelectChoice(o.id, o.text.get(lang)) for o in q.options], description=desc,
                           validate_choice=False, validators=[Optional()])
     if q.type == "multi":
-        return CheckboxesField(label, choices=[(o.id, o.text.get(lang)) for o in q.options], description=desc,
+        return CheckboxesField(label, choices=[SelectChoice(o.id, o.text.get(lang)) for o in q.options], description=desc,
                                validate_choice=False, validators=[Optional()])
     if q.type == "yesno":
-        return RadioField(label, choices=[("true", _("是")), ("false", _("否"))], description=desc,
+        return RadioField(label, choices=[SelectChoice("true", _("是")), SelectChoice("false", _("否"))], description=desc,
                           validate_choice=False, validators=[Optional()])
     if q.type == "number":
         return FloatField(label, description=desc, validators=[Optional()],

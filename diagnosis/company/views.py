@@ -4,6 +4,7 @@ import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from wtforms.fields.choices import SelectChoice
 
 from .. import current_lang
 from ..extensions import db
@@ -20,7 +21,8 @@ def profile():
         abort(403)
     company = current_user.company
     form = CompanyForm(obj=company)
-    form.industry_division.choices = [("", _("请选择"))] + [(g, opts) for g, opts in division_choices(current_lang()).items()]
+    form.industry_division.choices = [SelectChoice("", _("请选择"))] + [
+        SelectChoice(code, label, optgroup=group) for code, label, group in division_choices(current_lang())]
     if form.validate_on_submit():
         d = division(form.industry_division.data)
         taken = db.session.scalar(sa.select(Company.id).where(Company.uscc == form.uscc.data))
