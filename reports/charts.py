@@ -34,9 +34,6 @@ def radar(axes: list[str], series: list[tuple[str, list[float], str]], size: int
         lx, ly = point(i, 122)
         anchor = "middle" if abs(lx - cx) < 8 else ("start" if lx > cx else "end")
         parts.append(f'<text x="{lx:.1f}" y="{ly + 4:.1f}" text-anchor="{anchor}" font-size="13" fill="#24292f">{escape(label)}</text>')
-    for ring in (50, 100):
-        x, y = point(0, ring)
-        parts.append(f'<text x="{x - 4:.1f}" y="{y + 12:.1f}" text-anchor="end" font-size="10" fill="#6e7781">{ring}</text>')
     for name, values, colour in series:
         pts = " ".join(f"{x:.1f},{y:.1f}" for x, y in (point(i, v) for i, v in enumerate(values)))
         parts.append(f'<polygon points="{pts}" fill="{colour}" fill-opacity="0.18" stroke="{colour}" stroke-width="2"><title>{escape(name)}</title></polygon>')

@@ -81,7 +81,7 @@ def _blockers(inst: Instrument, blockers: dict | None, lang: str) -> dict | None
     for c in blockers["conditions"]:
         if c["kind"] == "score":
             items.append(_("总分需达到 %(need)s 分，目前 %(have)s 分，还差 %(gap)s 分。",
-                           need=f"{c['need']:g}", have=f"{c['have']:g}", gap=f"{c['need'] - c['have']:.1f}"))
+                           need=f"{c['need']:g}", have=f"{c['have']:g}", gap=f"{round(c['need'] - c['have'], 2):g}"))
         elif c["kind"] == "scenarios":
             items.append(_("达到%(level)s的业务场景需要 %(need)s 个，目前 %(have)s 个。",
                            level=target, need=c["need"], have=c["have"]))
