@@ -33,7 +33,9 @@ def demo(firms: int, seed_value: int):
     if not out["created"]:
         click.echo("Demo data is already present; nothing changed.")
         return
-    click.echo(f"Created {out['zone']} with {out['firms']} firms; levels 0-4: {out['levels']}")
+    click.echo(f"Created {out['zone']} with {out['firms']} firms")
+    for instrument_id, counts in out["levels"].items():
+        click.echo(f"  {instrument_id}: {sum(counts)} submitted, firms per level from the lowest: {counts}")
     click.echo(f"Invitation code for new firms: {DEMO_INVITE}")
     for role, email in out["users"].items():
         click.echo(f"  {role:<11} {email}  password: {DEMO_PASSWORD}")

@@ -16,6 +16,8 @@ from .models import Answer, Assessment, Assignment, Company, User, Zone
 from .registry import USCC_ALPHABET, size_class, uscc_check_char
 
 DEMO_INVITE = "DEMO-2026"
+# Share of demo firms that took each instrument.
+DEMO_INSTRUMENTS = {"sme-digital": 1.0, "cloud-adoption": 0.6, "smart-manufacturing": 0.4}
 DEMO_PASSWORD = "demo-password-2026"
 DEMO_USERS = {
     "enterprise": "firm@demo.example.com",
@@ -45,15 +47,28 @@ def seed(firms: int = 300, seed_value: int = 2026) -> dict:
     db.session.add_all(companies)
     db.session.flush()
 
-    inst = questionnaires.get("sme-digital")
-    version = service.snapshot(inst)
     # Bigger firms tend to be further along: shift maturity by size class.
     shift = np.array([{"large": 0.25, "medium": 0.12, "small": 0.0, "micro": -0.05}[c.size_class] for c in companies])
-    answers = answer_sets(inst, firms, rng, latent_maturity(firms, rng, shift))
+    maturity = latent_maturity(firms, rng, shift)
+    levels = {}
+    for instrument_id, share in DEMO_INSTRUMENTS.items():
+        taking = np.flatnonzero(rng.random(firms) < share)
+        levels[instrument_id] = _submit_population(instrument_id, [companies[i] for i in taking], maturity[taking], rng)
+
+    users = _users(zone.id, companies, rng)
+    db.session.commit()
+    return {"created": True, "zone": zone.name, "firms": firms, "users": users, "levels": levels}
+
+
+def _submit_population(instrument_id: str, companies: list[Company], maturity: np.ndarray,
+                       rng: np.random.Generator) -> list[int]:
+    """Submitted assessments with answers drawn around each firm's maturity; returns the level counts."""
+    inst = questionnaires.get(instrument_id)
+    version = service.snapshot(inst)
+    answers = answer_sets(inst, len(companies), rng, maturity)
     batch = scoring.score_batch(inst, answers)
     now = datetime.now(timezone.utc)
-    days_ago = rng.integers(1, 540, firms)
-
+    days_ago = rng.integers(1, 540, len(companies))
     assessments = [
         Assessment(company_id=c.id, instrument_version_id=version.id, status="submitted",
                    created_at=now - timedelta(days=int(d) + 3), updated_at=now - timedelta(days=int(d)),
@@ -68,11 +83,7 @@ def seed(firms: int = 300, seed_value: int = 2026) -> dict:
     ])
     for i, a in enumerate(assessments):
         service.store_result(a, batch.result(i))
-
-    users = _users(zone.id, companies, rng)
-    db.session.commit()
-    return {"created": True, "zone": zone.name, "firms": firms, "users": users,
-            "levels": np.bincount(batch.level, minlength=len(inst.levels)).tolist()}
+    return np.bincount(batch.level, minlength=len(inst.levels)).tolist()
 
 
 def _companies(zone_id: int, n: int, rng: np.random.Generator) -> list[Company]:

@@ -41,6 +41,7 @@ class Compare(Strict):
     gte: float | None = None
     lt: float | None = None
     lte: float | None = None
+    count_gte: int | None = Field(default=None, ge=0)
     answered: bool | None = None
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
@@ -61,7 +62,7 @@ class Compare(Strict):
         return getattr(self, self.operator)
 
 
-OPERATORS = ("equals", "not_equals", "in_", "includes", "gt", "gte", "lt", "lte", "answered")
+OPERATORS = ("equals", "not_equals", "in_", "includes", "gt", "gte", "lt", "lte", "count_gte", "answered")
 OPERATOR_NAMES = [o.rstrip("_") for o in OPERATORS]
 
 
@@ -135,6 +136,8 @@ class Question(Strict):
     max_length: int = Field(default=2000, ge=1, le=20000)
     # yes/no questions score `points` for yes.
     points: float = 0.0
+    # For level-gated instruments: the maturity level this requirement belongs to.
+    level: int | None = None
     show_if: Condition | None = None
 
     @model_validator(mode="after")
@@ -185,6 +188,8 @@ class Question(Strict):
 class Indicator(Strict):
     id: Id
     title: Text
+    # Weight of the indicator inside a level-gated instrument (a capability subdomain).
+    weight: float | None = Field(default=None, ge=0)
     questions: list[Question] = Field(min_length=1)
 
 
@@ -192,7 +197,8 @@ class Dimension(Strict):
     id: Id
     title: Text
     description: Text | None = None
-    # Points the dimension is worth; the sum of its questions' maxima must match.
+    # Weighted points: the points the dimension is worth (its questions' maxima add up to it).
+    # Level-gated: the sum of its indicators' weights. Rule levels: its questions' maxima.
     weight: float = Field(ge=0)
     indicators: list[Indicator] = Field(min_length=1)
 
@@ -234,7 +240,38 @@ class WeightedPoints(Strict):
     constrained_scenarios: list[Id] = []
 
 
-Method = Annotated[Union[WeightedPoints], Field(discriminator="type")]
+class LevelGated(Strict):
+    """GB/T 39117 style: each requirement belongs to a level and is answered with a
+    degree of satisfaction (its option points, 0-1). A level's score is the weighted
+    mean over subdomains of their requirements' satisfaction at that level; a level
+    is reached when its score and every lower level's reach `threshold`. The
+    maturity score is the number of levels reached plus the score of the next one."""
+
+    type: Literal["level_gated"]
+    threshold: float = Field(default=0.8, gt=0, le=1)
+    levels: list[int] = Field(min_length=1)
+
+
+class Requirement(Strict):
+    id: Id
+    text: Text
+    condition: Condition
+
+
+class RuleLevel(Strict):
+    level: int = Field(ge=1)
+    requires: list[Requirement] = Field(min_length=1)
+
+
+class RuleLevels(Strict):
+    """Each level has named conditions on the answers; a level is reached when its
+    conditions and every lower level's hold. Points, if any, only show breadth."""
+
+    type: Literal["rule_levels"]
+    rules: list[RuleLevel] = Field(min_length=1)
+
+
+Method = Annotated[Union[WeightedPoints, LevelGated, RuleLevels], Field(discriminator="type")]
 
 
 # --- recommendations ---------------------------------------------------------------
@@ -252,6 +289,9 @@ class Recommendation(Strict):
 
 
 class Instrument(Strict):
+    """An instrument file. `choices` holds named option lists (as in XLSForm) that a
+    question uses with `choices: name`; they are expanded into its options on load."""
+
     id: Id
     version: str = Field(min_length=1, max_length=32)
     title: Text
@@ -261,6 +301,40 @@ class Instrument(Strict):
     levels: list[Level] = Field(min_length=2)
     dimensions: list[Dimension] = Field(min_length=1)
     recommendations: list[Recommendation] = []
+
+    @model_validator(mode="before")
+    @classmethod
+    def _expand_choices(cls, data: Any) -> Any:
+        if not isinstance(data, dict) or "choices" not in data:
+            return data
+        lists = data.get("choices") or {}
+        data = {k: v for k, v in data.items() if k != "choices"}
+        dims = []
+        for di, dim in enumerate(data.get("dimensions") or []):
+            if not isinstance(dim, dict):
+                dims.append(dim)
+                continue
+            inds = []
+            for ii, ind in enumerate(dim.get("indicators") or []):
+                if isinstance(ind, dict):
+                    qs = []
+                    for qi, q in enumerate(ind.get("questions") or []):
+                        if isinstance(q, dict) and "choices" in q:
+                            name = q["choices"]
+                            if name not in lists:
+                                raise ValueError(f"dimensions.{di}.indicators.{ii}.questions.{qi}.choices: unknown choice list '{name}'")
+                            chosen = lists[name]
+                            # A list is its options, or {help, options}: the help then serves every question without its own.
+                            options = chosen.get("options") if isinstance(chosen, dict) else chosen
+                            q = {**{k: v for k, v in q.items() if k != "choices"}, "options": options}
+                            if isinstance(chosen, dict) and "help" in chosen:
+                                q.setdefault("help", chosen["help"])
+                        qs.append(q)
+                    ind = {**ind, "questions": qs}
+                inds.append(ind)
+            dims.append({**dim, "indicators": inds})
+        data["dimensions"] = dims
+        return data
 
     # -- look-ups -----------------------------------------------------------------
     @property
@@ -329,16 +403,28 @@ class Instrument(Strict):
 
     def _check_weights(self) -> list[tuple[str, str]]:
         errors = []
+        gated = self.method.type == "level_gated"
         for di, dim in enumerate(self.dimensions):
-            got = sum(q.max_points for q in dim.questions)
+            if gated:
+                missing = [i.id for i in dim.indicators if i.weight is None]
+                if missing:
+                    errors.append((f"dimensions.{di}.indicators", f"indicators {', '.join(missing)} need a weight"))
+                got, what = sum(i.weight or 0 for i in dim.indicators), "indicator weights"
+            else:
+                got, what = sum(q.max_points for q in dim.questions), "questions"
             if abs(got - dim.weight) > 1e-6:
-                errors.append((f"dimensions.{di}.weight", f"dimension '{dim.id}' has weight {dim.weight:g} but its questions add up to {got:g}"))
+                errors.append((f"dimensions.{di}.weight", f"dimension '{dim.id}' has weight {dim.weight:g} but its {what} add up to {got:g}"))
         total = sum(d.weight for d in self.dimensions)
-        if abs(total - self.method.total) > 1e-6:
-            errors.append(("method.total", f"dimension weights add up to {total:g}, not the method's total {self.method.total:g}"))
+        expected = {"weighted_points": getattr(self.method, "total", None), "level_gated": 1.0}.get(self.method.type)
+        if expected is not None and abs(total - expected) > 1e-6:
+            errors.append(("dimensions", f"dimension weights add up to {total:g}, not {expected:g}"))
         return errors
 
     def _check_method(self, index: dict[str, Question]) -> list[tuple[str, str]]:
+        if self.method.type == "level_gated":
+            return self._check_level_gated()
+        if self.method.type == "rule_levels":
+            return self._check_rule_levels(index)
         m = self.method
         errors = []
         level_ids = {lv.id for lv in self.levels}
@@ -363,6 +449,53 @@ class Instrument(Strict):
             errors.append(("method.scenario_dimension", "level rules count scenarios but no scenario_dimension is named"))
         return errors
 
+    def _check_level_gated(self) -> list[tuple[str, str]]:
+        m = self.method
+        errors = []
+        level_ids = {lv.id for lv in self.levels}
+        for lv in m.levels:
+            if lv not in level_ids:
+                errors.append(("method.levels", f"level {lv} is not defined under levels"))
+        for di, dim in enumerate(self.dimensions):
+            for ii, ind in enumerate(dim.indicators):
+                for qi, q in enumerate(ind.questions):
+                    path = f"dimensions.{di}.indicators.{ii}.questions.{qi}"
+                    if q.type == "text":
+                        continue
+                    if q.level not in m.levels:
+                        errors.append((f"{path}.level", f"requirement '{q.id}' needs a level among {m.levels}"))
+                    if q.type != "single" or any(not 0 <= o.points <= 1 for o in q.options):
+                        errors.append((path, f"requirement '{q.id}' must be a single choice whose option points are satisfaction degrees from 0 to 1"))
+        covered = {q.level for q in self.questions if q.type != "text"}
+        for lv in m.levels:
+            if lv not in covered:
+                errors.append(("method.levels", f"level {lv} has no requirement"))
+        return errors
+
+    def _check_rule_levels(self, index: dict[str, Question]) -> list[tuple[str, str]]:
+        errors = []
+        level_ids = {lv.id for lv in self.levels}
+        order = {q.id: i for i, q in enumerate(self.questions)}
+        seen: set[str] = set()
+        for ri, rule in enumerate(self.method.rules):
+            if rule.level not in level_ids:
+                errors.append((f"method.rules.{ri}.level", f"level {rule.level} is not defined under levels"))
+            for qi, req in enumerate(rule.requires):
+                path = f"method.rules.{ri}.requires.{qi}"
+                if req.id in seen:
+                    errors.append((f"{path}.id", f"duplicate requirement id '{req.id}'"))
+                seen.add(req.id)
+                for ref in condition_refs(req.condition):
+                    # Rules may refer to any question: pass an owner placed after all of them.
+                    errors.extend((path, r) for r in _check_compare(ref, _LAST, index, {**order, _LAST.id: len(order)}))
+        levels = [r.level for r in self.method.rules]
+        if levels != sorted(set(levels)):
+            errors.append(("method.rules", "rules must be in rising order of level, one per level"))
+        return errors
+
+
+_LAST = Question.model_construct(id="~end", type="text")
+
 
 def _check_compare(ref: Compare, owner: Question, index: dict[str, Question], order: dict[str, int]) -> list[str]:
     target = index.get(ref.question)
@@ -383,6 +516,8 @@ def _check_compare(ref: Compare, owner: Question, index: dict[str, Question], or
             return [f"'includes' needs a multiple-choice question; '{target.id}' is {target.type}"]
         if op != "includes" and target.type == "multi":
             return [f"use 'includes' for multiple-choice question '{target.id}'"]
+    elif op == "count_gte" and target.type != "multi":
+        return [f"'count_gte' needs a multiple-choice question; '{target.id}' is {target.type}"]
     elif op in ("gt", "gte", "lt", "lte") and target.type != "number":
         return [f"'{op}' needs a number question; '{target.id}' is {target.type}"]
     elif op in ("equals", "not_equals") and target.type == "yesno" and not isinstance(val, bool):

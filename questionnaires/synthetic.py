@@ -14,6 +14,9 @@ import numpy as np
 from .schema import Instrument, Question
 
 
+LEVEL_EASE, LEVEL_STEP = 0.5, 0.22
+
+
 def latent_maturity(n: int, rng: np.random.Generator, shift: np.ndarray | float = 0.0) -> np.ndarray:
     """Per-firm maturity in [0, 1], mostly low: Beta(1.6, 3.2) has mean 1/3."""
     return np.clip(rng.beta(1.6, 3.2, n) + shift, 0.0, 1.0)
@@ -25,7 +28,9 @@ def answer_sets(inst: Instrument, n: int, rng: np.random.Generator, maturity: np
     for dim in inst.dimensions:
         md = np.clip(m + rng.normal(0.0, 0.12, n), 0.0, 1.0)
         for q in dim.questions:
-            columns[q.id] = _draw(q, md, rng)
+            # A requirement of a higher maturity level is harder to meet for the same firm.
+            mq = md if q.level is None else np.clip(md + LEVEL_EASE - LEVEL_STEP * (q.level - 1), 0.0, 1.0)
+            columns[q.id] = _draw(q, mq, rng)
     ids = list(columns)
     rows = zip(*(columns[q] for q in ids))
     return [{qid: v for qid, v in zip(ids, row) if v is not None} for row in rows]

@@ -33,7 +33,7 @@ def firm_context(inst: Instrument, result: dict[str, Any], company: dict[str, An
             "title": d.title.get(lang),
             "description": d.description.get(lang) if d.description else "",
             "points": result["dimensions"][d.id]["points"],
-            "max_points": d.weight,
+            "max_points": result["dimensions"][d.id]["max_points"],
             "percent": result["dimensions"][d.id]["percent"],
             "indicators": [{"title": i.title.get(lang), "percent": result["indicators"].get(i.id, 0.0)} for i in d.indicators],
         }
@@ -50,7 +50,9 @@ def firm_context(inst: Instrument, result: dict[str, Any], company: dict[str, An
                        "description": inst.description.get(lang)},
         "date": (assessment_date or date.today()).strftime("%Y-%m-%d"),
         "total": result["total"],
-        "max_total": inst.method.total,
+        "max_total": _max_total(inst),
+        # Star ratings are their level; the other methods also have a headline score.
+        "score_label": {"weighted_points": _("总分"), "level_gated": _("成熟度得分")}.get(inst.method.type),
         "level": {"id": level.id, "name": level.name.get(lang), "description": level.description.get(lang)},
         "levels": [{"id": lv.id, "name": lv.name.get(lang), "description": lv.description.get(lang)} for lv in levels],
         "dimensions": dims,
@@ -66,6 +68,15 @@ def firm_context(inst: Instrument, result: dict[str, Any], company: dict[str, An
     }
 
 
+def _max_total(inst: Instrument) -> float:
+    m = inst.method
+    if m.type == "weighted_points":
+        return m.total
+    if m.type == "level_gated":
+        return float(len(m.levels))
+    return float(max(r.level for r in m.rules))
+
+
 def _industry_label(company: dict, lang: str) -> str:
     from diagnosis.registry import division  # data lookup only, no Flask
     d = division(company.get("industry_division") or "")
@@ -73,10 +84,12 @@ def _industry_label(company: dict, lang: str) -> str:
 
 
 def _blockers(inst: Instrument, blockers: dict | None, lang: str) -> dict | None:
+    """Each unmet condition of the next level as a sentence, and what stands below it."""
     if not blockers:
         return None
     _ = gettext_for(lang)
     target = inst.level(blockers["level"]).name.get(lang)
+    requirements = {r.id: r for rule in getattr(inst.method, "rules", []) for r in rule.requires}
     items = []
     for c in blockers["conditions"]:
         if c["kind"] == "score":
@@ -87,8 +100,14 @@ def _blockers(inst: Instrument, blockers: dict | None, lang: str) -> dict | None
                            level=target, need=c["need"], have=c["have"]))
         elif c["kind"] == "constrained_scenarios":
             items.append(_("其中约束性场景需要 %(need)s 个，目前 %(have)s 个。", need=c["need"], have=c["have"]))
-    scenarios = [inst.question(q).label(lang) for q in blockers.get("scenarios_below", [])]
-    return {"level_name": target, "items": items, "scenarios": scenarios}
+        elif c["kind"] == "level_score":
+            items.append(_("%(level)s要求的满足程度需达到 %(need)s，目前 %(have)s。",
+                           level=target, need=f"{c['need']:g}", have=f"{c['have']:.2f}"))
+        elif c["kind"] == "requirement":
+            items.append(requirements[c["id"]].text.get(lang))
+    below = [inst.question(q).label(lang) for q in blockers.get("questions_below", [])]
+    below += [inst.indicator(i).title.get(lang) for i in blockers.get("indicators_below", [])]
+    return {"level_name": target, "items": items, "below": below}
 
 
 def _recommendations(inst: Instrument, result: dict, lang: str) -> list[dict]:

@@ -8,9 +8,12 @@ import numpy as np
 
 from questionnaires.schema import Instrument
 
-from . import weighted_points as wp
+from . import level_gated, rule_levels, weighted_points
 from .encode import Encoded, encode
+from .outcome import Outcome
 from .visibility import visible
+
+METHODS = {"weighted_points": weighted_points, "level_gated": level_gated, "rule_levels": rule_levels}
 
 
 @dataclass
@@ -67,7 +70,7 @@ class BatchResult:
     qpoints: np.ndarray          # (n, questions)
     qlevels: np.ndarray          # (n, questions)
     shown: np.ndarray            # (n, questions)
-    checks: list[dict]
+    outcome: Outcome
 
     def __len__(self) -> int:
         return len(self.total)
@@ -75,8 +78,11 @@ class BatchResult:
     def result(self, i: int) -> Result:
         inst = self.instrument
         qids = [q.id for q in inst.questions]
+        # Points only mean something to a points method; the others show shares.
+        points = inst.method.type == "weighted_points"
         dims = [
-            DimensionScore(d.id, round(float(self.dim_points[i, k]), 2), d.weight, round(float(self.dim_percent[i, k]), 1))
+            DimensionScore(d.id, round(float(self.dim_points[i, k]), 2) if points else 0.0, d.weight if points else 0.0,
+                           round(float(self.dim_percent[i, k]), 1))
             for k, d in enumerate(inst.dimensions)
         ]
         ind_ids = [ind.id for d in inst.dimensions for ind in d.indicators]
@@ -86,13 +92,13 @@ class BatchResult:
             instrument=inst.id,
             method=inst.method.type,
             total=total,
-            max_total=inst.method.total,
+            max_total=self.outcome.max_total,
             level=level,
             dimensions=dims,
             indicators={k: round(float(v), 1) for k, v in zip(ind_ids, self.ind_percent[i])},
             question_points={q: round(float(p), 3) for q, p in zip(qids, self.qpoints[i])},
             question_levels={q: int(lv) for q, lv, qq in zip(qids, self.qlevels[i], inst.questions) if qq.type == "level"},
-            blockers=wp.blockers(inst, level, float(self.total[i]), self.qlevels[i], self.checks, i),
+            blockers=METHODS[inst.method.type].explain(inst, self.outcome, i),
             hidden=[q for q, s in zip(qids, self.shown[i]) if not s],
         )
 
@@ -100,8 +106,8 @@ class BatchResult:
 def score_batch(inst: Instrument, answer_sets: Iterable[Mapping[str, Any]] | Encoded) -> BatchResult:
     enc = answer_sets if isinstance(answer_sets, Encoded) else encode(inst, answer_sets)
     shown = visible(enc)
-    qpoints = wp.question_points(enc, shown)
-    qlevels = wp.question_levels(enc, shown)
+    qpoints = weighted_points.question_points(enc, shown)
+    qlevels = weighted_points.question_levels(enc, shown)
     qs = inst.questions
 
     # Attainment per question in [0, 1]: points over maximum, or level over top level.
@@ -113,34 +119,34 @@ def score_batch(inst: Instrument, answer_sets: Iterable[Mapping[str, Any]] | Enc
     np.divide(qpoints, max_pts, out=attain, where=max_pts > 0)
     attain[:, is_level] = qlevels[:, is_level] / np.where(top_level[is_level] > 0, top_level[is_level], 1)
 
-    dim_member = _membership(qs, [[q.id for q in d.questions] for d in inst.dimensions])
-    ind_member = _membership(qs, [[q.id for q in ind.questions] for d in inst.dimensions for ind in d.indicators])
-    dim_points = qpoints @ dim_member
-    dim_percent = _percent(qpoints, attain, max_pts, scored, dim_member)
-    ind_percent = _percent(qpoints, attain, max_pts, scored, ind_member)
-    total = dim_points.sum(axis=1)
-    level, checks = wp.levels(inst, total, qlevels)
+    # Questions are stored dimension by dimension and indicator by indicator, so
+    # each group is a run of adjacent columns: sum runs with reduceat, which adds
+    # in the same order for one firm as for many (a matrix product may not).
+    dim_starts = _starts([len(d.questions) for d in inst.dimensions])
+    ind_starts = _starts([len(i.questions) for d in inst.dimensions for i in d.indicators])
+    dim_points = np.add.reduceat(qpoints, dim_starts, axis=1)
+    dim_percent = _percent(qpoints, attain, max_pts, scored, dim_starts)
+    ind_percent = _percent(qpoints, attain, max_pts, scored, ind_starts)
+    outcome = METHODS[inst.method.type].evaluate(inst, enc, shown, qpoints, qlevels)
     shown_m = np.column_stack([shown[q.id] for q in qs]) if qs else np.zeros((enc.n, 0), bool)
-    return BatchResult(inst, total, level, dim_points, dim_percent, ind_percent, qpoints, qlevels, shown_m, checks)
+    return BatchResult(inst, outcome.total, outcome.level, dim_points, dim_percent, ind_percent, qpoints, qlevels,
+                       shown_m, outcome)
 
 
 def score(inst: Instrument, answers: Mapping[str, Any]) -> Result:
     return score_batch(inst, [answers]).result(0)
 
 
-def _membership(qs, groups: list[list[str]]) -> np.ndarray:
-    pos = {q.id: j for j, q in enumerate(qs)}
-    m = np.zeros((len(qs), len(groups)))
-    for k, ids in enumerate(groups):
-        for qid in ids:
-            m[pos[qid], k] = 1.0
-    return m
+def _starts(sizes: list[int]) -> np.ndarray:
+    return np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.intp)
 
 
-def _percent(qpoints, attain, max_pts, scored, member) -> np.ndarray:
+def _percent(qpoints, attain, max_pts, scored, starts) -> np.ndarray:
     """Points over maximum where a group carries points, else the mean attainment of its scored questions."""
-    group_max = max_pts @ member
-    by_points = np.divide(qpoints @ member, group_max, out=np.zeros((qpoints.shape[0], member.shape[1])), where=group_max > 0)
-    counted = scored.astype(float) @ member
-    by_attain = np.divide(attain @ (member * scored[:, None]), counted, out=np.zeros_like(by_points), where=counted > 0)
+    group_max = np.add.reduceat(max_pts, starts)
+    group_pts = np.add.reduceat(qpoints, starts, axis=1)
+    by_points = np.divide(group_pts, group_max, out=np.zeros_like(group_pts), where=group_max > 0)
+    counted = np.add.reduceat(scored.astype(float), starts)
+    group_att = np.add.reduceat(attain * scored, starts, axis=1)
+    by_attain = np.divide(group_att, counted, out=np.zeros_like(group_att), where=counted > 0)
     return 100.0 * np.where(group_max > 0, by_points, by_attain)

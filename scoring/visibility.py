@@ -22,6 +22,11 @@ def visible(enc: Encoded) -> dict[str, np.ndarray]:
     return shown
 
 
+def evaluate_condition(cond: Condition, enc: Encoded, shown: dict[str, np.ndarray]) -> np.ndarray:
+    """Whether `cond` holds for each firm, given which questions each was shown."""
+    return _eval(cond, enc, shown)
+
+
 def _eval(cond: Condition, enc: Encoded, shown: dict[str, np.ndarray]) -> np.ndarray:
     if isinstance(cond, AllOf):
         out = np.ones(enc.n, bool)
@@ -54,6 +59,8 @@ def _compare(cmp: Compare, col: Column, target_shown: np.ndarray) -> np.ndarray:
                 hit = ~hit
         return hit & present
     if q.type == "multi":
+        if op == "count_gte":
+            return (col.chosen.sum(axis=1) >= val) & present
         j = next(i for i, o in enumerate(q.options) if o.id == val)
         return col.chosen[:, j] & present
     if q.type == "yesno":

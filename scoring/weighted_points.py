@@ -11,6 +11,7 @@ import numpy as np
 from questionnaires.schema import Instrument, WeightedPoints
 
 from .encode import Encoded
+from .outcome import Outcome
 
 
 def question_points(enc: Encoded, shown: dict[str, np.ndarray]) -> np.ndarray:
@@ -50,16 +51,16 @@ def question_levels(enc: Encoded, shown: dict[str, np.ndarray]) -> np.ndarray:
     return out
 
 
-def levels(inst: Instrument, total: np.ndarray, qlevels: np.ndarray) -> tuple[np.ndarray, list[dict]]:
-    """Level per firm, and per rule the arrays needed to explain what blocks it."""
+def evaluate(inst: Instrument, enc: Encoded, shown, qpoints: np.ndarray, qlevels: np.ndarray) -> Outcome:
+    """Level per firm from the total and the scenario counts."""
     m: WeightedPoints = inst.method
+    total = qpoints.sum(axis=1)
     qids = [q.id for q in inst.questions]
     scen_cols = _scenario_columns(inst, qids)
     constrained = np.array([qids[j] in m.constrained_scenarios for j in scen_cols], bool)
     scen = qlevels[:, scen_cols]
-    base = min(lv.id for lv in inst.levels)
     reached = np.ones(len(total), bool)
-    level = np.full(len(total), base, np.int16)
+    level = np.full(len(total), min(lv.id for lv in inst.levels), np.int16)
     checks = []
     for rule in sorted(m.levels, key=lambda r: r.level):
         at = scen >= rule.level
@@ -70,8 +71,8 @@ def levels(inst: Instrument, total: np.ndarray, qlevels: np.ndarray) -> tuple[np
             ok &= (n_at >= rule.scenarios.count) & (n_con >= rule.scenarios.constrained)
         reached &= ok
         level = np.where(reached, rule.level, level)
-        checks.append({"rule": rule, "n_at": n_at, "n_constrained": n_con})
-    return level, checks
+        checks.append((rule, n_at, n_con))
+    return Outcome(total, float(m.total), level, {"checks": checks, "qlevels": qlevels})
 
 
 def _scenario_columns(inst: Instrument, qids: list[str]) -> list[int]:
@@ -83,20 +84,19 @@ def _scenario_columns(inst: Instrument, qids: list[str]) -> list[int]:
     return [j for j, qid in enumerate(qids) if qid in ids]
 
 
-def blockers(inst: Instrument, level: int, total: float, qlevels_row: np.ndarray, checks: list[dict], row: int) -> dict | None:
-    """What keeps one firm from the next level: each unmet condition and the scenarios below it."""
-    rules = sorted(inst.method.levels, key=lambda r: r.level)
-    nxt = next((r for r in rules if r.level == level + 1), None)
-    if nxt is None:
+def explain(inst: Instrument, out: Outcome, i: int) -> dict | None:
+    """What keeps firm i from the next level: each unmet condition and the scenarios below it."""
+    level, total = int(out.level[i]), float(out.total[i])
+    found = next(((r, n_at, n_con) for r, n_at, n_con in out.state["checks"] if r.level == level + 1), None)
+    if found is None:
         return None
-    check = next(c for c in checks if c["rule"] is nxt)
+    nxt, n_at_all, n_con_all = found
     conditions = []
     if total < nxt.min_score - 1e-9:
-        conditions.append({"kind": "score", "need": nxt.min_score, "have": round(float(total), 2)})
+        conditions.append({"kind": "score", "need": nxt.min_score, "have": round(total, 2)})
     below: list[str] = []
     if nxt.scenarios:
-        n_at = int(check["n_at"][row])
-        n_con = int(check["n_constrained"][row])
+        n_at, n_con = int(n_at_all[i]), int(n_con_all[i])
         if n_at < nxt.scenarios.count:
             conditions.append({"kind": "scenarios", "need": nxt.scenarios.count, "have": n_at, "at_level": nxt.level})
         if n_con < nxt.scenarios.constrained:
@@ -105,6 +105,7 @@ def blockers(inst: Instrument, level: int, total: float, qlevels_row: np.ndarray
             # Constrained scenarios first, then those closest to the level.
             qids = [q.id for q in inst.questions]
             con = set(inst.method.constrained_scenarios)
-            scen = [(qids[j], int(qlevels_row[j])) for j in _scenario_columns(inst, qids)]
+            row = out.state["qlevels"][i]
+            scen = [(qids[j], int(row[j])) for j in _scenario_columns(inst, qids)]
             below = [qid for qid, lv in sorted(scen, key=lambda s: (s[0] not in con, -s[1])) if lv < nxt.level]
-    return {"level": nxt.level, "conditions": conditions, "scenarios_below": below}
+    return {"level": nxt.level, "conditions": conditions, "questions_below": below}

@@ -38,10 +38,10 @@ def app(tmp_path_factory):
     app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "test-secret"})
     with app.app_context():
         # Start from nothing and build the schema the way production does: by migrations.
-        db.reflect()
-        db.drop_all()
-        with db.engine.begin() as conn:
-            conn.execute(sa.text("DROP TABLE IF EXISTS alembic_version"))
+        # Reflect into a separate MetaData so leftovers never join the models' tables.
+        leftovers = sa.MetaData()
+        leftovers.reflect(db.engine)
+        leftovers.drop_all(db.engine)
         from flask_migrate import upgrade
         upgrade()
     yield app

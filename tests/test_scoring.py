@@ -58,11 +58,11 @@ def test_worked_example():
             {"kind": "scenarios", "need": 8, "have": 0, "at_level": 3},
             {"kind": "constrained_scenarios", "need": 5, "have": 0, "at_level": 3},
         ],
-        "scenarios_below": r.blockers["scenarios_below"],
+        "questions_below": r.blockers["questions_below"],
     }
-    assert set(r.blockers["scenarios_below"]) == set(SCENARIOS)
+    assert set(r.blockers["questions_below"]) == set(SCENARIOS)
     # Constrained scenarios are listed first: they decide the level.
-    assert set(r.blockers["scenarios_below"][:len(CONSTRAINED)]) == CONSTRAINED
+    assert set(r.blockers["questions_below"][:len(CONSTRAINED)]) == CONSTRAINED
 
 
 def test_score_alone_does_not_lift_the_level():
@@ -83,7 +83,7 @@ def test_bins_are_closed_at_the_top(value, points):
     assert r.question_points["equipment_digital_rate"] == points
 
 
-def test_extremes_give_top_and_bottom_levels():
+def test_sme_extremes_give_full_and_empty_scores():
     best, worst = (scoring.score(INST, extreme_answers(INST, b)) for b in (True, False))
     assert (best.total, best.level, best.blockers) == (100.0, 4, None)
     assert (worst.total, worst.level) == (0.0, 0)
@@ -121,32 +121,52 @@ def raise_one(inst, answers, qid, data):
     return out
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(answers=answer_strategy(INST))
-def test_scores_stay_in_range(answers):
-    r = scoring.score(INST, answers)
-    assert 0 <= r.total <= INST.method.total
-    for d, dim in zip(r.dimensions, INST.dimensions):
-        assert 0 <= d.points <= dim.weight + 1e-9 and 0 <= d.percent <= 100
-    assert min(lv.id for lv in INST.levels) <= r.level <= max(lv.id for lv in INST.levels)
+ALL = sorted(questionnaires.available())
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(answers=answer_strategy(INST), qid=st.sampled_from([q.id for q in INST.questions if q.type != "text"]), data=st.data())
-def test_raising_an_answer_never_lowers_a_score(answers, qid, data):
-    before = scoring.score(INST, answers)
-    after = scoring.score(INST, raise_one(INST, answers, qid, data))
+@pytest.mark.parametrize("instrument_id", ALL)
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_scores_stay_in_range(instrument_id, data):
+    inst = questionnaires.get(instrument_id)
+    r = scoring.score(inst, data.draw(answer_strategy(inst)))
+    assert 0 <= r.total <= r.max_total
+    for d in r.dimensions:
+        assert 0 <= d.points <= d.max_points + 1e-9 and 0 <= d.percent <= 100
+    assert min(lv.id for lv in inst.levels) <= r.level <= max(lv.id for lv in inst.levels)
+
+
+@pytest.mark.parametrize("instrument_id", ALL)
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_raising_an_answer_never_lowers_a_score(instrument_id, data):
+    inst = questionnaires.get(instrument_id)
+    answers = data.draw(answer_strategy(inst))
+    qid = data.draw(st.sampled_from([q.id for q in inst.questions if q.type != "text"]))
+    before = scoring.score(inst, answers)
+    after = scoring.score(inst, raise_one(inst, answers, qid, data))
     assert after.total >= before.total - 1e-9
     assert after.level >= before.level
     for b, a in zip(before.dimensions, after.dimensions):
         assert a.points >= b.points - 1e-9 and a.percent >= b.percent - 1e-9
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(batch=st.lists(answer_strategy(INST), min_size=1, max_size=12), pick=st.integers(min_value=0))
-def test_one_firm_scores_the_same_alone_and_in_a_batch(batch, pick):
-    i = pick % len(batch)
-    assert scoring.score_batch(INST, batch).result(i) == scoring.score(INST, batch[i])
+@pytest.mark.parametrize("instrument_id", ALL)
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_one_firm_scores_the_same_alone_and_in_a_batch(instrument_id, data):
+    inst = questionnaires.get(instrument_id)
+    batch = data.draw(st.lists(answer_strategy(inst), min_size=1, max_size=8))
+    i = data.draw(st.integers(min_value=0, max_value=len(batch) - 1))
+    assert scoring.score_batch(inst, batch).result(i) == scoring.score(inst, batch[i])
+
+
+@pytest.mark.parametrize("instrument_id", ALL)
+def test_all_best_answers_give_the_top_level_and_all_worst_the_bottom(instrument_id):
+    inst = questionnaires.get(instrument_id)
+    best, worst = (scoring.score(inst, extreme_answers(inst, b)) for b in (True, False))
+    assert best.level == max(lv.id for lv in inst.levels) and best.blockers is None
+    assert worst.level == min(lv.id for lv in inst.levels) and worst.total == 0
 
 
 def test_synthetic_population_batch_equals_singles():

@@ -5,6 +5,9 @@ import io
 import re
 
 import pypdf
+import pytest
+
+import questionnaires
 import sqlalchemy as sa
 
 from diagnosis import create_app
@@ -223,3 +226,36 @@ def test_security_headers_forbid_inline_script(world, client):
     assert "script-src 'self'" in csp and "unsafe-inline" not in csp
     assert "<script>" not in r.text
     assert r.headers["X-Frame-Options"] == "DENY"
+
+
+@pytest.mark.parametrize("instrument_id", ["sme-digital", "smart-manufacturing", "cloud-adoption"])
+def test_every_instrument_runs_end_to_end(world, client, instrument_id):
+    inst = questionnaires.get(instrument_id)
+    c = client().login(world.a.enterprise)
+    aid = c.start(instrument_id)
+    for n in range(1, len(inst.dimensions) + 1):
+        assert c.get(f"/assessments/{aid}/page/{n}").status_code == 200
+    assert c.autosave(aid, extreme_answers(inst, best=True)).status_code == 200
+    r = c.post_form(f"/assessments/{aid}/review", {})
+    assert r.status_code == 302, r.text
+    top = max(inst.levels, key=lambda lv: lv.id).name.zh
+    assert top in c.get(f"/assessments/{aid}/result").text
+    text = "".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(c.get(f"/assessments/{aid}/report.pdf").data)).pages)
+    assert top.split()[0] in text and inst.title.zh in text
+
+
+def test_show_if_hides_questions_on_the_server_until_they_apply(world, client):
+    c = client().login(world.a.enterprise)
+    aid = c.start("cloud-adoption")
+    page = c.get(f"/assessments/{aid}/page/3").text
+    assert re.search(r'id="q-edge_processing"[^>]*\bhidden\b', page)
+    assert re.search(r'data-show-if="[^"]*&#34;question&#34;: &#34;devices_connected&#34;', page)
+    c.autosave(aid, {"devices_connected": "some"}, page=3)
+    page = c.get(f"/assessments/{aid}/page/3").text
+    assert not re.search(r'id="q-edge_processing"[^>]*\bhidden\b', page)
+    # A hidden required question is not demanded at submission.
+    answers = extreme_answers(questionnaires.get("cloud-adoption"), best=False)
+    answers.pop("edge_processing")
+    c.autosave(aid, answers)
+    r = c.get(f"/assessments/{aid}/review")
+    assert "是否在边缘侧" not in r.text

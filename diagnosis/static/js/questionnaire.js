@@ -54,6 +54,7 @@
     if (cond.hasOwnProperty("not_equals")) return v !== cond.not_equals;
     if (cond.hasOwnProperty("in")) return cond["in"].indexOf(v) >= 0;
     if (cond.hasOwnProperty("includes")) return Array.isArray(v) && v.indexOf(cond.includes) >= 0;
+    if (cond.hasOwnProperty("count_gte")) return Array.isArray(v) && v.length >= cond.count_gte;
     if (cond.hasOwnProperty("gt")) return v > cond.gt;
     if (cond.hasOwnProperty("gte")) return v >= cond.gte;
     if (cond.hasOwnProperty("lt")) return v < cond.lt;

@@ -1,0 +1,79 @@
+"""Level-gated satisfaction scoring, as GB/T 39117 describes it for smart-manufacturing maturity.
+
+Each requirement belongs to a level and a subdomain (indicator) and is answered
+with a degree of satisfaction (its option points: 1, 0.8, 0.5, 0). For each level,
+a subdomain's score is the mean satisfaction of its requirements at that level,
+and the level's score is the weighted mean over the subdomains that have
+requirements there. A level counts only when it and every lower level reach the
+threshold. The maturity score S is the number of levels reached plus the score of
+the next level, so S always lies in the band of the level it maps to.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from questionnaires.schema import Instrument, LevelGated
+
+from .encode import Encoded
+from .outcome import Outcome
+
+
+def requirement_columns(inst: Instrument, level: int) -> list[tuple[object, list[int]]]:
+    """(indicator, question columns) for each indicator with requirements at `level`."""
+    col = {q.id: j for j, q in enumerate(inst.questions)}
+    out = []
+    for ind in (i for d in inst.dimensions for i in d.indicators):
+        cols = [col[q.id] for q in ind.questions if q.level == level and q.type != "text"]
+        if cols:
+            out.append((ind, cols))
+    return out
+
+
+def level_scores(inst: Instrument, qpoints: np.ndarray) -> np.ndarray:
+    """(n, levels) score of each level, in method.levels order."""
+    m: LevelGated = inst.method
+    out = np.zeros((qpoints.shape[0], len(m.levels)))
+    for k, lv in enumerate(m.levels):
+        weights, means = [], []
+        for ind, cols in requirement_columns(inst, lv):
+            weights.append(ind.weight)
+            means.append(qpoints[:, cols].mean(axis=1))
+        w = np.array(weights)
+        out[:, k] = np.column_stack(means) @ (w / w.sum()) if weights and w.sum() > 0 else 0.0
+    return out
+
+
+def evaluate(inst: Instrument, enc: Encoded, shown, qpoints: np.ndarray, qlevels: np.ndarray) -> Outcome:
+    m: LevelGated = inst.method
+    ls = level_scores(inst, qpoints)
+    ok = ls >= m.threshold - 1e-9
+    reached = np.cumprod(ok, axis=1).sum(axis=1)          # levels reached in a row from the bottom
+    nxt = np.minimum(reached, len(m.levels) - 1)
+    partial = np.where(reached < len(m.levels), ls[np.arange(len(ls)), nxt], 0.0)
+    base = min(lv.id for lv in inst.levels)
+    levels = np.array(m.levels)
+    level = np.where(reached > 0, levels[np.maximum(reached - 1, 0)], base).astype(np.int16)
+    return Outcome(reached + partial, float(len(m.levels)), level, {"level_scores": ls, "qpoints": qpoints})
+
+
+def explain(inst: Instrument, out: Outcome, i: int) -> dict | None:
+    """The next level's score against the threshold, and its weakest subdomains."""
+    m: LevelGated = inst.method
+    level = int(out.level[i])
+    following = [lv for lv in m.levels if lv > level]
+    if not following:
+        return None
+    nxt = following[0]
+    k = m.levels.index(nxt)
+    have = float(out.state["level_scores"][i, k])
+    row = out.state["qpoints"][i]
+    weak = []
+    for ind, cols in requirement_columns(inst, nxt):
+        mean = float(row[cols].mean())
+        if mean < m.threshold - 1e-9:
+            weak.append((mean, -(ind.weight or 0), ind.id))
+    return {
+        "level": nxt,
+        "conditions": [{"kind": "level_score", "need": m.threshold, "have": round(have, 3), "at_level": nxt}],
+        "indicators_below": [ind_id for _, _, ind_id in sorted(weak)],
+    }
