@@ -105,25 +105,8 @@ def q_show(instrument_id: str, fmt: str, lang: str):
         data["content_hash"] = questionnaires.content_hash(inst)
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
         return
-    click.echo(f"{inst.title.get(lang)}  ({inst.id} {inst.version})\n{inst.description.get(lang)}\n")
-    number = 0
-    for d in inst.dimensions:
-        click.echo(f"== {d.title.get(lang)} ==")
-        for ind in d.indicators:
-            click.echo(f"-- {ind.title.get(lang)}")
-            for q in ind.questions:
-                number += 1
-                cond = f"  [{q.show_if.model_dump(by_alias=True, exclude_none=True)}]" if q.show_if else ""
-                click.echo(f"{number}. {q.text.get(lang)}{'' if q.required else ' (optional)'}{cond}")
-                for o in q.options:
-                    click.echo(f"   [ ] {o.text.get(lang)}")
-                if q.type == "number":
-                    click.echo(f"   ______ {q.unit or ''}  ({q.min:g}-{q.max:g})")
-                elif q.type == "yesno":
-                    click.echo("   [ ] yes   [ ] no")
-                elif q.type == "text":
-                    click.echo("   ____________________________")
-        click.echo()
+    from questionnaires.describe import paper_form
+    click.echo(paper_form(inst, lang))
 
 
 @questionnaires_group.command("check")
@@ -144,23 +127,65 @@ def q_check(paths: tuple[Path, ...]):
     sys.exit(1 if failed else 0)
 
 
+def _read_json(f, what: str):
+    try:
+        return json.load(f)
+    except json.JSONDecodeError as exc:
+        raise click.ClickException(f"{what} file is not valid JSON: {exc}")
+
+
 @main.command("score")
 @click.option("--questionnaire", "instrument_id", required=True)
 @click.option("--answers", "answers_file", type=click.File("r", encoding="utf-8"), required=True)
-def score_cmd(instrument_id: str, answers_file):
-    """Score one answer set (JSON) and print the result as JSON."""
+@click.option("--company", "company_file", type=click.File("r", encoding="utf-8"),
+              help='JSON {"industry_division": "34", "employees": 120, "revenue": 8600, "zone_id": 1} for benchmarks.')
+@with_appcontext
+def score_cmd(instrument_id: str, answers_file, company_file):
+    """Score one answer set (JSON) and print the result, benchmark and recommendations as JSON."""
+    from scoring.benchmark import Firm, benchmark
+    from scoring.recommend import gaps, recommend
+    from .benchmarks import min_peers, population
+    from .registry import division, size_class
     try:
         inst = questionnaires.get(instrument_id)
     except KeyError as exc:
         raise click.ClickException(str(exc.args[0]))
-    try:
-        raw = json.load(answers_file)
-    except json.JSONDecodeError as exc:
-        raise click.ClickException(f"answers file is not valid JSON: {exc}")
-    clean, errors = questionnaires.clean_answers(inst, raw)
+    clean, errors = questionnaires.clean_answers(inst, _read_json(answers_file, "answers"))
     if errors:
         raise click.ClickException("invalid answers:\n" + "\n".join(str(e) for e in errors))
-    click.echo(json.dumps(scoring.score(inst, clean).to_dict(), ensure_ascii=False, indent=2))
+    result = scoring.score(inst, clean).to_dict()
+    bench = None
+    if company_file is not None:
+        company = _read_json(company_file, "company")
+        code = str(company.get("industry_division", ""))
+        if division(code) is None:
+            raise click.ClickException("company: industry_division must be a GB/T 4754 division code such as \"34\"")
+        try:
+            size = company.get("size_class") or size_class(code, int(company["employees"]), float(company["revenue"]))
+        except (KeyError, TypeError, ValueError):
+            raise click.ClickException("company: give size_class, or employees and revenue (10k yuan)")
+        zone = company.get("zone_id")
+        dims = {d: v["percent"] for d, v in result["dimensions"].items()}
+        bench = benchmark(population(instrument_id), Firm(code, size, zone), result["total"], dims, min_peers())
+    from questionnaires.references import position, references
+    result["benchmark"] = bench
+    result["references"] = [p for p in (position(f, result["level"], clean) for f in references(instrument_id)) if p]
+    result["gaps"] = gaps(inst, result, bench)
+    result["recommendations"] = recommend(inst, result, bench)
+    click.echo(json.dumps(result, ensure_ascii=False, indent=2))
+
+
+@main.command("rescore")
+@click.option("--zone", "zone_id", type=int, help="Only assessments of firms in this zone (id).")
+@with_appcontext
+def rescore_cmd(zone_id: int | None):
+    """Score every submitted assessment again and refresh its benchmark."""
+    from .benchmarks import rescore
+    counts = rescore(zone_id)
+    for instrument_id, n in sorted(counts.items()):
+        click.echo(f"{instrument_id}: {n} assessments rescored")
+    if not counts:
+        click.echo("No submitted assessments matched.")
 
 
 if __name__ == "__main__":

@@ -57,6 +57,8 @@ def seed(firms: int = 300, seed_value: int = 2026) -> dict:
 
     users = _users(zone.id, companies, rng)
     db.session.commit()
+    from .benchmarks import rescore
+    rescore(zone.id)  # benchmark every demo result against the seeded population
     return {"created": True, "zone": zone.name, "firms": firms, "users": users, "levels": levels}
 
 

@@ -71,6 +71,8 @@ def clean_value(q: Question, value: Any) -> Any:
     if q.type == "number":
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
             raise _Invalid("not_number", "must be a number")
+        if q.integer and value != int(value):
+            raise _Invalid("not_integer", "must be a whole number")
         if not (q.min <= value <= q.max):
             raise _Invalid("out_of_range", f"must be between {q.min:g} and {q.max:g}", min=f"{q.min:g}", max=f"{q.max:g}")
         return float(value)

@@ -130,6 +130,7 @@ class Question(Strict):
     required: bool = True
     options: list[Option] = []
     unit: str | None = None
+    integer: bool = False  # counts: whole numbers only
     min: float | None = None
     max: float | None = None
     bins: list[Bin] = []

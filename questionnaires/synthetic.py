@@ -53,9 +53,20 @@ def _draw(q: Question, md: np.ndarray, rng: np.random.Generator) -> list:
         chosen = rng.random((n, len(ids))) < np.clip(md[:, None] * 1.1 + rng.normal(0, 0.08, (n, 1)), 0.02, 0.98)
         return [ids[row].tolist() for row in chosen]
     if q.type == "number":
-        span = q.max - q.min
-        x = q.min + span * np.clip(md ** 1.3 + rng.normal(0.0, 0.08, n), 0.0, 1.0)
-        return np.round(x, 1).tolist()
+        if q.bins:
+            # Pick the bin a firm's maturity points to, then a value inside it.
+            k = len(q.bins)
+            idx = np.clip(np.rint(md * (k - 1) + rng.normal(0.0, 0.7, n)), 0, k - 1).astype(int)
+            lows = np.array([q.min] + [b.upto for b in q.bins[:-1]])
+            highs = np.array([b.upto for b in q.bins])
+            u = rng.random(n)
+            u = np.where(idx == k - 1, u ** 4, u)  # the last bin is open-ended: stay near its start
+            x = lows[idx] + (highs[idx] - lows[idx]) * u
+        else:
+            # Unscored amounts (spend and the like) are small beside their allowed maximum.
+            x = q.min + (q.max - q.min) * 1e-4 * np.exp(4 * md) * rng.lognormal(0.0, 0.5, n)
+        x = np.clip(x, q.min, q.max)
+        return (np.rint(x).astype(int) if q.integer else np.round(x, 1)).tolist()
     if q.type == "yesno":
         return (rng.random(n) < md).tolist()
     return [None] * n  # free text is left blank

@@ -16,15 +16,17 @@ def radar(axes: list[str], series: list[tuple[str, list[float], str]], size: int
     n = len(axes)
     if n < 3:
         return bar(axes, series)
-    cx = cy = size / 2
-    r = size * 0.30
+    width = size + 120  # room for axis labels left and right
+    cx, cy = width / 2, size / 2
+    r = size * 0.32
 
     def point(i: int, value: float) -> tuple[float, float]:
         angle = -math.pi / 2 + 2 * math.pi * i / n
         k = r * max(0.0, min(100.0, value)) / 100
         return cx + k * math.cos(angle), cy + k * math.sin(angle)
 
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {size} {size}" width="{size}" height="{size}" role="img" aria-label="{escape(" / ".join(axes))}" font-family="{FONT}">']
+    legend_h = 22 if len(series) > 1 else 0
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {size + legend_h}" width="{width}" height="{size + legend_h}" role="img" aria-label="{escape(" / ".join(axes))}" font-family="{FONT}">']
     for ring in (20, 40, 60, 80, 100):
         pts = " ".join(f"{x:.1f},{y:.1f}" for x, y in (point(i, ring) for i in range(n)))
         parts.append(f'<polygon points="{pts}" fill="none" stroke="#d0d7de" stroke-width="1"/>')
@@ -40,6 +42,12 @@ def radar(axes: list[str], series: list[tuple[str, list[float], str]], size: int
         for i, v in enumerate(values):
             x, y = point(i, v)
             parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{colour}"/>')
+    if legend_h:
+        x = 10.0
+        for name, _values, colour in reversed(series):
+            parts.append(f'<rect x="{x:.0f}" y="{size + 6}" width="12" height="12" fill="{colour}"/>')
+            parts.append(f'<text x="{x + 16:.0f}" y="{size + 16}" font-size="12" fill="#24292f">{escape(name)}</text>')
+            x += 30 + 13 * len(name)
     parts.append("</svg>")
     return "".join(parts)
 

@@ -9,6 +9,8 @@ from datetime import date, datetime
 from typing import Any
 
 from questionnaires import Instrument
+from questionnaires.references import position, references
+from scoring.recommend import gaps, recommend
 
 from . import charts
 from .i18n import gettext_for
@@ -21,12 +23,16 @@ def N_(message: str) -> str:
 
 
 SIZE_NAMES = {"large": N_("大型"), "medium": N_("中型"), "small": N_("小型"), "micro": N_("微型")}
-FIRM = "#1f6feb"
+GROUP_NAMES = {"industry_size_zone": N_("同行业、同规模、同园区的企业"), "industry": N_("同行业企业"),
+               "zone": N_("同园区企业"), "all": N_("全部参评企业")}
+FIRM, PEER_MEAN, PEER_TOP = "#1f6feb", "#8c959f", "#1a7f37"
 
 
 def firm_context(inst: Instrument, result: dict[str, Any], company: dict[str, Any], lang: str,
                  answers: dict[str, Any] | None = None, assessment_date: datetime | date | None = None) -> dict[str, Any]:
     _ = gettext_for(lang)
+    bench = result.get("benchmark")
+    gap_of = {g["indicator"]: g for g in gaps(inst, result, bench)}
     dims = [
         {
             "id": d.id,
@@ -35,7 +41,11 @@ def firm_context(inst: Instrument, result: dict[str, Any], company: dict[str, An
             "points": result["dimensions"][d.id]["points"],
             "max_points": result["dimensions"][d.id]["max_points"],
             "percent": result["dimensions"][d.id]["percent"],
-            "indicators": [{"title": i.title.get(lang), "percent": result["indicators"].get(i.id, 0.0)} for i in d.indicators],
+            "peer_mean": _peer(bench, "dimensions", d.id, "mean"),
+            "peer_p75": _peer(bench, "dimensions", d.id, "p75"),
+            "indicators": [{"title": i.title.get(lang), "percent": result["indicators"].get(i.id, 0.0),
+                            "peer_p75": gap_of[i.id]["peer_p75"], "gap_next_level": gap_of[i.id]["gap_next_level"]}
+                           for i in d.indicators],
         }
         for d in inst.dimensions
     ]
@@ -56,14 +66,18 @@ def firm_context(inst: Instrument, result: dict[str, Any], company: dict[str, An
         "level": {"id": level.id, "name": level.name.get(lang), "description": level.description.get(lang)},
         "levels": [{"id": lv.id, "name": lv.name.get(lang), "description": lv.description.get(lang)} for lv in levels],
         "dimensions": dims,
-        "radar_svg": charts.radar([d["title"] for d in dims], [(_("本企业"), [d["percent"] for d in dims], FIRM)]),
+        "radar_svg": charts.radar([d["title"] for d in dims], _radar_series(dims, bench, _)),
+        "benchmark": _benchmark_summary(bench, lang),
+        "references": _references(inst, result, answers or {}, lang),
         "ladder_svg": charts.level_ladder([lv.name.get(lang) for lv in levels], [lv.id for lv in levels].index(level.id)),
         "blockers": _blockers(inst, result.get("blockers"), lang),
         "strengths": [{"title": i.title.get(lang), "dimension": d.title.get(lang), "percent": result["indicators"].get(i.id, 0.0)}
                       for i, d in reversed(ranked[-3:])],
         "priorities": [{"title": i.title.get(lang), "dimension": d.title.get(lang), "percent": result["indicators"].get(i.id, 0.0)}
                        for i, d in ranked[:3]],
-        "recommendations": _recommendations(inst, result, lang),
+        "recommendations": [{**r, "indicator": inst.indicator(r["indicator"]).title.get(lang),
+                             "action": r["action"][lang] or r["action"]["zh"], "why": r["why"][lang] or r["why"]["zh"],
+                             "percent": r["attainment"]} for r in recommend(inst, result, bench)],
         "answers": _answer_rows(inst, answers, lang) if answers is not None else None,
     }
 
@@ -110,32 +124,46 @@ def _blockers(inst: Instrument, blockers: dict | None, lang: str) -> dict | None
     return {"level_name": target, "items": items, "below": below}
 
 
-def _recommendations(inst: Instrument, result: dict, lang: str) -> list[dict]:
-    """Bank entries whose indicator stands below the entry's threshold, largest gap first,
-    never before an entry they require."""
-    ind = result["indicators"]
-    chosen = [r for r in inst.recommendations if ind.get(r.indicator, 0.0) / 100 < r.below]
-    chosen.sort(key=lambda r: -(r.below - ind.get(r.indicator, 0.0) / 100))
-    ordered = []
-    pending = list(chosen)
-    while pending:
-        for r in pending:
-            blockers = {q.indicator for q in pending if q is not r and q.indicator in r.requires}
-            if not blockers:
-                ordered.append(r)
-                pending.remove(r)
-                break
-        else:  # a cycle in `requires`: keep the remaining order
-            ordered.extend(pending)
-            break
-    return [{
-        "indicator": inst.indicator(r.indicator).title.get(lang),
-        "percent": ind.get(r.indicator, 0.0),
-        "action": r.action.get(lang),
-        "why": r.why.get(lang),
-        "effort": r.effort,
-        "months": r.months,
-    } for r in ordered]
+def _peer(bench: dict | None, section: str, key: str, stat: str) -> float | None:
+    return (bench or {}).get(section, {}).get(key, {}).get(stat)
+
+
+def _radar_series(dims: list[dict], bench: dict | None, _) -> list:
+    series = []
+    if bench:
+        series.append((_("同类企业前25%"), [d["peer_p75"] or 0.0 for d in dims], PEER_TOP))
+        series.append((_("同类企业平均"), [d["peer_mean"] or 0.0 for d in dims], PEER_MEAN))
+    series.append((_("本企业"), [d["percent"] for d in dims], FIRM))
+    return series
+
+
+def _benchmark_summary(bench: dict | None, lang: str) -> dict | None:
+    if not bench:
+        return None
+    _ = gettext_for(lang)
+    group_name = GROUP_NAMES[bench["group"]]
+    return {"group": _(group_name), "n": bench["n"], "percentile": bench["percentile"],
+            "fallback": bench["group"] != "industry_size_zone", "min_size": bench.get("min_size", 30),
+            "total": bench["total"]}
+
+
+def _references(inst: Instrument, result: dict, answers: dict, lang: str) -> list[dict]:
+    """Published figures beside the firm's own, each with source and year."""
+    _ = gettext_for(lang)
+    out = []
+    for fig in references(inst.id):
+        pos = position(fig, result["level"], answers)
+        if pos is None:
+            continue
+        if pos["kind"] == "level_distribution":
+            text = _("约 %(ahead)s%% 的企业等级低于贵企业，与贵企业同级的占 %(same)s%%。",
+                     ahead=f"{pos['ahead_of']:g}", same=f"{pos['share_at_level']:g}")
+        elif pos["kind"] == "target_level":
+            text = _("贵企业已达到该目标。") if pos["met"] else _("贵企业尚未达到该目标。")
+        else:
+            text = _("参考值 %(value)s，贵企业 %(firm)s。", value=f"{pos['value']:g}", firm=f"{pos['firm']:g}")
+        out.append({"title": fig.title.get(lang), "source": fig.source.get(lang), "year": fig.year, "text": text})
+    return out
 
 
 def _answer_rows(inst: Instrument, answers: dict[str, Any], lang: str) -> list[dict]:

@@ -50,10 +50,12 @@ class Result:
             "total": self.total,
             "max_total": self.max_total,
             "level": self.level,
-            "dimensions": [d.__dict__ for d in self.dimensions],
+            "dimensions": {d.id: {"points": d.points, "max_points": d.max_points, "percent": d.percent} for d in self.dimensions},
             "indicators": self.indicators,
             "blockers": self.blockers,
             "hidden": self.hidden,
+            "question_points": self.question_points,
+            "question_levels": self.question_levels,
         }
 
 

@@ -142,3 +142,18 @@ def test_answer_normalisation():
     assert errors == []
     assert clean == {"network": ["shopfloor", "fiveg"], "equipment_digital_rate": 40.0, "systems_list": "ERP",
                      "systems_coverage": None}
+
+
+def test_show_prints_a_paper_form_with_conditions_in_words():
+    run = subprocess.run([sys.executable, "-m", "diagnosis.cli", "questionnaires", "show", "cloud-adoption"],
+                         capture_output=True, text=True, check=True)
+    assert "9. 是否在边缘侧（网关或边缘服务器）对设备数据进行处理？（仅当第8题不是“没有”时回答）" in run.stdout
+    assert "   [ ] 是   [ ] 否" in run.stdout and "______ 月  (0-240)" in run.stdout
+    en = subprocess.run([sys.executable, "-m", "diagnosis.cli", "questionnaires", "show", "cloud-adoption", "--lang", "en"],
+                        capture_output=True, text=True, check=True)
+    assert '(answer only if question 8 is not \u201cNone\u201d)' in en.stdout
+
+
+def test_whole_numbers_are_enforced_where_asked():
+    clean, errors = clean_answers(questionnaires.get("cloud-adoption"), {"industrial_apps": 2.5, "months_in_use": 4})
+    assert clean == {"months_in_use": 4.0} and [(e.question, e.code) for e in errors] == [("industrial_apps", "not_integer")]

@@ -219,3 +219,16 @@ def test_condition_combinators(cond, answers, visible):
     tiny = parse(data)
     r = scoring.score(tiny, {**answers, "mes_scope": "some"})
     assert ("mes_scope" not in r.hidden) is visible
+
+
+@pytest.mark.parametrize("instrument_id", ALL)
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_answers_to_hidden_questions_never_count(instrument_id, data):
+    inst = questionnaires.get(instrument_id)
+    answers = data.draw(answer_strategy(inst))
+    r = scoring.score(inst, answers)
+    best = extreme_answers(inst, best=True)
+    changed = {**answers, **{q: best[q] for q in r.hidden if q in best}}
+    again = scoring.score(inst, changed)
+    assert (again.total, again.level, again.dimensions) == (r.total, r.level, r.dimensions)

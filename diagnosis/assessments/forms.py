@@ -40,7 +40,7 @@ def _field(q: Question, lang: str) -> Field:
                           validate_choice=False, validators=[Optional()])
     if q.type == "number":
         return FloatField(label, description=desc, validators=[Optional()],
-                          widget=NumberInput(step="any", min=q.min, max=q.max))
+                          widget=NumberInput(step=1 if q.integer else "any", min=q.min, max=q.max))
     return TextAreaField(label, description=desc, validators=[Optional()])
 
 

@@ -82,21 +82,28 @@ def completion(inst: Instrument, answers: dict[str, Any]) -> Completion:
 
 
 def store_result(assessment: Assessment, result: scoring.Result) -> Result:
+    """Keep the result with the assessment: method, scores and what explains them."""
+    data = result.to_dict()
     row = assessment.result or Result(assessment=assessment)
-    row.method = result.method
-    row.total = result.total
-    row.level = result.level
-    row.dimensions = {d.id: {"points": d.points, "max_points": d.max_points, "percent": d.percent} for d in result.dimensions}
-    row.details = {"indicators": result.indicators, "blockers": result.blockers, "hidden": result.hidden,
-                   "question_levels": result.question_levels}
+    row.method = data["method"]
+    row.total = data["total"]
+    row.level = data["level"]
+    row.dimensions = data["dimensions"]
+    row.details = {k: data[k] for k in ("indicators", "blockers", "hidden", "question_levels", "question_points")}
     row.computed_at = utcnow()
     db.session.add(row)
     return row
 
 
 def submit(assessment: Assessment) -> Result:
+    """Freeze the answers, score them on the assessment's own version and benchmark the result."""
+    from ..benchmarks import store_benchmark  # benchmarks build on this module
+
     inst = instrument_of(assessment)
     result = scoring.score(inst, assessment.answer_dict())
     assessment.status = "submitted"
     assessment.submitted_at = utcnow()
-    return store_result(assessment, result)
+    row = store_result(assessment, result)
+    db.session.flush()
+    store_benchmark(assessment)
+    return row

@@ -133,6 +133,7 @@ ANSWER_ERRORS = {
     "not_option": _l("请从给出的选项中选择。"),
     "not_list": _l("请从给出的选项中选择。"),
     "not_number": _l("请输入数字。"),
+    "not_integer": _l("请输入整数。"),
     "out_of_range": _l("请输入 %(min)s 到 %(max)s 之间的数。"),
     "not_bool": _l("请选择“是”或“否”。"),
     "not_text": _l("请输入文字。"),
@@ -172,7 +173,8 @@ def result(assessment_id: int):
     if a.result is None:
         return redirect(url_for(".resume", assessment_id=a.id))
     from reports.context import firm_context
-    ctx = firm_context(service.instrument_of(a), _result_dict(a), _company_dict(a.company), current_lang())
+    ctx = firm_context(service.instrument_of(a), _result_dict(a), _company_dict(a.company), current_lang(),
+                       answers=a.answer_dict(), assessment_date=a.submitted_at)
     return render_template("assessments/result.html", a=a, r=ctx)
 
 
