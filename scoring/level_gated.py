@@ -34,12 +34,16 @@ def level_scores(inst: Instrument, qpoints: np.ndarray) -> np.ndarray:
     m: LevelGated = inst.method
     out = np.zeros((qpoints.shape[0], len(m.levels)))
     for k, lv in enumerate(m.levels):
-        weights, means = [], []
-        for ind, cols in requirement_columns(inst, lv):
-            weights.append(ind.weight)
-            means.append(qpoints[:, cols].mean(axis=1))
-        w = np.array(weights)
-        out[:, k] = np.column_stack(means) @ (w / w.sum()) if weights and w.sum() > 0 else 0.0
+        groups = requirement_columns(inst, lv)
+        weight_sum = sum(ind.weight or 0.0 for ind, _ in groups)
+        if not groups or weight_sum <= 0:
+            continue
+        # Add subdomain by subdomain (not a matrix product), so one firm's score is
+        # computed in the same order alone or inside a batch.
+        acc = np.zeros(qpoints.shape[0])
+        for ind, cols in groups:
+            acc += qpoints[:, cols].mean(axis=1) * ((ind.weight or 0.0) / weight_sum)
+        out[:, k] = acc
     return out
 
 

@@ -24,7 +24,7 @@ def question_points(enc: Encoded, shown: dict[str, np.ndarray]) -> np.ndarray:
             table = np.array([o.points for o in q.options] + [0.0])
             pts = table[col.code]  # MISSING (-1) picks the trailing 0
         elif q.type == "multi":
-            pts = col.chosen @ np.array([o.points for o in q.options])
+            pts = (col.chosen * np.array([o.points for o in q.options])).sum(axis=1)  # row-wise, same order at any n
         elif q.type == "number" and q.bins:
             edges = np.array([b.upto for b in q.bins])
             table = np.array([b.points for b in q.bins])
