@@ -21,6 +21,8 @@ def load(instance_path: str, overrides: dict | None = None) -> dict:
         "REMEMBER_COOKIE_HTTPONLY": True,
         "WTF_CSRF_TIME_LIMIT": None,  # a questionnaire page may stay open all day
         "REPORT_CACHE_DIR": str(instance / "reports"),
+        # A peer group smaller than this falls back to a wider one (industry, zone, all).
+        "BENCHMARK_MIN_PEERS": int(env.get("BENCHMARK_MIN_PEERS", 30)),
     }
     cfg.update(overrides or {})
     return cfg
