@@ -175,6 +175,46 @@ def score_cmd(instrument_id: str, answers_file, company_file):
     click.echo(json.dumps(result, ensure_ascii=False, indent=2))
 
 
+@main.command("report")
+@click.option("--assessment", "assessment_id", type=int, help="A submitted assessment in the database.")
+@click.option("--questionnaire", "instrument_id", help="With --answers and --company: no database needed.")
+@click.option("--answers", "answers_file", type=click.File("r", encoding="utf-8"))
+@click.option("--company", "company_file", type=click.File("r", encoding="utf-8"),
+              help='JSON {"name": ..., "uscc": ..., "industry_division": "34", "size_class": "small", "zone": ...}')
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
+@click.option("--pdf-variant", type=click.Choice(["pdf/a-3b"]), help="PDF/A-3b for archiving.")
+@click.option("--out", "out", type=click.Path(dir_okay=False, writable=True), required=True)
+def report_cmd(assessment_id, instrument_id, answers_file, company_file, lang, pdf_variant, out):
+    """Write a firm's PDF diagnosis report."""
+    from reports import firm_report_html
+    from reports.render import html_to_pdf
+    if assessment_id is not None:
+        from .assessments.views import render_report
+        from .extensions import db
+        from .models import Assessment
+        a = db.session.get(Assessment, assessment_id)
+        if a is None or a.result is None:
+            raise click.ClickException(f"no submitted assessment {assessment_id}")
+        pdf = render_report(a, lang, pdf_variant)
+    elif instrument_id and answers_file and company_file:
+        try:
+            inst = questionnaires.get(instrument_id)
+        except KeyError as exc:
+            raise click.ClickException(str(exc.args[0]))
+        clean, errors = questionnaires.clean_answers(inst, _read_json(answers_file, "answers"))
+        if errors:
+            raise click.ClickException("invalid answers:\n" + "\n".join(str(e) for e in errors))
+        company = _read_json(company_file, "company")
+        if not isinstance(company, dict) or not company.get("name"):
+            raise click.ClickException("company: a JSON object with at least a name")
+        result = scoring.score(inst, clean).to_dict()
+        pdf = html_to_pdf(firm_report_html(inst, result, company, lang, answers=clean), pdf_variant)
+    else:
+        raise click.UsageError("give --assessment ID, or --questionnaire, --answers and --company")
+    Path(out).write_bytes(pdf)
+    click.echo(f"wrote {out} ({len(pdf) // 1024} KiB)")
+
+
 @main.command("rescore")
 @click.option("--zone", "zone_id", type=int, help="Only assessments of firms in this zone (id).")
 @with_appcontext

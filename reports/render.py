@@ -6,6 +6,7 @@ so nothing a user typed can make the renderer read or fetch anything.
 """
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
@@ -44,6 +45,20 @@ def render_html(template: str, context: dict) -> str:
     return _env(context["lang"]).get_template(template).render(**context)
 
 
+@lru_cache(maxsize=1)
+def _print_setup():
+    """Fonts and the stylesheet, loaded once per process: reloading them cost about
+    a sixth of every render. (Gunicorn's sync workers render one report at a time.)"""
+    from weasyprint import CSS
+    from weasyprint.text.fonts import FontConfiguration
+    fonts = FontConfiguration()
+    css = CSS(string=(ASSETS / "report.css").read_text(encoding="utf-8"), base_url=BASE_URL,
+              url_fetcher=AssetFetcher(), font_config=fonts)
+    return fonts, css
+
+
 def html_to_pdf(html: str, pdf_variant: str | None = None) -> bytes:
     from weasyprint import HTML
-    return HTML(string=html, base_url=BASE_URL, url_fetcher=AssetFetcher()).write_pdf(pdf_variant=pdf_variant)
+    fonts, css = _print_setup()
+    return HTML(string=html, base_url=BASE_URL, url_fetcher=AssetFetcher()).write_pdf(
+        stylesheets=[css], font_config=fonts, pdf_variant=pdf_variant)

@@ -184,14 +184,24 @@ def report_pdf(assessment_id: int):
     a = get_assessment(current_user, assessment_id)
     if a.result is None:
         abort(404)
-    from reports import firm_report_pdf
-    pdf = firm_report_pdf(service.instrument_of(a), _result_dict(a), _company_dict(a.company), current_lang(),
-                          answers=a.answer_dict(), assessment_date=a.submitted_at)
+    variant = request.args.get("variant")
+    if variant not in (None, "pdf/a-3b"):
+        abort(400)
+    pdf = render_report(a, current_lang(), variant)
     resp = make_response(pdf)
     resp.headers["Content-Type"] = "application/pdf"
     resp.headers["Content-Disposition"] = f"attachment; filename=diagnosis-{a.id}.pdf"
     current_app.logger.info("report generated assessment=%s user=%s", a.id, current_user.id)
     return resp
+
+
+def render_report(a: Assessment, lang: str, variant: str | None = None) -> bytes:
+    """The firm's PDF report, from the render cache when nothing changed."""
+    from reports import firm_report_html
+    from reports.cache import cached_pdf
+    html = firm_report_html(service.instrument_of(a), _result_dict(a), _company_dict(a.company), lang,
+                            answers=a.answer_dict(), assessment_date=a.submitted_at)
+    return cached_pdf(html, current_app.config["REPORT_CACHE_DIR"], variant)
 
 
 def _result_dict(a: Assessment) -> dict:

@@ -1,0 +1,106 @@
+"""Time PDF reports: WeasyPrint against headless Chromium printing the same HTML.
+
+    .venv/bin/python benchmarks/reports.py [--runs 20] [--batch 200]
+
+Prints median and p95 seconds per firm report rendered by WeasyPrint (no cache),
+the same HTML printed by Debian's Chromium (each run starts a browser, so an empty
+page is timed too and its time subtracted as startup), the ratio, and how many
+reports a minute one process renders in a batch.
+"""
+from __future__ import annotations
+
+import argparse
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+# benchmarks/scoring.py would shadow the scoring package: keep this folder off the import path.
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+
+import numpy as np  # noqa: E402
+
+import questionnaires  # noqa: E402
+import scoring  # noqa: E402
+from questionnaires.synthetic import answer_sets  # noqa: E402
+from reports import firm_report_html  # noqa: E402
+from reports.render import ASSETS, html_to_pdf  # noqa: E402
+
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                  "--no-pdf-header-footer"]
+
+
+def firm_htmls(n: int, instrument_id: str = "sme-digital") -> list[str]:
+    inst = questionnaires.get(instrument_id)
+    sets = answer_sets(inst, n, np.random.default_rng(7))
+    batch = scoring.score_batch(inst, sets)
+    company = {"name": "示范精密机械有限公司", "uscc": "91320214000012HJ10", "industry_division": "34",
+               "size_class": "small", "zone": "示范高新技术产业开发区"}
+    return [firm_report_html(inst, batch.result(i).to_dict(), {**company, "name": f"示范企业{i:03d}有限公司"}, "zh",
+                             answers=sets[i]) for i in range(n)]
+
+
+def pct(values: list[float], q: float) -> float:
+    return float(np.percentile(values, q))
+
+
+def chromium_print(html_path: Path, out: Path, binary: str) -> float:
+    t = time.perf_counter()
+    subprocess.run([binary, *CHROMIUM_FLAGS, f"--user-data-dir={out.parent / 'profile'}", f"--print-to-pdf={out}",
+                    html_path.as_uri()], check=True, capture_output=True, timeout=120)
+    return time.perf_counter() - t
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--runs", type=int, default=20)
+    ap.add_argument("--batch", type=int, default=200)
+    args = ap.parse_args()
+
+    htmls = firm_htmls(max(args.runs, args.batch))
+    html_to_pdf(htmls[0])  # warm up fonts and caches, as a running server is
+    times = []
+    for html in htmls[: args.runs]:
+        t = time.perf_counter()
+        html_to_pdf(html)
+        times.append(time.perf_counter() - t)
+    wp_median, wp_p95 = statistics.median(times), pct(times, 95)
+    print(f"WeasyPrint firm report:   median {wp_median:.3f} s   p95 {wp_p95:.3f} s   ({args.runs} runs)")
+
+    binary = shutil.which("chromium")
+    if binary is None:
+        print("Chromium baseline: skipped (chromium is not installed)")
+    else:
+        with tempfile.TemporaryDirectory() as tmp:
+            tmp = Path(tmp)
+            shutil.copy(ASSETS / "report.css", tmp / "report.css")
+            blank = tmp / "blank.html"
+            blank.write_text("<html><body></body></html>", encoding="utf-8")
+            page = tmp / "report.html"
+            chrome, startup = [], []
+            for html in htmls[: min(args.runs, 10)]:
+                # WeasyPrint gets the stylesheet pre-parsed; Chromium reads it from a link.
+                page.write_text(html.replace("<head>", '<head><link rel="stylesheet" href="report.css">', 1), encoding="utf-8")
+                chrome.append(chromium_print(page, tmp / "report.pdf", binary))
+                startup.append(chromium_print(blank, tmp / "blank.pdf", binary))
+            c_median, s_median = statistics.median(chrome), statistics.median(startup)
+            print(f"Chromium same HTML:       median {c_median:.3f} s   p95 {pct(chrome, 95):.3f} s   ({len(chrome)} runs, browser start included)")
+            print(f"Chromium empty page:      median {s_median:.3f} s   (startup and print overhead)")
+            print(f"Chromium minus startup:   median {c_median - s_median:.3f} s")
+            print(f"Ratio WeasyPrint / Chromium: {wp_median / c_median:.2f} (whole command), "
+                  f"{wp_median / max(c_median - s_median, 1e-3):.2f} (startup subtracted)")
+
+    t = time.perf_counter()
+    for html in htmls[: args.batch]:
+        html_to_pdf(html)
+    elapsed = time.perf_counter() - t
+    print(f"Batch of {args.batch} in one process: {elapsed:.1f} s, {60 * args.batch / elapsed:.0f} reports per minute "
+          "(sequential; the task-queue batch is not built yet)")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

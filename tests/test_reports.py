@@ -1,0 +1,84 @@
+"""PDF reports: cached renders, PDF/A, the report command, safe rendering."""
+from __future__ import annotations
+
+import io
+import json
+
+import pypdf
+import pytest
+
+import questionnaires
+import reports.render
+from reports import firm_report_html
+from reports.render import AssetFetcher
+
+from .helpers import extreme_answers, sme
+
+
+@pytest.fixture
+def submitted(world, client):
+    c = client().login(world.a.enterprise)
+    aid = c.start()
+    c.autosave(aid, extreme_answers(sme(), best=False))
+    c.post_form(f"/assessments/{aid}/review", {})
+    return c, aid
+
+
+def test_second_download_comes_from_the_cache(submitted, monkeypatch):
+    c, aid = submitted
+    first = c.get(f"/assessments/{aid}/report.pdf").data
+
+    def no_render(*a, **k):
+        raise AssertionError("rendered again")
+
+    monkeypatch.setattr(reports.render, "HTML", no_render, raising=False)
+    monkeypatch.setattr("weasyprint.HTML", no_render)
+    assert c.get(f"/assessments/{aid}/report.pdf").data == first
+    # Another language is another report.
+    c.get("/lang/en")
+    with pytest.raises(AssertionError, match="rendered again"):
+        c.get(f"/assessments/{aid}/report.pdf")
+
+
+def test_pdf_a_variant(submitted):
+    c, aid = submitted
+    r = c.get(f"/assessments/{aid}/report.pdf?variant=pdf/a-3b")
+    root = pypdf.PdfReader(io.BytesIO(r.data)).trailer["/Root"]
+    assert "/OutputIntents" in root and "/Metadata" in root
+    assert c.get(f"/assessments/{aid}/report.pdf?variant=bogus").status_code == 400
+
+
+def test_report_command_without_database(app, tmp_path):
+    from diagnosis.cli import main
+    answers = tmp_path / "a.json"
+    answers.write_text(json.dumps(extreme_answers(questionnaires.get("smart-manufacturing"), best=True)), encoding="utf-8")
+    company = tmp_path / "c.json"
+    company.write_text(json.dumps({"name": "命令行测试有限公司", "industry_division": "34", "size_class": "medium"}), encoding="utf-8")
+    out = tmp_path / "r.pdf"
+    res = app.test_cli_runner().invoke(main, ["report", "--questionnaire", "smart-manufacturing", "--answers", str(answers),
+                                              "--company", str(company), "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    text = "".join(p.extract_text() for p in pypdf.PdfReader(str(out)).pages)
+    assert "命令行测试有限公司" in text and "五级" in text
+    res = app.test_cli_runner().invoke(main, ["report", "--out", str(out)])
+    assert res.exit_code != 0 and "--assessment" in res.output
+
+
+def test_fetcher_serves_only_packaged_assets(tmp_path):
+    fetcher = AssetFetcher()
+    assert b"@page" in fetcher.fetch(reports.render.BASE_URL + "report.css").read()
+    for url in ("file:///etc/passwd", reports.render.BASE_URL + "../render.py", "http://127.0.0.1/", "data:text/plain,hi",
+                "https://example.com/x.css"):
+        with pytest.raises(ValueError):
+            fetcher.fetch(url)
+
+
+def test_user_text_cannot_pull_in_files_or_markup():
+    inst = sme()
+    result = {"total": 0, "level": 0, "method": "weighted_points", "indicators": {},
+              "dimensions": {d.id: {"points": 0, "max_points": d.weight, "percent": 0} for d in inst.dimensions}}
+    html = firm_report_html(inst, result, {"name": '<img src="file:///etc/passwd"><link rel=stylesheet href="http://x/">',
+                                           "zone": "<script>alert(1)</script>"}, "zh",
+                            answers={"systems_list": '<iframe src="file:///etc/shadow">'})
+    assert "<img src" not in html and "<script>" not in html and "<iframe" not in html
+    assert "&lt;img src=&#34;file:///etc/passwd&#34;&gt;" in html
