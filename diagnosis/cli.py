@@ -96,10 +96,7 @@ def q_list():
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
 def q_show(instrument_id: str, fmt: str, lang: str):
     """Print an instrument: as JSON (the integrators' contract) or as a readable form."""
-    try:
-        inst = questionnaires.get(instrument_id)
-    except KeyError as exc:
-        raise click.ClickException(str(exc.args[0]))
+    inst = _instrument(instrument_id)
     if fmt == "json":
         data = json.loads(questionnaires.canonical_json(inst))
         data["content_hash"] = questionnaires.content_hash(inst)
@@ -127,6 +124,21 @@ def q_check(paths: tuple[Path, ...]):
     sys.exit(1 if failed else 0)
 
 
+def _instrument(instrument_id: str):
+    try:
+        return questionnaires.get(instrument_id)
+    except KeyError as exc:
+        raise click.ClickException(str(exc.args[0]))
+
+
+def _answers(inst, answers_file) -> dict:
+    """A validated answer set from a JSON file, or a clear error naming every bad answer."""
+    clean, errors = questionnaires.clean_answers(inst, _read_json(answers_file, "answers"))
+    if errors:
+        raise click.ClickException("invalid answers:\n" + "\n".join(str(e) for e in errors))
+    return clean
+
+
 def _read_json(f, what: str):
     try:
         return json.load(f)
@@ -146,13 +158,8 @@ def score_cmd(instrument_id: str, answers_file, company_file):
     from scoring.recommend import gaps, recommend
     from .benchmarks import min_peers, population
     from .registry import division, size_class
-    try:
-        inst = questionnaires.get(instrument_id)
-    except KeyError as exc:
-        raise click.ClickException(str(exc.args[0]))
-    clean, errors = questionnaires.clean_answers(inst, _read_json(answers_file, "answers"))
-    if errors:
-        raise click.ClickException("invalid answers:\n" + "\n".join(str(e) for e in errors))
+    inst = _instrument(instrument_id)
+    clean = _answers(inst, answers_file)
     result = scoring.score(inst, clean).to_dict()
     bench = None
     if company_file is not None:
@@ -197,16 +204,13 @@ def report_cmd(assessment_id, instrument_id, answers_file, company_file, lang, p
             raise click.ClickException(f"no submitted assessment {assessment_id}")
         pdf = render_report(a, lang, pdf_variant)
     elif instrument_id and answers_file and company_file:
-        try:
-            inst = questionnaires.get(instrument_id)
-        except KeyError as exc:
-            raise click.ClickException(str(exc.args[0]))
-        clean, errors = questionnaires.clean_answers(inst, _read_json(answers_file, "answers"))
-        if errors:
-            raise click.ClickException("invalid answers:\n" + "\n".join(str(e) for e in errors))
+        inst = _instrument(instrument_id)
+        clean = _answers(inst, answers_file)
         company = _read_json(company_file, "company")
         if not isinstance(company, dict) or not company.get("name"):
             raise click.ClickException("company: a JSON object with at least a name")
+        from .registry import industry_label
+        company.setdefault("industry", industry_label(str(company.get("industry_division", "")), lang))
         result = scoring.score(inst, clean).to_dict()
         pdf = html_to_pdf(firm_report_html(inst, result, company, lang, answers=clean), pdf_variant)
     else:

@@ -73,6 +73,12 @@ def division(code: str) -> Division | None:
     return _industries()[1].get(code)
 
 
+def industry_label(code: str, lang: str) -> str:
+    """'C34 通用设备制造业': section letter, division code and name."""
+    d = division(code or "")
+    return f"{d.section}{d.code} {d.name(lang)}" if d else ""
+
+
 def section_name(section: str, lang: str) -> str:
     names = sections()[section]["name"]
     return names["en"] if lang == "en" else names["zh"]

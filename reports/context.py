@@ -32,6 +32,7 @@ def firm_context(inst: Instrument, result: dict[str, Any], company: dict[str, An
                  answers: dict[str, Any] | None = None, assessment_date: datetime | date | None = None) -> dict[str, Any]:
     _ = gettext_for(lang)
     bench = result.get("benchmark")
+    size_name = SIZE_NAMES.get(company.get("size_class") or "")
     gap_of = {g["indicator"]: g for g in gaps(inst, result, bench)}
     dims = [
         {
@@ -55,7 +56,7 @@ def firm_context(inst: Instrument, result: dict[str, Any], company: dict[str, An
     ranked = sorted(indicators, key=lambda pair: result["indicators"].get(pair[0].id, 0.0))
     return {
         "lang": lang,
-        "company": {**company, "industry": _industry_label(company, lang), "size": _(SIZE_NAMES.get(company.get("size_class"), "")) if company.get("size_class") else ""},
+        "company": {**company, "size": _(size_name) if size_name else ""},
         "instrument": {"id": inst.id, "title": inst.title.get(lang), "version": inst.version, "source": inst.source.get(lang),
                        "description": inst.description.get(lang)},
         "date": (assessment_date or date.today()).strftime("%Y-%m-%d"),
@@ -89,12 +90,6 @@ def _max_total(inst: Instrument) -> float:
     if m.type == "level_gated":
         return float(len(m.levels))
     return float(max(r.level for r in m.rules))
-
-
-def _industry_label(company: dict, lang: str) -> str:
-    from diagnosis.registry import division  # data lookup only, no Flask
-    d = division(company.get("industry_division") or "")
-    return f"{d.section}{d.code} {d.name(lang)}" if d else ""
 
 
 def _blockers(inst: Instrument, blockers: dict | None, lang: str) -> dict | None:

@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from functools import lru_cache
-from importlib.resources import files
+from importlib.util import find_spec
+from pathlib import Path
 
 from babel.support import NullTranslations, Translations
 
@@ -11,7 +12,9 @@ from babel.support import NullTranslations, Translations
 def translations(lang: str) -> NullTranslations:
     if lang == "zh":
         return NullTranslations()  # message ids are the Chinese texts
-    return Translations.load(str(files("diagnosis") / "translations"), [lang])
+    # find_spec locates the catalog's package without importing it (and Flask with it).
+    catalogs = Path(find_spec("diagnosis").submodule_search_locations[0]) / "translations"
+    return Translations.load(str(catalogs), [lang])
 
 
 def gettext_for(lang: str):

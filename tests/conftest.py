@@ -123,6 +123,13 @@ class Client:
         return self.c.post(f"/assessments/{assessment_id}/answers", json={"answers": answers},
                            headers={"X-CSRFToken": token})
 
+    def submit(self, answers: dict, instrument="sme-digital") -> int:
+        """Start an assessment, answer it and submit it; returns its id."""
+        aid = self.start(instrument)
+        assert self.autosave(aid, answers).status_code == 200
+        assert self.post_form(f"/assessments/{aid}/review", {}).status_code == 302
+        return aid
+
     def start(self, instrument="sme-digital"):
         r = self.post_form("/assessments/new", {"instrument": instrument}, page="/home")
         assert r.status_code == 302, r.text

@@ -9,11 +9,7 @@ from .helpers import extreme_answers, sme
 @pytest.fixture
 def submitted(world, client):
     """A submitted assessment of firm A (zone A)."""
-    c = client().login(world.a.enterprise)
-    aid = c.start()
-    c.autosave(aid, extreme_answers(sme(), best=True))
-    c.post_form(f"/assessments/{aid}/review", {})
-    return aid
+    return client().login(world.a.enterprise).submit(extreme_answers(sme(), best=True))
 
 
 PAGES = ["/assessments/{id}", "/assessments/{id}/page/1", "/assessments/{id}/review",

@@ -31,3 +31,18 @@ def test_migrations_match_the_models(app):
     from flask_migrate import check
     with app.app_context():
         check()  # raises when the models have changes no migration records
+
+
+def test_pure_packages_do_not_load_flask():
+    """scoring, questionnaires and reports serve notebooks and batch jobs: no Flask, no database."""
+    code = (
+        "import sys, numpy as np, questionnaires, scoring, reports\n"
+        "from questionnaires.synthetic import answer_sets\n"
+        "inst = questionnaires.get('sme-digital')\n"
+        "a = answer_sets(inst, 1, np.random.default_rng(1))[0]\n"
+        "html = reports.firm_report_html(inst, scoring.score(inst, a).to_dict(), {'name': 'X'}, 'en', answers=a)\n"
+        "assert 'Summary' in html\n"
+        "print(sorted(m for m in ('flask', 'diagnosis', 'sqlalchemy') if m in sys.modules))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert out.stdout.strip() == "[]"

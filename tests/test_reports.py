@@ -18,10 +18,7 @@ from .helpers import extreme_answers, sme
 @pytest.fixture
 def submitted(world, client):
     c = client().login(world.a.enterprise)
-    aid = c.start()
-    c.autosave(aid, extreme_answers(sme(), best=False))
-    c.post_form(f"/assessments/{aid}/review", {})
-    return c, aid
+    return c, c.submit(extreme_answers(sme(), best=False))
 
 
 def test_second_download_comes_from_the_cache(submitted, monkeypatch):

@@ -180,9 +180,7 @@ def test_submit_requires_every_required_answer_then_scores(app, world, client):
 
 def test_pdf_download_contains_company_name_and_level_as_text(world, client):
     c = client().login(world.a.enterprise)
-    aid = c.start()
-    c.autosave(aid, extreme_answers(sme(), best=False))
-    c.post_form(f"/assessments/{aid}/review", {})
+    aid = c.submit(extreme_answers(sme(), best=False))
     r = c.get(f"/assessments/{aid}/report.pdf")
     assert r.status_code == 200 and r.headers["Content-Type"] == "application/pdf"
     text = "".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(r.data)).pages)
@@ -209,9 +207,7 @@ def test_company_name_with_markup_is_shown_as_text(app, world, client):
         firm.name = hostile
         db.session.commit()
     c = client().login(world.a.enterprise)
-    aid = c.start()
-    c.autosave(aid, extreme_answers(sme(), best=True))
-    c.post_form(f"/assessments/{aid}/review", {})
+    aid = c.submit(extreme_answers(sme(), best=True))
     page = c.get(f"/assessments/{aid}/result").text
     assert hostile not in page and "&lt;img src=" in page
     pdf = c.get(f"/assessments/{aid}/report.pdf").data

@@ -12,6 +12,7 @@ from .. import current_lang
 from ..access import assessments_query, can_edit, get_assessment
 from ..extensions import db
 from ..models import Assessment, Company, InstrumentVersion
+from ..registry import industry_label
 from . import bp, service
 from .forms import page_form, posted_answers
 
@@ -173,7 +174,7 @@ def result(assessment_id: int):
     if a.result is None:
         return redirect(url_for(".resume", assessment_id=a.id))
     from reports.context import firm_context
-    ctx = firm_context(service.instrument_of(a), _result_dict(a), _company_dict(a.company), current_lang(),
+    ctx = firm_context(service.instrument_of(a), _result_dict(a), _company_dict(a.company, current_lang()), current_lang(),
                        answers=a.answer_dict(), assessment_date=a.submitted_at)
     return render_template("assessments/result.html", a=a, r=ctx)
 
@@ -199,7 +200,7 @@ def render_report(a: Assessment, lang: str, variant: str | None = None) -> bytes
     """The firm's PDF report, from the render cache when nothing changed."""
     from reports import firm_report_html
     from reports.cache import cached_pdf
-    html = firm_report_html(service.instrument_of(a), _result_dict(a), _company_dict(a.company), lang,
+    html = firm_report_html(service.instrument_of(a), _result_dict(a), _company_dict(a.company, lang), lang,
                             answers=a.answer_dict(), assessment_date=a.submitted_at)
     return cached_pdf(html, current_app.config["REPORT_CACHE_DIR"], variant)
 
@@ -209,7 +210,7 @@ def _result_dict(a: Assessment) -> dict:
     return {"total": r.total, "level": r.level, "method": r.method, "dimensions": r.dimensions, **r.details}
 
 
-def _company_dict(c: Company) -> dict:
+def _company_dict(c: Company, lang: str) -> dict:
     return {"name": c.name, "uscc": c.uscc, "industry_division": c.industry_division,
-            "industry_section": c.industry_section, "size_class": c.size_class,
+            "industry": industry_label(c.industry_division, lang), "size_class": c.size_class,
             "employees": c.employees, "revenue": c.revenue, "zone": c.zone.name}
