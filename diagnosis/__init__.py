@@ -28,6 +28,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     from . import models  # noqa: F401  (register tables with SQLAlchemy)
     from .assessments import bp as assessments_bp
     from .auth import bp as auth_bp
+    from .batches import bp as batches_bp
     from .company import bp as company_bp
     from .main import bp as main_bp
 
@@ -35,6 +36,10 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.register_blueprint(auth_bp)
     app.register_blueprint(company_bp)
     app.register_blueprint(assessments_bp)
+    app.register_blueprint(batches_bp)
+
+    from . import queue
+    queue.bind(app)  # queue tasks run in the first app of the process
 
     from .security import init_security
     init_security(app)

@@ -219,6 +219,17 @@ def report_cmd(assessment_id, instrument_id, answers_file, company_file, lang, p
     click.echo(f"wrote {out} ({len(pdf) // 1024} KiB)")
 
 
+@main.command("worker")
+@click.option("--workers", type=int, default=lambda: int(__import__("os").environ.get("QUEUE_WORKERS", 2)),
+              show_default="QUEUE_WORKERS or 2")
+def worker_cmd(workers: int):
+    """Run the task-queue worker (report batches) until stopped."""
+    from huey.consumer import Consumer
+    from .batches import service  # noqa: F401  (registers the tasks)
+    from .queue import huey
+    Consumer(huey, workers=workers, worker_type="thread").run()
+
+
 @main.command("rescore")
 @click.option("--zone", "zone_id", type=int, help="Only assessments of firms in this zone (id).")
 @with_appcontext

@@ -135,3 +135,23 @@ class Result(db.Model):
     computed_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
 
     assessment: Mapped[Assessment] = relationship(back_populates="result")
+
+
+class ReportBatch(db.Model):
+    """A batch of firm reports built on the task queue into one ZIP."""
+
+    __tablename__ = "report_batches"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    zone_id: Mapped[int] = mapped_column(sa.ForeignKey("zones.id"), index=True)
+    filters: Mapped[Any] = mapped_column(sa.JSON)          # instrument, industry, size class, level
+    lang: Mapped[str] = mapped_column(sa.String(2), default="zh")
+    status: Mapped[str] = mapped_column(sa.String(16), default="queued")
+    total: Mapped[int] = mapped_column(sa.Integer, default=0)
+    done: Mapped[int] = mapped_column(sa.Integer, default=0)
+    failures: Mapped[Any] = mapped_column(sa.JSON, default=list)  # [{assessment, company, reason}]
+    path: Mapped[str | None] = mapped_column(sa.String(500))
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+
+    __table_args__ = (sa.CheckConstraint("status IN ('queued', 'running', 'done', 'failed')", name="ck_report_batches_status"),)

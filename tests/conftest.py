@@ -5,8 +5,12 @@ from __future__ import annotations
 
 import os
 import re
+import tempfile
 import warnings
 from types import SimpleNamespace
+
+# The task queue of the tests lives in a file of its own (unless REDIS_URL points at Redis).
+os.environ.setdefault("QUEUE_PATH", os.path.join(tempfile.mkdtemp(prefix="diagnosis-queue-"), "queue.sqlite"))
 
 import pytest
 import sqlalchemy as sa
