@@ -56,8 +56,14 @@ def _template_helpers() -> dict:
         d = division(code or "")
         return f"{d.code} {d.name(current_lang())}" if d else ""
 
+    def instrument_title(instrument_id: str) -> str:
+        import questionnaires
+        inst = questionnaires.available().get(instrument_id)
+        return inst.title.get(current_lang()) if inst else instrument_id
+
     return {
         "current_lang": current_lang,
+        "instrument_title": instrument_title,
         "industry_name": industry_name,
         "size_name": lambda key: gettext(SIZE_NAMES[key]) if key in SIZE_NAMES else "",
     }
