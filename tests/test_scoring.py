@@ -124,9 +124,17 @@ def raise_one(inst, answers, qid, data):
 ALL = sorted(questionnaires.available())
 
 
-@pytest.mark.parametrize("instrument_id", ALL)
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
-@given(data=st.data())
+def every_instrument(max_examples: int):
+    """Run a property test on every shipped instrument, drawing its data with Hypothesis."""
+    def wrap(test):
+        test = given(data=st.data())(test)
+        test = settings(max_examples=max_examples, deadline=None,
+                        suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])(test)
+        return pytest.mark.parametrize("instrument_id", ALL)(test)
+    return wrap
+
+
+@every_instrument(60)
 def test_scores_stay_in_range(instrument_id, data):
     inst = questionnaires.get(instrument_id)
     r = scoring.score(inst, data.draw(answer_strategy(inst)))
@@ -136,9 +144,7 @@ def test_scores_stay_in_range(instrument_id, data):
     assert min(lv.id for lv in inst.levels) <= r.level <= max(lv.id for lv in inst.levels)
 
 
-@pytest.mark.parametrize("instrument_id", ALL)
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
-@given(data=st.data())
+@every_instrument(60)
 def test_raising_an_answer_never_lowers_a_score(instrument_id, data):
     inst = questionnaires.get(instrument_id)
     answers = data.draw(answer_strategy(inst))
@@ -151,9 +157,7 @@ def test_raising_an_answer_never_lowers_a_score(instrument_id, data):
         assert a.points >= b.points - 1e-9 and a.percent >= b.percent - 1e-9
 
 
-@pytest.mark.parametrize("instrument_id", ALL)
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
-@given(data=st.data())
+@every_instrument(25)
 def test_one_firm_scores_the_same_alone_and_in_a_batch(instrument_id, data):
     inst = questionnaires.get(instrument_id)
     batch = data.draw(st.lists(answer_strategy(inst), min_size=1, max_size=8))
@@ -221,9 +225,7 @@ def test_condition_combinators(cond, answers, visible):
     assert ("mes_scope" not in r.hidden) is visible
 
 
-@pytest.mark.parametrize("instrument_id", ALL)
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
-@given(data=st.data())
+@every_instrument(60)
 def test_answers_to_hidden_questions_never_count(instrument_id, data):
     inst = questionnaires.get(instrument_id)
     answers = data.draw(answer_strategy(inst))

@@ -11,9 +11,8 @@ import questionnaires
 import sqlalchemy as sa
 
 from diagnosis import create_app
-from diagnosis.demo import demo_uscc
 from diagnosis.extensions import db
-from diagnosis.models import Answer, Assessment, Company, Result, User
+from diagnosis.models import Assessment, Company, Result, User
 
 from .helpers import extreme_answers, sme
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import zipfile
 from pathlib import Path
 
-import sqlalchemy as sa
 from flask import current_app
 
 from ..access import assessments_query
