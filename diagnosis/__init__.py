@@ -16,6 +16,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.update(config.load(app.instance_path, overrides))
+    app.json.ensure_ascii = False  # Chinese stays readable in JSON responses
 
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS, render_as_batch=True)
@@ -26,10 +27,13 @@ def create_app(overrides: dict | None = None) -> Flask:
     babel.init_app(app, locale_selector=_locale)
 
     from . import models  # noqa: F401  (register tables with SQLAlchemy)
+    from .api import bp as api_bp
     from .assessments import bp as assessments_bp
     from .auth import bp as auth_bp
     from .batches import bp as batches_bp
     from .company import bp as company_bp
+    from .dashboard import bp as zone_bp
+    from .workspace import bp as workspace_bp
     from .main import bp as main_bp
 
     app.register_blueprint(main_bp)
@@ -37,6 +41,9 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.register_blueprint(company_bp)
     app.register_blueprint(assessments_bp)
     app.register_blueprint(batches_bp)
+    app.register_blueprint(zone_bp)
+    app.register_blueprint(workspace_bp)
+    app.register_blueprint(api_bp)
 
     from . import queue
     queue.bind(app)  # queue tasks run in the first app of the process

@@ -13,7 +13,7 @@ from scoring.benchmark import Firm, Population, benchmark
 
 from .assessments import service
 from .extensions import db
-from .models import Assessment, Company, InstrumentVersion, Result
+from .models import Assessment, Company, Result
 
 
 def min_peers() -> int:
@@ -28,14 +28,10 @@ def population(instrument_id: str) -> Population:
     rows = db.session.execute(
         sa.select(Result.assessment_id, Result.total, Result.dimensions, Result.details, Company.id,
                   Company.industry_division, Company.size_class, Company.zone_id)
-        .join(Assessment, Assessment.id == Result.assessment_id)
-        .join(InstrumentVersion, InstrumentVersion.id == Assessment.instrument_version_id)
-        .join(Company, Company.id == Assessment.company_id)
-        .where(InstrumentVersion.instrument_id == instrument_id, Assessment.status == "submitted")
-        .order_by(Assessment.submitted_at, Assessment.id)
+        .join(Company, Company.id == Result.company_id)
+        .where(Result.instrument_id == instrument_id, Result.is_latest)
+        .order_by(Result.assessment_id)
     ).all()
-    latest = {row[4]: row for row in rows}  # later rows win
-    rows = list(latest.values())
     return Population(
         ids=np.array([r[0] for r in rows], dtype=np.int64),
         industry=np.array([r[5] for r in rows], dtype=object),
@@ -79,6 +75,9 @@ def rescore(zone_id: int | None = None) -> dict[str, int]:
         batch = scoring.score_batch(inst, [a.answer_dict() for a in group])
         for i, a in enumerate(group):
             service.store_result(a, batch.result(i))
+    db.session.flush()
+    for company_id, instrument_id in sorted({(a.company_id, a.instrument_version.instrument_id) for a in assessments}):
+        service.refresh_history(company_id, instrument_id)
     db.session.flush()
     counts: dict[str, int] = defaultdict(int)
     populations: dict[str, Population] = {}

@@ -23,6 +23,7 @@ class Zone(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(200))
     invite_code: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    sub_zones: Mapped[Any] = mapped_column(sa.JSON, nullable=True, default=list)  # names of the zone's parks or districts
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
 
 
@@ -37,6 +38,7 @@ class Company(db.Model):
     employees: Mapped[int] = mapped_column(sa.Integer)
     revenue: Mapped[float] = mapped_column(sa.Float)  # annual revenue, 10k yuan
     size_class: Mapped[str] = mapped_column(sa.String(8), index=True)
+    sub_zone: Mapped[str | None] = mapped_column(sa.String(100), index=True)
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
 
     zone: Mapped[Zone] = relationship()
@@ -51,6 +53,8 @@ class User(UserMixin, db.Model):
     role: Mapped[str] = mapped_column(sa.String(16))
     zone_id: Mapped[int] = mapped_column(sa.ForeignKey("zones.id"), index=True)
     company_id: Mapped[int | None] = mapped_column(sa.ForeignKey("companies.id"), index=True)
+    failed_logins: Mapped[int] = mapped_column(sa.Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
 
     zone: Mapped[Zone] = relationship()
@@ -95,8 +99,13 @@ class Assessment(db.Model):
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow, onupdate=utcnow)
     submitted_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    # The consultant's comments go into the report; finalising freezes them.
+    comments: Mapped[str | None] = mapped_column(sa.Text)
+    finalised_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    finalised_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
 
     company: Mapped[Company] = relationship()
+    finalised_by: Mapped["User | None"] = relationship(foreign_keys=[finalised_by_id])
     instrument_version: Mapped[InstrumentVersion] = relationship()
     answers: Mapped[list["Answer"]] = relationship(back_populates="assessment", cascade="all, delete-orphan")
     result: Mapped["Result | None"] = relationship(back_populates="assessment", cascade="all, delete-orphan", uselist=False)
@@ -123,10 +132,39 @@ class Answer(db.Model):
     __table_args__ = (sa.UniqueConstraint("assessment_id", "question_id", name="uq_answers_question"),)
 
 
+class AnswerChange(db.Model):
+    """Every change to an answer: who, when, through what, from what to what."""
+
+    __tablename__ = "answer_changes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(sa.ForeignKey("assessments.id", ondelete="CASCADE"), index=True)
+    question_id: Mapped[str] = mapped_column(sa.String(64))
+    old_value: Mapped[Any] = mapped_column(sa.JSON, nullable=True)
+    new_value: Mapped[Any] = mapped_column(sa.JSON, nullable=True)
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    via: Mapped[str] = mapped_column(sa.String(16), default="web")  # web, api, import
+    at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+
+    user: Mapped["User | None"] = relationship()
+
+
 class Result(db.Model):
+    """The scored outcome of a submitted assessment.
+
+    The company, instrument, period and latest flags are copies kept so that zone
+    aggregates are plain indexed GROUP BY queries over 100,000s of rows.
+    """
+
     __tablename__ = "results"
     id: Mapped[int] = mapped_column(primary_key=True)
     assessment_id: Mapped[int] = mapped_column(sa.ForeignKey("assessments.id", ondelete="CASCADE"), unique=True)
+    company_id: Mapped[int] = mapped_column(sa.ForeignKey("companies.id"), index=True)
+    instrument_id: Mapped[str] = mapped_column(sa.String(64), index=True)
+    period: Mapped[str] = mapped_column(sa.String(7), index=True)  # quarter of submission, e.g. 2026Q3
+    is_latest: Mapped[bool] = mapped_column(sa.Boolean, default=True, index=True)  # the firm's latest on this instrument
+    latest_in_period: Mapped[bool] = mapped_column(sa.Boolean, default=True)   # ... within its period
+    previous_level: Mapped[int | None] = mapped_column(sa.Integer)  # level of the firm's previous result, if any
+    next_gap: Mapped[float | None] = mapped_column(sa.Float)  # summed relative shortfall to the next level; None at the top
     method: Mapped[str] = mapped_column(sa.String(32))
     total: Mapped[float] = mapped_column(sa.Float)
     level: Mapped[int] = mapped_column(sa.Integer, index=True)
@@ -135,6 +173,18 @@ class Result(db.Model):
     computed_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
 
     assessment: Mapped[Assessment] = relationship(back_populates="result")
+    dimension_scores: Mapped[list["DimensionScore"]] = relationship(cascade="all, delete-orphan")
+
+    __table_args__ = (sa.Index("ix_results_zone_view", "instrument_id", "is_latest", "company_id"),)
+
+
+class DimensionScore(db.Model):
+    """One dimension's attainment of one result, as a row for GROUP BY."""
+
+    __tablename__ = "dimension_scores"
+    result_id: Mapped[int] = mapped_column(sa.ForeignKey("results.id", ondelete="CASCADE"), primary_key=True)
+    dimension_id: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    percent: Mapped[float] = mapped_column(sa.Float)
 
 
 class ReportBatch(db.Model):
@@ -155,3 +205,32 @@ class ReportBatch(db.Model):
     finished_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
 
     __table_args__ = (sa.CheckConstraint("status IN ('queued', 'running', 'done', 'failed')", name="ck_report_batches_status"),)
+
+
+class ApiToken(db.Model):
+    """A bearer token for the REST API; only its hash is stored."""
+
+    __tablename__ = "api_tokens"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    name: Mapped[str] = mapped_column(sa.String(100))
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+
+    user: Mapped[User] = relationship()
+
+
+class AuditEvent(db.Model):
+    """Logins, views of another firm's data, exports and report generation."""
+
+    __tablename__ = "audit_events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow, index=True)
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    zone_id: Mapped[int | None] = mapped_column(sa.ForeignKey("zones.id"), index=True)
+    action: Mapped[str] = mapped_column(sa.String(32))
+    target: Mapped[str | None] = mapped_column(sa.String(200))
+    ip: Mapped[str | None] = mapped_column(sa.String(64))
+    detail: Mapped[Any] = mapped_column(sa.JSON, nullable=True)

@@ -8,12 +8,16 @@ from questionnaires import Instrument
 
 from .context import firm_context
 from .render import html_to_pdf, render_html
+from .zone import zone_report_html
 
 
 def firm_report_html(inst: Instrument, result: dict, company: dict, lang: str = "zh",
-                     answers: dict[str, Any] | None = None, assessment_date: datetime | date | None = None) -> str:
-    ctx = firm_context(inst, result, company, lang, answers=answers, assessment_date=assessment_date)
-    return render_html("firm.html", ctx)
+                     answers: dict[str, Any] | None = None, assessment_date: datetime | date | None = None,
+                     preview: str | None = None, **extra: Any) -> str:
+    """The report as HTML; `preview` is the stylesheet URL when a browser shows it, and
+    `extra` carries the consultant and comments (see firm_context)."""
+    ctx = firm_context(inst, result, company, lang, answers=answers, assessment_date=assessment_date, **extra)
+    return render_html("firm.html", {**ctx, "preview": preview})
 
 
 def firm_report_pdf(inst: Instrument, result: dict, company: dict, lang: str = "zh",
@@ -21,4 +25,4 @@ def firm_report_pdf(inst: Instrument, result: dict, company: dict, lang: str = "
     return html_to_pdf(firm_report_html(inst, result, company, lang, answers, assessment_date))
 
 
-__all__ = ["firm_context", "firm_report_html", "firm_report_pdf", "html_to_pdf", "render_html"]
+__all__ = ["firm_context", "firm_report_html", "firm_report_pdf", "html_to_pdf", "render_html", "zone_report_html"]

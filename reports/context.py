@@ -29,7 +29,8 @@ FIRM, PEER_MEAN, PEER_TOP = "#1f6feb", "#8c959f", "#1a7f37"
 
 
 def firm_context(inst: Instrument, result: dict[str, Any], company: dict[str, Any], lang: str,
-                 answers: dict[str, Any] | None = None, assessment_date: datetime | date | None = None) -> dict[str, Any]:
+                 answers: dict[str, Any] | None = None, assessment_date: datetime | date | None = None,
+                 consultant: str | None = None, comments: str | None = None, comments_final: bool = True) -> dict[str, Any]:
     _ = gettext_for(lang)
     bench = result.get("benchmark")
     size_name = SIZE_NAMES.get(company.get("size_class") or "")
@@ -45,6 +46,7 @@ def firm_context(inst: Instrument, result: dict[str, Any], company: dict[str, An
             "peer_mean": _peer(bench, "dimensions", d.id, "mean"),
             "peer_p75": _peer(bench, "dimensions", d.id, "p75"),
             "indicators": [{"title": i.title.get(lang), "percent": result["indicators"].get(i.id, 0.0),
+                            "meter_svg": charts.meter(result["indicators"].get(i.id, 0.0)),
                             "peer_p75": gap_of[i.id]["peer_p75"], "gap_next_level": gap_of[i.id]["gap_next_level"]}
                            for i in d.indicators],
         }
@@ -79,8 +81,27 @@ def firm_context(inst: Instrument, result: dict[str, Any], company: dict[str, An
         "recommendations": [{**r, "indicator": inst.indicator(r["indicator"]).title.get(lang),
                              "action": r["action"][lang] or r["action"]["zh"], "why": r["why"][lang] or r["why"]["zh"],
                              "percent": r["attainment"]} for r in recommend(inst, result, bench)],
+        "percentile_svg": _percentile_chart(inst, result, bench, dims, _),
+        "consultant": consultant,
+        # Paragraphs of the consultant's own words; escaped by the template like every user string.
+        "comments": [p.strip() for p in (comments or "").split("\n\n") if p.strip()],
+        "comments_final": comments_final,
         "answers": _answer_rows(inst, answers, lang) if answers is not None else None,
     }
+
+
+def _percentile_chart(inst: Instrument, result: dict, bench: dict | None, dims: list[dict], _) -> str | None:
+    """The total and each dimension against the peer spread, on a 0-100 scale."""
+    if not bench or "total" not in bench:
+        return None
+    scale = 100.0 / (_max_total(inst) or 1.0)
+    t = bench["total"]
+    rows = [{"label": _("总体"), "value": result["total"] * scale,
+             **{k: t[k] * scale for k in ("p25", "p50", "p75", "p90") if t.get(k) is not None}}]
+    for d in dims:
+        stats = bench.get("dimensions", {}).get(d["id"], {})
+        rows.append({"label": d["title"], "value": d["percent"], **{k: stats.get(k) for k in ("p25", "p50", "p75", "p90")}})
+    return charts.percentile_bars(rows)
 
 
 def _max_total(inst: Instrument) -> float:
@@ -162,23 +183,25 @@ def _references(inst: Instrument, result: dict, answers: dict, lang: str) -> lis
 
 
 def _answer_rows(inst: Instrument, answers: dict[str, Any], lang: str) -> list[dict]:
+    return [{"dimension": d.title.get(lang), "question": q.text.get(lang), "answer": answer_text(inst, q.id, answers.get(q.id), lang)}
+            for d in inst.dimensions for q in d.questions]
+
+
+def answer_text(inst: Instrument, question_id: str, v: Any, lang: str) -> str:
+    """An answer as a reader would say it: option texts, yes or no, a number with its unit."""
     _ = gettext_for(lang)
-    rows = []
-    for d in inst.dimensions:
-        for q in d.questions:
-            v = answers.get(q.id)
-            if v is None or v == []:
-                text = "—"
-            elif q.type in ("single", "level"):
-                opt = q.option(v)
-                text = opt.text.get(lang) if opt else str(v)
-            elif q.type == "multi":
-                text = "；".join(q.option(o).text.get(lang) for o in v if q.option(o)) or _("均未选择")
-            elif q.type == "yesno":
-                text = _("是") if v else _("否")
-            elif q.type == "number":
-                text = f"{v:g}{q.unit or ''}"
-            else:
-                text = str(v)
-            rows.append({"dimension": d.title.get(lang), "question": q.text.get(lang), "answer": text})
-    return rows
+    q = next((q for q in inst.questions if q.id == question_id), None)
+    if v is None or v == []:
+        return "—"
+    if q is None:
+        return str(v)
+    if q.type in ("single", "level"):
+        opt = q.option(v)
+        return opt.text.get(lang) if opt else str(v)
+    if q.type == "multi":
+        return "；".join(q.option(o).text.get(lang) for o in v if q.option(o)) or _("均未选择")
+    if q.type == "yesno":
+        return _("是") if v else _("否")
+    if q.type == "number":
+        return f"{v:g}{q.unit or ''}"
+    return str(v)

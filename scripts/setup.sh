@@ -2,10 +2,14 @@
 # Installs what the project needs on a Debian machine: system packages (CJK fonts,
 # Pango and HarfBuzz subsetting for WeasyPrint, poppler for looking at PDFs) and
 # a virtualenv in .venv with the package and its test tools. Safe to re-run.
+# With --browser it also installs Debian's Chromium, which the browser tests drive.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 poppler-utils)
+if [ "${1:-}" = "--browser" ]; then
+  packages+=(chromium)
+fi
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

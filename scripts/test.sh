@@ -3,5 +3,5 @@
 # URL) the suite runs against that database; without it, on SQLite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh
+bash scripts/setup.sh --browser
 exec .venv/bin/pytest "$@"

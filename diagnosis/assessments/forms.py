@@ -9,9 +9,10 @@ from typing import Any
 
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
-from wtforms import Field, FloatField, RadioField, SelectMultipleField, TextAreaField
+from flask_babel import lazy_gettext as _l
+from wtforms import Field, FloatField, RadioField, SelectMultipleField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import Optional
+from wtforms.validators import Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget, NumberInput
 
 from questionnaires import Question
@@ -20,6 +21,13 @@ from questionnaires import Question
 class CheckboxesField(SelectMultipleField):
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
+
+
+class CommentsForm(FlaskForm):
+    comments = TextAreaField(_l("顾问意见"), validators=[Optional(), Length(max=20000)],
+                             description=_l("写给企业的诊断意见，会出现在报告中；空一行另起一段。"))
+    save = SubmitField(_l("保存草稿"))
+    finalise = SubmitField(_l("定稿"))
 
 
 class PageForm(FlaskForm):

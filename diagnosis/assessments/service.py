@@ -12,7 +12,9 @@ import scoring
 from questionnaires import Instrument
 
 from ..extensions import db
-from ..models import Answer, Assessment, InstrumentVersion, Result, utcnow
+from scoring.progress import next_gap, period_of
+
+from ..models import Answer, AnswerChange, Assessment, Assignment, User, DimensionScore, InstrumentVersion, Result, utcnow
 
 
 def snapshot(inst: Instrument) -> InstrumentVersion:
@@ -46,18 +48,31 @@ def start(company_id: int, instrument_id: str, user_id: int | None) -> Assessmen
     return a
 
 
-def save_answers(assessment: Assessment, answers: dict[str, Any], user_id: int | None) -> None:
-    """Upsert the given answers (None clears one); other questions are left as they are."""
+def save_answers(assessment: Assessment, answers: dict[str, Any], user_id: int | None, via: str = "web") -> list[str]:
+    """Upsert the given answers (None clears one); other questions are left as they are.
+
+    Every change is recorded with who made it, when and through what (web, api,
+    import), so a consultant's corrections on site can be told from the firm's
+    own answers. Returns the ids of the questions that changed.
+    """
     existing = {a.question_id: a for a in assessment.answers}
+    changed = []
     for qid, value in answers.items():
         row = existing.get(qid)
+        old = row.value if row is not None else None
+        if row is None and value is None or row is not None and old == value:
+            continue
         if row is None:
             assessment.answers.append(Answer(question_id=qid, value=value, updated_by_id=user_id))
-        elif row.value != value:
+        else:
             row.value = value
             row.updated_by_id = user_id
             row.updated_at = utcnow()
+        db.session.add(AnswerChange(assessment_id=assessment.id, question_id=qid, old_value=old, new_value=value,
+                                    user_id=user_id, via=via))
+        changed.append(qid)
     assessment.updated_at = utcnow()
+    return changed
 
 
 @dataclass
@@ -84,15 +99,41 @@ def completion(inst: Instrument, answers: dict[str, Any]) -> Completion:
 def store_result(assessment: Assessment, result: scoring.Result) -> Result:
     """Keep the result with the assessment: method, scores and what explains them."""
     data = result.to_dict()
-    row = assessment.result or Result(assessment=assessment)
+    row = assessment.result or Result(assessment=assessment, is_latest=True, latest_in_period=True)
+    row.company_id = assessment.company_id
+    row.instrument_id = assessment.instrument_version.instrument_id
+    row.period = period_of(assessment.submitted_at or utcnow())
     row.method = data["method"]
     row.total = data["total"]
     row.level = data["level"]
+    row.next_gap = next_gap(data["blockers"])
     row.dimensions = data["dimensions"]
     row.details = {k: data[k] for k in ("indicators", "blockers", "hidden", "question_levels", "question_points")}
     row.computed_at = utcnow()
+    by_dim = {d.dimension_id: d for d in row.dimension_scores}
+    for dim_id, v in data["dimensions"].items():
+        if dim_id in by_dim:
+            by_dim[dim_id].percent = v["percent"]
+        else:
+            row.dimension_scores.append(DimensionScore(dimension_id=dim_id, percent=v["percent"]))
     db.session.add(row)
     return row
+
+
+def refresh_history(company_id: int, instrument_id: str) -> None:
+    """Mark the firm's latest result (overall and per quarter) and link each to the level before it."""
+    rows = db.session.execute(
+        sa.select(Result).join(Assessment, Assessment.id == Result.assessment_id)
+        .where(Result.company_id == company_id, Result.instrument_id == instrument_id)
+        .order_by(Assessment.submitted_at, Assessment.id)
+    ).scalars().all()
+    last_in_period = {r.period: r.id for r in rows}
+    previous = None
+    for r in rows:
+        r.previous_level = previous
+        r.is_latest = r is rows[-1]
+        r.latest_in_period = last_in_period[r.period] == r.id
+        previous = r.level
 
 
 def submit(assessment: Assessment) -> Result:
@@ -105,5 +146,12 @@ def submit(assessment: Assessment) -> Result:
     assessment.submitted_at = utcnow()
     row = store_result(assessment, result)
     db.session.flush()
+    refresh_history(assessment.company_id, row.instrument_id)
     store_benchmark(assessment)
     return row
+
+
+def consultant_name(company_id: int) -> str | None:
+    """The name of a consultant assigned to the firm, for the report cover."""
+    return db.session.scalar(sa.select(User.name).join(Assignment, Assignment.consultant_id == User.id)
+                             .where(Assignment.company_id == company_id).order_by(User.id).limit(1))

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import sqlalchemy as sa
 from flask import abort, current_app, flash, jsonify, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -9,12 +10,12 @@ import questionnaires
 from questionnaires.answers import AnswerError
 
 from .. import current_lang
-from ..access import assessments_query, can_edit, get_assessment
+from ..access import assessments_query, can_edit, get_assessment, visible_company_ids
 from ..extensions import db
-from ..models import Assessment, Company, InstrumentVersion
+from ..models import AnswerChange, Assessment, Company, InstrumentVersion, utcnow
 from ..registry import industry_label
 from . import bp, service
-from .forms import page_form, posted_answers
+from .forms import CommentsForm, page_form, posted_answers
 
 
 @bp.get("/")
@@ -28,20 +29,28 @@ def index():
 @bp.post("/new")
 @login_required
 def new():
-    if current_user.role != "enterprise":
+    """Start (or continue) a draft: a firm for itself, a consultant for an assigned firm on site."""
+    if current_user.role == "enterprise":
+        if current_user.company_id is None:
+            flash(_("请先填写企业信息。"), "warning")
+            return redirect(url_for("company.profile"))
+        company_id = current_user.company_id
+    elif current_user.role == "consultant":
+        company_id = request.form.get("company", type=int)
+        if company_id is None or db.session.scalar(visible_company_ids(current_user).where(Company.id == company_id)) is None:
+            abort(404)
+    else:
         abort(403)
-    if current_user.company_id is None:
-        flash(_("请先填写企业信息。"), "warning")
-        return redirect(url_for("company.profile"))
     instrument_id = request.form.get("instrument", "")
     if instrument_id not in questionnaires.available():
         abort(400)
     existing = db.session.scalar(
         assessments_query(current_user)
         .join(Assessment.instrument_version)
-        .where(Assessment.status == "draft", InstrumentVersion.instrument_id == instrument_id)
+        .where(Assessment.company_id == company_id, Assessment.status == "draft",
+               InstrumentVersion.instrument_id == instrument_id)
     )
-    a = existing or service.start(current_user.company_id, instrument_id, current_user.id)
+    a = existing or service.start(company_id, instrument_id, current_user.id)
     db.session.commit()
     return redirect(url_for(".page", assessment_id=a.id, n=_resume_page(a)))
 
@@ -174,9 +183,70 @@ def result(assessment_id: int):
     if a.result is None:
         return redirect(url_for(".resume", assessment_id=a.id))
     from reports.context import firm_context
+    ensure_benchmark(a)
     ctx = firm_context(service.instrument_of(a), _result_dict(a), _company_dict(a.company, current_lang()), current_lang(),
-                       answers=a.answer_dict(), assessment_date=a.submitted_at)
-    return render_template("assessments/result.html", a=a, r=ctx)
+                       answers=a.answer_dict(), assessment_date=a.submitted_at, **report_extras(a, current_user))
+    return render_template("assessments/result.html", a=a, r=ctx, can_comment=can_comment(current_user, a))
+
+
+def ensure_benchmark(a: Assessment) -> None:
+    """Large demo seeds leave benchmarks to be computed when a result is first opened."""
+    if a.result is not None and "benchmark" not in a.result.details:
+        from ..benchmarks import store_benchmark
+        store_benchmark(a)
+        db.session.commit()
+
+
+def can_comment(user, a: Assessment) -> bool:
+    """The firm's assigned consultant writes the comments, until they finalise the report."""
+    return user.role == "consultant" and a.status == "submitted" and a.finalised_at is None
+
+
+def report_extras(a: Assessment, viewer) -> dict:
+    """Consultant and comments for the report. The firm sees comments once they are final;
+    consultants and zone staff also see a draft, marked as such."""
+    consultant = a.finalised_by.name if a.finalised_by else service.consultant_name(a.company_id)
+    final = a.finalised_at is not None
+    show = final or viewer is None or viewer.role != "enterprise"
+    return {"consultant": consultant, "comments": a.comments if show else None, "comments_final": final}
+
+
+@bp.route("/<int:assessment_id>/comments", methods=["GET", "POST"])
+@login_required
+def comments(assessment_id: int):
+    a = get_assessment(current_user, assessment_id)
+    if a.result is None:
+        abort(404)
+    form = CommentsForm(obj=a)
+    if request.method == "POST":
+        if not can_comment(current_user, a):
+            abort(409 if a.finalised_at else 403)
+        if form.validate_on_submit():
+            a.comments = form.comments.data.strip() or None
+            if form.finalise.data:
+                a.finalised_at = utcnow()
+                a.finalised_by_id = current_user.id
+                flash(_("报告已定稿，企业现在可以看到顾问意见。"), "success")
+            else:
+                flash(_("意见已保存（草稿）。"), "success")
+            db.session.commit()
+            return redirect(url_for(".comments", assessment_id=a.id))
+    return render_template("assessments/comments.html", a=a, form=form, editable=can_comment(current_user, a))
+
+
+@bp.get("/<int:assessment_id>/report")
+@login_required
+def report_preview(assessment_id: int):
+    """The PDF's own template in the browser, styled by the same print stylesheet."""
+    a = get_assessment(current_user, assessment_id)
+    if a.result is None:
+        abort(404)
+    from reports import firm_report_html
+    ensure_benchmark(a)
+    lang = current_lang()
+    return firm_report_html(service.instrument_of(a), _result_dict(a), _company_dict(a.company, lang), lang,
+                            answers=a.answer_dict(), assessment_date=a.submitted_at,
+                            preview=url_for("main.report_asset", filename="report.css"), **report_extras(a, current_user))
 
 
 @bp.get("/<int:assessment_id>/report.pdf")
@@ -188,7 +258,8 @@ def report_pdf(assessment_id: int):
     variant = request.args.get("variant")
     if variant not in (None, "pdf/a-3b"):
         abort(400)
-    pdf = render_report(a, current_lang(), variant)
+    ensure_benchmark(a)
+    pdf = render_report(a, current_lang(), variant, viewer=current_user)
     resp = make_response(pdf)
     resp.headers["Content-Type"] = "application/pdf"
     resp.headers["Content-Disposition"] = f"attachment; filename=diagnosis-{a.id}.pdf"
@@ -196,12 +267,12 @@ def report_pdf(assessment_id: int):
     return resp
 
 
-def render_report(a: Assessment, lang: str, variant: str | None = None) -> bytes:
+def render_report(a: Assessment, lang: str, variant: str | None = None, viewer=None) -> bytes:
     """The firm's PDF report, from the render cache when nothing changed."""
     from reports import firm_report_html
     from reports.cache import cached_pdf
     html = firm_report_html(service.instrument_of(a), _result_dict(a), _company_dict(a.company, lang), lang,
-                            answers=a.answer_dict(), assessment_date=a.submitted_at)
+                            answers=a.answer_dict(), assessment_date=a.submitted_at, **report_extras(a, viewer))
     return cached_pdf(html, current_app.config["REPORT_CACHE_DIR"], variant)
 
 
@@ -214,3 +285,24 @@ def _company_dict(c: Company, lang: str) -> dict:
     return {"name": c.name, "uscc": c.uscc, "industry_division": c.industry_division,
             "industry": industry_label(c.industry_division, lang), "size_class": c.size_class,
             "employees": c.employees, "revenue": c.revenue, "zone": c.zone.name}
+
+
+@bp.get("/<int:assessment_id>/changes")
+@login_required
+def changes(assessment_id: int):
+    """Every change to the answers: who, when, through what, from what to what."""
+    a = get_assessment(current_user, assessment_id)
+    inst = service.instrument_of(a)
+    rows = db.session.scalars(sa.select(AnswerChange).where(AnswerChange.assessment_id == a.id)
+                              .order_by(AnswerChange.at.desc(), AnswerChange.id.desc()).limit(500)).all()
+    from reports.context import answer_text
+    lang = current_lang()
+    shown = [{"at": r.at, "who": r.user.name if r.user else "—", "role": r.user.role if r.user else "", "via": r.via,
+              "question": inst.question(r.question_id).label(lang) if _known(inst, r.question_id) else r.question_id,
+              "old": answer_text(inst, r.question_id, r.old_value, lang), "new": answer_text(inst, r.question_id, r.new_value, lang)}
+             for r in rows]
+    return render_template("assessments/changes.html", a=a, rows=shown)
+
+
+def _known(inst, qid: str) -> bool:
+    return any(q.id == qid for q in inst.questions)

@@ -65,3 +65,31 @@ def register():
             flash(_("注册成功，请填写企业信息。"), "success")
             return redirect(url_for("company.profile"))
     return render_template("auth/register.html", form=form)
+
+
+@bp.route("/tokens", methods=["GET", "POST"])
+@login_required
+def tokens():
+    """API tokens for integrators: made here, shown once, revocable."""
+    from ..api.tokens import issue
+    from ..models import ApiToken, utcnow
+    new_token = None
+    if request.method == "POST":
+        from flask_wtf.csrf import validate_csrf
+        from wtforms import ValidationError
+        try:
+            validate_csrf(request.form.get("csrf_token"))
+        except ValidationError:
+            return redirect(url_for(".tokens"))
+        revoke = request.form.get("revoke", type=int)
+        if revoke:
+            row = db.session.scalar(sa.select(ApiToken).where(ApiToken.id == revoke, ApiToken.user_id == current_user.id))
+            if row is not None and row.revoked_at is None:
+                row.revoked_at = utcnow()
+                db.session.commit()
+                flash(_("令牌已作废。"), "success")
+            return redirect(url_for(".tokens"))
+        new_token = issue(current_user, (request.form.get("name") or "").strip()[:100] or "api")
+        db.session.commit()
+    rows = db.session.scalars(sa.select(ApiToken).where(ApiToken.user_id == current_user.id).order_by(ApiToken.id.desc())).all()
+    return render_template("auth/tokens.html", tokens=rows, new_token=new_token)

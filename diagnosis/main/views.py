@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from flask import redirect, render_template, request, session, url_for
+from flask import redirect, render_template, request, send_from_directory, session, url_for
 from flask_login import current_user, login_required
 
 import questionnaires
@@ -45,3 +45,10 @@ def healthz():
 @bp.get("/favicon.ico")
 def favicon():
     return redirect(url_for("static", filename="favicon.svg"), code=301)
+
+
+@bp.get("/report-assets/<path:filename>")
+def report_asset(filename: str):
+    """The print stylesheet, so the browser preview uses the very CSS the PDF does."""
+    from reports.render import ASSETS
+    return send_from_directory(ASSETS, filename, max_age=3600)

@@ -1,0 +1,166 @@
+"""The OpenAPI 3.1 description of /api/v1; tests validate it and check every response against it."""
+from __future__ import annotations
+
+from functools import lru_cache
+
+
+def _ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _json(name: str, description: str) -> dict:
+    return {"description": description, "content": {"application/json": {"schema": _ref(name)}}}
+
+
+ERRORS = {
+    "400": _json("Error", "Malformed request"),
+    "401": _json("Error", "Missing or invalid bearer token"),
+    "403": _json("Error", "The token's user may not do this"),
+    "404": _json("Error", "Not found, or not visible to the token's user"),
+}
+
+TEXT = {"type": "object", "required": ["zh"], "properties": {"zh": {"type": "string"}, "en": {"type": "string"}}}
+NULLABLE_NUMBER = {"type": ["number", "null"]}
+
+SCHEMAS = {
+    "Error": {"type": "object", "required": ["error"], "properties": {"error": {
+        "type": "object", "required": ["code", "message"],
+        "properties": {"code": {"type": "string"}, "message": {"type": "string"}, "details": {"type": "array"}}}}},
+    "Text": TEXT,
+    "Instrument": {"type": "object", "required": ["id", "version", "title", "method", "content_hash", "questions"], "properties": {
+        "id": {"type": "string"}, "version": {"type": "string"}, "title": _ref("Text"),
+        "method": {"type": "string", "enum": ["weighted_points", "level_gated", "rule_levels"]},
+        "content_hash": {"type": "string", "pattern": "^[0-9a-f]{64}$"}, "questions": {"type": "integer"}}},
+    "InstrumentDetail": {"allOf": [_ref("Instrument"), {"type": "object", "required": ["definition"],
+                                                        "properties": {"definition": {"type": "object"}}}]},
+    "InstrumentList": {"type": "object", "required": ["items"], "properties": {"items": {"type": "array", "items": _ref("Instrument")}}},
+    "Company": {"type": "object", "required": ["id", "name", "uscc", "industry_division", "size_class"], "properties": {
+        "id": {"type": "integer"}, "name": {"type": "string"}, "uscc": {"type": "string", "minLength": 18, "maxLength": 18},
+        "industry_division": {"type": "string"}, "size_class": {"type": "string", "enum": ["large", "medium", "small", "micro"]},
+        "sub_zone": {"type": ["string", "null"]}, "employees": {"type": "integer"}, "revenue": {"type": "number"}}},
+    "CompanyList": {"type": "object", "required": ["items", "total", "page"], "properties": {
+        "items": {"type": "array", "items": _ref("Company")}, "total": {"type": "integer"}, "page": {"type": "integer"}}},
+    "Progress": {"type": "object", "required": ["answered", "shown", "percent", "missing"], "properties": {
+        "answered": {"type": "integer"}, "shown": {"type": "integer"}, "percent": {"type": "integer"},
+        "missing": {"type": "array", "items": {"type": "string"}}}},
+    "AssessmentSummary": {"type": "object", "required": ["id", "company_id", "instrument", "version", "status", "created_at"], "properties": {
+        "id": {"type": "integer"}, "company_id": {"type": "integer"}, "instrument": {"type": "string"},
+        "version": {"type": "string"}, "content_hash": {"type": "string"},
+        "status": {"type": "string", "enum": ["draft", "submitted"]}, "finalised": {"type": "boolean"},
+        "created_at": {"type": "string", "format": "date-time"}, "updated_at": {"type": "string", "format": "date-time"},
+        "submitted_at": {"type": ["string", "null"], "format": "date-time"}}},
+    "Assessment": {"allOf": [_ref("AssessmentSummary"), {"type": "object", "required": ["answers", "progress"], "properties": {
+        "answers": {"type": "object", "description": "question id -> answer value"}, "progress": _ref("Progress"),
+        "changed": {"type": "array", "items": {"type": "string"}}}}]},
+    "AssessmentList": {"type": "object", "required": ["items", "total", "page"], "properties": {
+        "items": {"type": "array", "items": _ref("AssessmentSummary")}, "total": {"type": "integer"}, "page": {"type": "integer"}}},
+    "NewAssessment": {"type": "object", "required": ["instrument"], "properties": {
+        "instrument": {"type": "string"}, "company_id": {"type": "integer", "description": "required for consultants"}}},
+    "Answers": {"type": "object", "required": ["answers"], "properties": {"answers": {
+        "type": "object", "description": "question id -> value; single/level: option id, multi: list of option ids, "
+                                          "number, yesno: boolean, text: string; null clears an answer"}}},
+    "Result": {"type": "object", "required": ["assessment_id", "instrument", "method", "total", "level", "level_name", "dimensions"], "properties": {
+        "assessment_id": {"type": "integer"}, "instrument": {"type": "string"}, "method": {"type": "string"},
+        "total": {"type": "number"}, "level": {"type": "integer"}, "level_name": _ref("Text"),
+        "dimensions": {"type": "object", "additionalProperties": {"type": "object", "required": ["percent"], "properties": {
+            "points": NULLABLE_NUMBER, "max_points": NULLABLE_NUMBER, "percent": {"type": "number"}}}},
+        "indicators": {"type": "object", "additionalProperties": {"type": "number"}},
+        "blockers": {"type": ["object", "null"]}, "benchmark": {"type": ["object", "null"]},
+        "period": {"type": "string", "pattern": "^[0-9]{4}Q[1-4]$"}, "previous_level": {"type": ["integer", "null"]}}},
+    "ZoneAggregates": {"type": "object", "required": ["filters", "overview", "levels", "dimensions", "trend", "movement"], "properties": {
+        "filters": {"type": "object"},
+        "overview": {"type": "object", "required": ["registered", "assessed", "drafts", "participation", "mean_total"], "properties": {
+            "registered": {"type": "integer"}, "assessed": {"type": "integer"}, "drafts": {"type": "integer"},
+            "participation": {"type": "number"}, "mean_total": NULLABLE_NUMBER}},
+        "levels": {"type": "object", "required": ["levels", "total"], "properties": {
+            "total": {"type": "integer"}, "references": {"type": "array"},
+            "levels": {"type": "array", "items": {"type": "object", "required": ["level", "count", "share", "name"], "properties": {
+                "level": {"type": "integer"}, "count": {"type": "integer"}, "share": {"type": "number"}, "name": {"type": "string"}}}}}},
+        "dimensions": {"type": "object", "required": ["dimensions"], "properties": {"dimensions": {"type": "array", "items": {
+            "type": "object", "required": ["dimension", "title", "mean", "n", "platform_mean"], "properties": {
+                "dimension": {"type": "string"}, "title": {"type": "string"}, "mean": NULLABLE_NUMBER, "n": {"type": "integer"},
+                "platform_mean": NULLABLE_NUMBER}}}}},
+        "trend": {"type": "object", "required": ["periods", "level_names"], "properties": {
+            "periods": {"type": "array", "items": {"type": "object", "required": ["period", "n", "levels", "mean_total"]}},
+            "level_names": {"type": "array", "items": {"type": "string"}}}},
+        "movement": {"type": "object", "required": ["up", "same", "down"], "properties": {
+            "up": {"type": "integer"}, "same": {"type": "integer"}, "down": {"type": "integer"}}}}},
+}
+
+
+def _id_param(name: str) -> dict:
+    return {"name": name, "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1}}
+
+
+PAGE = {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}}
+FILTERS = [{"name": n, "in": "query", "schema": {"type": "string"}, "description": d} for n, d in (
+    ("instrument", "instrument id (default sme-digital)"), ("industry", "GB/T 4754 division code, two digits"),
+    ("size", "large, medium, small or micro"), ("sub_zone", "a sub-zone of the zone"), ("period", "a quarter such as 2026Q3"),
+    ("lang", "zh or en, for labels"))]
+
+
+@lru_cache(maxsize=1)
+def spec() -> dict:
+    aid = _id_param("assessment_id")
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Digital-transformation diagnosis API", "version": "1.0.0",
+                 "description": "Instruments, companies, assessments and results, scoped like the web app: "
+                                "firms see their own, consultants their assigned firms, zone administrators their zone."},
+        "servers": [{"url": "/api/v1"}],
+        "security": [{"bearer": []}],
+        "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer",
+                                                      "description": "A token made on the web app's API tokens page"}},
+                       "schemas": SCHEMAS},
+        "paths": {
+            "/instruments": {"get": {"operationId": "listInstruments", "summary": "Instruments and their versions",
+                                     "responses": {"200": _json("InstrumentList", "Instruments"), "401": ERRORS["401"]}}},
+            "/instruments/{instrument_id}": {"get": {
+                "operationId": "getInstrument", "summary": "One instrument's full definition",
+                "parameters": [{"name": "instrument_id", "in": "path", "required": True, "schema": {"type": "string"}}],
+                "responses": {"200": _json("InstrumentDetail", "The definition"), "401": ERRORS["401"], "404": ERRORS["404"]}}},
+            "/companies": {"get": {"operationId": "listCompanies", "summary": "Companies visible to the token's user",
+                                   "parameters": [PAGE],
+                                   "responses": {"200": _json("CompanyList", "A page of companies"), "400": ERRORS["400"], "401": ERRORS["401"]}}},
+            "/companies/{company_id}": {"get": {"operationId": "getCompany", "parameters": [_id_param("company_id")],
+                                                "responses": {"200": _json("Company", "The company"), "401": ERRORS["401"], "404": ERRORS["404"]}}},
+            "/assessments": {
+                "get": {"operationId": "listAssessments", "parameters": [
+                    PAGE, {"name": "company_id", "in": "query", "schema": {"type": "integer", "minimum": 1}},
+                    {"name": "status", "in": "query", "schema": {"type": "string", "enum": ["draft", "submitted"]}}],
+                        "responses": {"200": _json("AssessmentList", "A page of assessments"), "400": ERRORS["400"], "401": ERRORS["401"]}},
+                "post": {"operationId": "createAssessment", "summary": "Start a draft, or return the open draft",
+                         "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("NewAssessment")}}},
+                         "responses": {"201": _json("Assessment", "Created"), "200": _json("Assessment", "The open draft"),
+                                       "400": ERRORS["400"], "401": ERRORS["401"], "403": ERRORS["403"], "404": ERRORS["404"],
+                                       "422": _json("Error", "Unknown instrument or company")}}},
+            "/assessments/{assessment_id}": {"get": {"operationId": "getAssessment", "parameters": [aid],
+                                                     "responses": {"200": _json("Assessment", "The assessment with its answers"),
+                                                                   "401": ERRORS["401"], "404": ERRORS["404"]}}},
+            "/assessments/{assessment_id}/answers": {"patch": {
+                "operationId": "saveAnswers", "summary": "Save answers; any invalid answer rejects the whole request",
+                "parameters": [aid],
+                "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("Answers")}}},
+                "responses": {"200": _json("Assessment", "Saved"), "400": ERRORS["400"], "401": ERRORS["401"], "404": ERRORS["404"],
+                              "409": _json("Error", "Submitted, or read-only for this user"),
+                              "422": _json("Error", "Invalid answers, listed in details; nothing saved")}}},
+            "/assessments/{assessment_id}/submit": {"post": {
+                "operationId": "submitAssessment", "parameters": [aid],
+                "responses": {"200": _json("Result", "Scored and benchmarked"), "401": ERRORS["401"], "404": ERRORS["404"],
+                              "409": _json("Error", "Required questions unanswered, or not editable")}}},
+            "/assessments/{assessment_id}/result": {"get": {
+                "operationId": "getResult", "parameters": [aid],
+                "responses": {"200": _json("Result", "The result"), "401": ERRORS["401"], "404": ERRORS["404"]}}},
+            "/assessments/{assessment_id}/report.pdf": {"get": {
+                "operationId": "getReport", "parameters": [aid, {"name": "lang", "in": "query", "schema": {"type": "string", "enum": ["zh", "en"]}}],
+                "responses": {"200": {"description": "The PDF report", "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}}},
+                              "400": ERRORS["400"], "401": ERRORS["401"], "404": ERRORS["404"]}}},
+            "/zone/aggregates": {"get": {
+                "operationId": "getZoneAggregates", "summary": "The zone dashboard's figures (zone administrators)",
+                "parameters": FILTERS,
+                "responses": {"200": _json("ZoneAggregates", "Figures for the token user's zone"), "400": ERRORS["400"],
+                              "401": ERRORS["401"], "403": ERRORS["403"]}}},
+            "/openapi.json": {"get": {"operationId": "getOpenApi", "security": [],
+                                      "responses": {"200": {"description": "This document", "content": {"application/json": {"schema": {"type": "object"}}}}}}},
+        },
+    }

@@ -1,0 +1,287 @@
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Response, current_app, g, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+import questionnaires
+
+from .. import zone_stats as zs
+from ..access import assessments_query, can_edit, visible_company_ids
+from ..assessments import service
+from ..audit import record
+from ..dashboard.filters import BadFilter, parse_filters
+from ..dashboard.views import figure
+from ..extensions import csrf, db
+from ..models import Assessment, Company, InstrumentVersion
+from . import bp
+from .openapi import spec
+from .tokens import user_for
+
+csrf.exempt(bp)  # no cookies are read here: every request carries its bearer token
+PUBLIC = {"api.openapi"}
+PAGE_SIZE = 100
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, code: str, message: str, details: list | None = None):
+        super().__init__(message)
+        self.status, self.code, self.message, self.details = status, code, message, details
+
+
+@bp.errorhandler(ApiError)
+def _api_error(e: ApiError):
+    body = {"error": {"code": e.code, "message": e.message}}
+    if e.details is not None:
+        body["error"]["details"] = e.details
+    return jsonify(body), e.status
+
+
+@bp.errorhandler(HTTPException)
+def _http_error(e: HTTPException):
+    return jsonify({"error": {"code": e.name.lower().replace(" ", "_"), "message": e.description}}), e.code
+
+
+@bp.before_request
+def _authenticate():
+    if request.endpoint in PUBLIC:
+        return None
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    user = user_for(token.strip()) if scheme.lower() == "bearer" else None
+    if user is None:
+        raise ApiError(401, "unauthorized", "a valid bearer token is required (Authorization: Bearer dg_...)")
+    g.api_user = user
+    return None
+
+
+@bp.after_request
+def _commit_token_use(resp):
+    db.session.commit()  # the token's last use
+    return resp
+
+
+def _user():
+    return g.api_user
+
+
+def _json_body() -> dict:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise ApiError(400, "bad_json", "the request body must be a JSON object")
+    return body
+
+
+def _int_arg(name: str) -> int | None:
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return None
+    if not raw.isdigit() or len(raw) > 12:
+        raise ApiError(400, "bad_parameter", f"{name} must be a positive integer")
+    return int(raw)
+
+
+def _page() -> tuple[int, int]:
+    page = _int_arg("page") or 1
+    return page, (page - 1) * PAGE_SIZE
+
+
+@bp.get("/openapi.json")
+def openapi():
+    return jsonify(spec())
+
+
+@bp.get("/instruments")
+def instruments():
+    return jsonify({"items": [_instrument_summary(inst) for inst in questionnaires.available().values()]})
+
+
+@bp.get("/instruments/<instrument_id>")
+def instrument(instrument_id: str):
+    inst = questionnaires.available().get(instrument_id)
+    if inst is None:
+        raise ApiError(404, "not_found", "no such instrument")
+    import json
+    return jsonify({**_instrument_summary(inst), "definition": json.loads(questionnaires.canonical_json(inst))})
+
+
+def _instrument_summary(inst) -> dict:
+    return {"id": inst.id, "version": inst.version, "title": inst.title.model_dump(), "method": inst.method.type,
+            "content_hash": questionnaires.content_hash(inst), "questions": len(inst.questions)}
+
+
+def _company_dict(c: Company) -> dict:
+    return {"id": c.id, "name": c.name, "uscc": c.uscc, "industry_division": c.industry_division,
+            "size_class": c.size_class, "sub_zone": c.sub_zone, "employees": c.employees, "revenue": c.revenue}
+
+
+@bp.get("/companies")
+def companies():
+    page, offset = _page()
+    q = sa.select(Company).where(Company.id.in_(visible_company_ids(_user())))
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(q.subquery()))
+    rows = db.session.scalars(q.order_by(Company.id).offset(offset).limit(PAGE_SIZE)).all()
+    return jsonify({"items": [_company_dict(c) for c in rows], "total": total, "page": page})
+
+
+@bp.get("/companies/<int:company_id>")
+def company(company_id: int):
+    c = db.session.scalar(sa.select(Company).where(Company.id == company_id, Company.id.in_(visible_company_ids(_user()))))
+    if c is None:
+        raise ApiError(404, "not_found", "no such company")
+    if _user().role != "enterprise":
+        record("view_company", target=str(c.id), user=_user())
+    return jsonify(_company_dict(c))
+
+
+def _get_assessment(assessment_id: int) -> Assessment:
+    a = db.session.scalar(assessments_query(_user()).where(Assessment.id == assessment_id))
+    if a is None:
+        raise ApiError(404, "not_found", "no such assessment")
+    return a
+
+
+def _assessment_dict(a: Assessment, with_answers: bool = True) -> dict:
+    inst = service.instrument_of(a)
+    out = {"id": a.id, "company_id": a.company_id, "instrument": inst.id, "version": inst.version,
+           "content_hash": a.instrument_version.content_hash, "status": a.status,
+           "finalised": a.finalised_at is not None,
+           "created_at": a.created_at.isoformat(), "updated_at": a.updated_at.isoformat(),
+           "submitted_at": a.submitted_at.isoformat() if a.submitted_at else None}
+    if with_answers:
+        answers = a.answer_dict()
+        done = service.completion(inst, answers)
+        out["answers"] = answers
+        out["progress"] = {"answered": done.answered, "shown": done.shown, "percent": done.percent, "missing": done.missing}
+    return out
+
+
+@bp.get("/assessments")
+def assessments():
+    page, offset = _page()
+    q = assessments_query(_user())
+    company_id = _int_arg("company_id")
+    if company_id is not None:
+        q = q.where(Assessment.company_id == company_id)
+    status = request.args.get("status")
+    if status is not None:
+        if status not in ("draft", "submitted"):
+            raise ApiError(400, "bad_parameter", "status must be draft or submitted")
+        q = q.where(Assessment.status == status)
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(q.subquery()))
+    rows = db.session.scalars(q.order_by(Assessment.id).offset(offset).limit(PAGE_SIZE)).all()
+    return jsonify({"items": [_assessment_dict(a, with_answers=False) for a in rows], "total": total, "page": page})
+
+
+@bp.post("/assessments")
+def create_assessment():
+    body = _json_body()
+    user = _user()
+    instrument_id = body.get("instrument")
+    if not isinstance(instrument_id, str) or instrument_id not in questionnaires.available():
+        raise ApiError(422, "unknown_instrument", "instrument must be the id of an available instrument",
+                       [{"field": "instrument", "allowed": sorted(questionnaires.available())}])
+    if user.role == "zone_admin":
+        raise ApiError(403, "forbidden", "zone administrators read assessments; firms and their consultants fill them in")
+    company_id = body.get("company_id", user.company_id if user.role == "enterprise" else None)
+    if not isinstance(company_id, int) or isinstance(company_id, bool):
+        raise ApiError(422, "bad_company", "company_id must be an integer")
+    if db.session.scalar(visible_company_ids(user).where(Company.id == company_id)) is None:
+        raise ApiError(404, "not_found", "no such company")
+    existing = db.session.scalar(
+        assessments_query(user).join(Assessment.instrument_version)
+        .where(Assessment.company_id == company_id, Assessment.status == "draft", InstrumentVersion.instrument_id == instrument_id))
+    if existing is not None:
+        return jsonify(_assessment_dict(existing)), 200
+    a = service.start(company_id, instrument_id, user.id)
+    db.session.commit()
+    return jsonify(_assessment_dict(a)), 201
+
+
+@bp.get("/assessments/<int:assessment_id>")
+def assessment(assessment_id: int):
+    return jsonify(_assessment_dict(_get_assessment(assessment_id)))
+
+
+@bp.route("/assessments/<int:assessment_id>/answers", methods=["PATCH", "PUT"])
+def save_answers(assessment_id: int):
+    """Save some answers (null clears one). All or nothing: any bad answer rejects the request."""
+    a = _get_assessment(assessment_id)
+    body = _json_body()
+    if not can_edit(_user(), a):
+        raise ApiError(409, "not_editable", "the assessment is submitted or you may only read it")
+    answers = body.get("answers")
+    if not isinstance(answers, dict):
+        raise ApiError(422, "bad_answers", 'the body must be {"answers": {question id: value}}')
+    inst = service.instrument_of(a)
+    clean, problems = questionnaires.clean_answers(inst, answers)
+    if problems:
+        raise ApiError(422, "invalid_answers", "some answers are not valid; nothing was saved",
+                       [{"question": p.question, "code": p.code, "reason": p.reason} for p in problems])
+    changed = service.save_answers(a, clean, _user().id, via="api")
+    db.session.commit()
+    return jsonify({**_assessment_dict(a), "changed": changed})
+
+
+@bp.post("/assessments/<int:assessment_id>/submit")
+def submit(assessment_id: int):
+    a = _get_assessment(assessment_id)
+    if not can_edit(_user(), a):
+        raise ApiError(409, "not_editable", "the assessment is submitted or you may only read it")
+    inst = service.instrument_of(a)
+    missing = service.completion(inst, a.answer_dict()).missing
+    if missing:
+        raise ApiError(409, "incomplete", "required questions are unanswered", [{"question": q} for q in missing])
+    service.submit(a)
+    db.session.commit()
+    return jsonify(_result_body(a))
+
+
+def _result_body(a: Assessment) -> dict:
+    r = a.result
+    inst = service.instrument_of(a)
+    return {"assessment_id": a.id, "instrument": inst.id, "method": r.method, "total": r.total, "level": r.level,
+            "level_name": inst.level(r.level).name.model_dump(), "dimensions": r.dimensions,
+            "indicators": r.details.get("indicators", {}), "blockers": r.details.get("blockers"),
+            "benchmark": r.details.get("benchmark"), "period": r.period, "previous_level": r.previous_level}
+
+
+@bp.get("/assessments/<int:assessment_id>/result")
+def result(assessment_id: int):
+    a = _get_assessment(assessment_id)
+    if a.result is None:
+        raise ApiError(404, "not_found", "the assessment has no result until it is submitted")
+    if "benchmark" not in a.result.details:
+        from ..benchmarks import store_benchmark
+        store_benchmark(a)
+        db.session.commit()
+    return jsonify(_result_body(a))
+
+
+@bp.get("/assessments/<int:assessment_id>/report.pdf")
+def report(assessment_id: int):
+    from ..assessments.views import render_report
+    a = _get_assessment(assessment_id)
+    if a.result is None:
+        raise ApiError(404, "not_found", "the assessment has no report until it is submitted")
+    lang = request.args.get("lang", "zh")
+    if lang not in ("zh", "en"):
+        raise ApiError(400, "bad_parameter", "lang must be zh or en")
+    pdf = render_report(a, lang, None, viewer=_user())
+    record("report", target=str(a.id), user=_user())
+    current_app.logger.info("report generated via api assessment=%s user=%s", a.id, _user().id)
+    return Response(pdf, mimetype="application/pdf")
+
+
+@bp.get("/zone/aggregates")
+def zone_aggregates():
+    user = _user()
+    if user.role != "zone_admin":
+        raise ApiError(403, "forbidden", "zone aggregates are for zone administrators")
+    try:
+        f = parse_filters(request.args, user.zone_id)
+    except BadFilter as e:
+        raise ApiError(400, "bad_filter", str(e)) from None
+    lang = request.args.get("lang", "zh") if request.args.get("lang") in ("zh", "en") else "zh"
+    return jsonify({"filters": f.to_query(), **{part: figure(part, f, lang) for part in ("overview", "levels", "dimensions", "trend")},
+                    "movement": zs.movement(f)})

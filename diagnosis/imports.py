@@ -1,0 +1,212 @@
+"""Answers collected offline, imported from an XLSX sheet: all rows or none.
+
+The template has one column per question (the question id in row 1, its text
+in row 2) and one firm per row from row 3, found by its credit code. Every row
+is checked before anything is written; one bad cell rejects the whole file and
+the reply names each bad row, column and reason.
+"""
+from __future__ import annotations
+
+import io
+import zipfile
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from openpyxl import Workbook, load_workbook
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+
+import questionnaires
+from questionnaires import Instrument, Question
+
+from .access import visible_company_ids
+from .assessments import service
+from .extensions import db
+from .models import Company, User
+
+KEY_COLUMNS = ("uscc", "company_name")
+FIRST_DATA_ROW = 3
+MAX_ROWS = 5000
+YES = {"是", "yes", "y", "true", "1", "有"}
+NO = {"否", "no", "n", "false", "0", "无"}
+
+
+@dataclass
+class RowError:
+    row: int          # the spreadsheet's own row number
+    column: str       # question id or key column, "" for the whole row
+    reason: str
+
+    def to_dict(self) -> dict:
+        return {"row": self.row, "column": self.column, "reason": self.reason}
+
+
+class ImportRejected(Exception):
+    def __init__(self, errors: list[RowError]):
+        super().__init__(f"{len(errors)} problems")
+        self.errors = errors
+
+
+def template(inst: Instrument, lang: str = "zh") -> bytes:
+    """The sheet to fill in offline, with drop-down lists where a question has options."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "answers"
+    zh = lang != "en"
+    ws.append(list(KEY_COLUMNS) + [q.id for q in inst.questions])
+    ws.append(["统一社会信用代码" if zh else "Unified social credit code", "企业名称（核对用）" if zh else "Company name (for checking)"]
+              + [q.text.get(lang) for q in inst.questions])
+    for col, q in enumerate(inst.questions, start=len(KEY_COLUMNS) + 1):
+        letter = get_column_letter(col)
+        ws.column_dimensions[letter].width = 18
+        values = None
+        if q.type in ("single", "level"):
+            values = [o.id for o in q.options]
+        elif q.type == "yesno":
+            values = ["是", "否"] if zh else ["yes", "no"]
+        if values and len(",".join(values)) < 250:
+            dv = DataValidation(type="list", formula1='"' + ",".join(values) + '"', allow_blank=True)
+            dv.add(f"{letter}{FIRST_DATA_ROW}:{letter}{FIRST_DATA_ROW + 999}")
+            ws.add_data_validation(dv)
+    ws.column_dimensions["A"].width = 22
+    ws.column_dimensions["B"].width = 26
+    ws.freeze_panes = "C3"
+    guide = wb.create_sheet("guide")
+    guide.append(["question", "text", "type", "how to answer"] if not zh else ["题号", "题目", "类型", "填写方式"])
+    for q in inst.questions:
+        guide.append([q.id, q.text.get(lang), q.type, _how(q, lang)])
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def _how(q: Question, lang: str) -> str:
+    zh = lang != "en"
+    if q.type in ("single", "level"):
+        opts = "；".join(f"{o.id} = {o.text.get(lang)}" for o in q.options)
+        return ("填一个选项代码：" if zh else "One option code: ") + opts
+    if q.type == "multi":
+        opts = "；".join(f"{o.id} = {o.text.get(lang)}" for o in q.options)
+        return ("填选项代码，多个用分号隔开：" if zh else "Option codes separated by semicolons: ") + opts
+    if q.type == "yesno":
+        return "是 / 否" if zh else "yes / no"
+    if q.type == "number":
+        rng = f"{q.min if q.min is not None else ''}–{q.max if q.max is not None else ''}"
+        return ("填数字" if zh else "A number") + (f"（{rng}）" if q.min is not None or q.max is not None else "") + (q.unit or "")
+    return "文字" if zh else "Text"
+
+
+def read_rows(data: bytes) -> list[tuple[int, dict]]:
+    """(row number, {column id: cell value}) for each filled row; raises ImportRejected on a broken file."""
+    try:
+        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError):
+        raise ImportRejected([RowError(0, "", _("不是可读取的 XLSX 文件。"))]) from None
+    ws = wb.worksheets[0]
+    rows = ws.iter_rows(values_only=True)
+    header = next(rows, None)
+    if not header:
+        raise ImportRejected([RowError(1, "", _("第一行应为模板中的列代码。"))])
+    ids = [str(h).strip() if h is not None else "" for h in header]
+    out = []
+    for number, values in enumerate(rows, start=2):
+        if number < FIRST_DATA_ROW:
+            continue  # the row of question texts
+        if all(v is None or str(v).strip() == "" for v in values):
+            continue
+        if len(out) >= MAX_ROWS:
+            raise ImportRejected([RowError(number, "", _("超过 %(n)s 行，请拆分文件。", n=MAX_ROWS))])
+        out.append((number, {ids[i]: v for i, v in enumerate(values) if i < len(ids) and ids[i]}))
+    wb.close()
+    return [(0, {"__header__": ids})] + out
+
+
+def _cell(q: Question, v):
+    """A spreadsheet cell as the answer value clean_answers expects; None for an empty cell."""
+    if v is None or (isinstance(v, str) and not v.strip()):
+        return None
+    if q.type in ("single", "level"):
+        text = str(v).strip()
+        by_text = {o.text.zh: o.id for o in q.options} | {o.text.en: o.id for o in q.options if o.text.en}
+        return by_text.get(text, text)
+    if q.type == "multi":
+        parts = [p.strip() for p in str(v).replace("；", ";").replace(",", ";").split(";") if p.strip()]
+        by_text = {o.text.zh: o.id for o in q.options}
+        return [by_text.get(p, p) for p in parts]
+    if q.type == "yesno":
+        text = str(v).strip().lower()
+        if isinstance(v, bool):
+            return v
+        return True if text in YES else False if text in NO else text
+    if q.type == "number":
+        if isinstance(v, (int, float)):
+            return v
+        try:
+            return float(str(v).strip().rstrip("%"))
+        except ValueError:
+            return str(v)
+    return str(v)
+
+
+def validate(inst: Instrument, rows: list[tuple[int, dict]], user: User,
+             explain=lambda p: p.reason) -> tuple[list[tuple[int, dict]], list[RowError]]:
+    """Every problem in the sheet, and the firms and answers to import when there are none."""
+    errors: list[RowError] = []
+    header = rows[0][1]["__header__"]
+    known = set(KEY_COLUMNS) | {q.id for q in inst.questions}
+    for i, col in enumerate(header):
+        if col and col not in known:
+            errors.append(RowError(1, col, _("第 %(col)s 列不是本评估工具的题目。", col=get_column_letter(i + 1))))
+    if "uscc" not in header:
+        errors.append(RowError(1, "uscc", _("缺少 uscc（统一社会信用代码）列。")))
+        return [], errors
+    codes = [str(r.get("uscc") or "").strip().upper() for _, r in rows[1:]]
+    visible = dict(db.session.execute(sa.select(Company.uscc, Company.id).where(
+        Company.uscc.in_([c for c in codes if c]), Company.id.in_(visible_company_ids(user)))).all())
+    seen: dict[str, int] = {}
+    ready = []
+    for number, raw in rows[1:]:
+        code = str(raw.get("uscc") or "").strip().upper()
+        if not code:
+            errors.append(RowError(number, "uscc", _("没有填写统一社会信用代码。")))
+            continue
+        if code not in visible:
+            errors.append(RowError(number, "uscc", _("没有您可以评估的、统一社会信用代码为 %(code)s 的企业。", code=code[:18])))
+            continue
+        if code in seen:
+            errors.append(RowError(number, "uscc", _("与第 %(row)s 行是同一家企业。", row=seen[code])))
+            continue
+        seen[code] = number
+        answers = {q.id: _cell(q, raw.get(q.id)) for q in inst.questions if q.id in raw}
+        answers = {k: v for k, v in answers.items() if v is not None}
+        clean, problems = questionnaires.clean_answers(inst, answers)
+        errors += [RowError(number, p.question, explain(p)) for p in problems]
+        missing = service.completion(inst, clean).missing
+        if missing and not problems:
+            errors.append(RowError(number, ",".join(missing[:10]), _("必答题未填写。")))
+        ready.append((visible[code], clean))
+    return ready, errors
+
+
+def import_answers(inst: Instrument, data: bytes, user: User, explain=lambda p: p.reason) -> list[int]:
+    """Create and submit one assessment per row, or raise ImportRejected and write nothing."""
+    rows = read_rows(data)
+    ready, errors = validate(inst, rows, user, explain)
+    if errors:
+        raise ImportRejected(errors)
+    if not ready:
+        raise ImportRejected([RowError(FIRST_DATA_ROW, "", _("表格中没有填写任何企业。"))])
+    created = []
+    try:
+        for company_id, answers in ready:
+            a = service.start(company_id, inst.id, user.id)
+            service.save_answers(a, answers, user.id, via="import")
+            db.session.flush()
+            service.submit(a)
+            created.append(a.id)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return created

@@ -1,0 +1,44 @@
+"""Gather a zone's aggregates for the zone report (PDF) from zone_stats, labelled for one language."""
+from __future__ import annotations
+
+import questionnaires
+from reports.context import SIZE_NAMES
+from reports.i18n import gettext_for
+
+from . import zone_stats as zs
+from .models import Zone
+from .registry import industry_label
+
+INSTRUMENT_ORDER = ("sme-digital", "smart-manufacturing", "cloud-adoption")
+
+
+def collect(zone: Zone, lang: str, period: str | None = None, sub_zone: str | None = None) -> dict:
+    """Everything the zone report shows, per instrument the zone's firms have taken."""
+    _ = gettext_for(lang)
+    sections = []
+    available = questionnaires.available()
+    for inst_id in sorted(available, key=lambda i: (INSTRUMENT_ORDER + (i,)).index(i)):
+        inst = available[inst_id]
+        quarters = zs.periods(zone.id, inst_id)
+        if not quarters:
+            continue
+        f = zs.Filters(zone_id=zone.id, instrument_id=inst_id, sub_zone=sub_zone)
+        current = period if period in quarters else quarters[-1]
+        level_name = {lv.id: lv.name.get(lang) for lv in inst.levels}
+        sections.append({
+            "instrument": inst,
+            "overview": zs.overview(f),
+            "distribution": zs.level_distribution(f),
+            "by_industry": [{**row, "label": industry_label(row["key"], lang)} for row in zs.levels_by(f, "industry")],
+            "by_size": [{**row, "label": _(SIZE_NAMES.get(row["key"], row["key"]))} for row in zs.levels_by(f, "size")],
+            "dimensions": zs.dimension_averages(f),
+            "closest": [{**row, "industry_label": industry_label(row["industry"], lang),
+                         "level_name": level_name.get(row["level"], row["level"]),
+                         "next_level_name": level_name.get(row["level"] + 1, "")}
+                        for row in zs.firms(f, closest=True, limit=10)["rows"]],
+            "stalled": zs.firms(f, stalled=True, limit=0)["total"],
+            "stale_drafts": zs.stale_drafts(f, limit=0)["total"],
+            "change": zs.change_since_last_period(f, current),
+            "trend": zs.trend(f),
+        })
+    return {"zone": {"name": zone.name, "sub_zone": sub_zone}, "period": period, "sections": sections}

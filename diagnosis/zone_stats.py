@@ -1,0 +1,240 @@
+"""Zone aggregates for the dashboard, the zone report, exports and the API.
+
+Every figure is one indexed GROUP BY over `results` (which carries copies of
+company, instrument, quarter and latest flags) joined to `companies` for the
+filters, so the database does the counting and 100,000s of assessments never
+become Python objects. Every function takes the same `Filters`, which always
+include the zone: a zone's staff cannot ask for another zone's numbers.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, replace
+from datetime import timedelta
+
+import sqlalchemy as sa
+
+import questionnaires
+from questionnaires.references import references
+from scoring.progress import previous_period
+
+from .extensions import db
+from .models import Assessment, Company, DimensionScore, InstrumentVersion, Result, utcnow
+
+STALE_DRAFT_DAYS = 60
+
+
+@dataclass(frozen=True)
+class Filters:
+    zone_id: int
+    instrument_id: str
+    industry: str | None = None   # GB/T 4754 division code
+    size: str | None = None       # size class
+    sub_zone: str | None = None
+    period: str | None = None     # a quarter such as 2026Q3: results submitted then (the firm's last of that quarter)
+
+    def to_query(self) -> dict:
+        return {k: v for k, v in asdict(self).items() if k != "zone_id" and v}
+
+
+def _companies(f: Filters, query: sa.Select) -> sa.Select:
+    query = query.where(Company.zone_id == f.zone_id)
+    if f.industry:
+        query = query.where(Company.industry_division == f.industry)
+    if f.size:
+        query = query.where(Company.size_class == f.size)
+    if f.sub_zone:
+        query = query.where(Company.sub_zone == f.sub_zone)
+    return query
+
+
+def _results(f: Filters, query: sa.Select) -> sa.Select:
+    """Each firm counted once: its latest result, or its last one of the chosen quarter."""
+    query = query.join(Company, Company.id == Result.company_id).where(Result.instrument_id == f.instrument_id)
+    if f.period:
+        query = query.where(Result.period == f.period, Result.latest_in_period)
+    else:
+        query = query.where(Result.is_latest)
+    return _companies(f, query)
+
+
+def overview(f: Filters) -> dict:
+    registered = db.session.scalar(_companies(f, sa.select(sa.func.count(Company.id))))
+    assessed, mean_total = db.session.execute(
+        _results(f, sa.select(sa.func.count(Result.id), sa.func.avg(Result.total)))).one()
+    drafts = db.session.scalar(_companies(f, sa.select(sa.func.count(Assessment.id))
+                                          .join(Company, Company.id == Assessment.company_id)
+                                          .join(InstrumentVersion, InstrumentVersion.id == Assessment.instrument_version_id)
+                                          .where(Assessment.status == "draft", InstrumentVersion.instrument_id == f.instrument_id)))
+    return {"registered": registered, "assessed": assessed, "drafts": drafts,
+            "participation": round(100 * assessed / registered, 1) if registered else 0.0,
+            "mean_total": round(mean_total, 2) if mean_total is not None else None}
+
+
+def level_distribution(f: Filters) -> dict:
+    inst = questionnaires.get(f.instrument_id)
+    counts = dict(db.session.execute(_results(f, sa.select(Result.level, sa.func.count()).group_by(Result.level))).all())
+    levels = sorted(lv.id for lv in inst.levels)
+    total = sum(counts.values())
+    refs = [{"id": r.id, "title": r.title.model_dump(), "year": r.year,
+             "buckets": [{"levels": b.levels, "share": b.share} for b in r.buckets]}
+            for r in references(f.instrument_id) if r.kind == "level_distribution"]
+    return {"levels": [{"level": lv, "count": counts.get(lv, 0),
+                        "share": round(100 * counts.get(lv, 0) / total, 1) if total else 0.0} for lv in levels],
+            "total": total, "references": refs}
+
+
+def levels_by(f: Filters, by: str) -> list[dict]:
+    """Level counts per industry division or size class: [{key, n, counts: {level: n}}]."""
+    column = {"industry": Company.industry_division, "size": Company.size_class, "sub_zone": Company.sub_zone}[by]
+    rows = db.session.execute(_results(f, sa.select(column, Result.level, sa.func.count()).group_by(column, Result.level))).all()
+    out: dict = {}
+    for key, level, n in rows:
+        entry = out.setdefault(key, {"key": key, "n": 0, "counts": {}})
+        entry["n"] += n
+        entry["counts"][level] = n
+    return sorted(out.values(), key=lambda e: -e["n"])
+
+
+def dimension_averages(f: Filters) -> list[dict]:
+    """Mean attainment per dimension in the zone, against every zone on the platform (same instrument)."""
+    inst = questionnaires.get(f.instrument_id)
+    q = sa.select(DimensionScore.dimension_id, sa.func.avg(DimensionScore.percent), sa.func.count()).join(
+        Result, Result.id == DimensionScore.result_id).group_by(DimensionScore.dimension_id)
+    zone = {d: (avg, n) for d, avg, n in db.session.execute(_results(f, q)).all()}
+    platform_q = (sa.select(DimensionScore.dimension_id, sa.func.avg(DimensionScore.percent))
+                  .join(Result, Result.id == DimensionScore.result_id)
+                  .where(Result.instrument_id == f.instrument_id, Result.is_latest)
+                  .group_by(DimensionScore.dimension_id))
+    platform = dict(db.session.execute(platform_q).all())
+    return [{"dimension": d.id, "title": d.title.model_dump(),
+             "mean": round(zone[d.id][0], 1) if d.id in zone else None, "n": zone.get(d.id, (None, 0))[1],
+             "platform_mean": round(platform[d.id], 1) if d.id in platform else None}
+            for d in inst.dimensions]
+
+
+def heatmap(f: Filters) -> dict:
+    """Mean attainment for each dimension x industry division, with the number of firms per cell."""
+    q = (sa.select(DimensionScore.dimension_id, Company.industry_division,
+                   sa.func.avg(DimensionScore.percent), sa.func.count())
+         .join(Result, Result.id == DimensionScore.result_id)
+         .group_by(DimensionScore.dimension_id, Company.industry_division))
+    cells = [{"dimension": d, "industry": ind, "mean": round(avg, 1), "n": n}
+             for d, ind, avg, n in db.session.execute(_results(f, q)).all()]
+    inst = questionnaires.get(f.instrument_id)
+    industries = sorted({c["industry"] for c in cells})
+    return {"dimensions": [d.id for d in inst.dimensions], "industries": industries, "cells": cells}
+
+
+def trend(f: Filters) -> list[dict]:
+    """Per quarter: firms assessed (their last result of the quarter), mean score and level counts."""
+    g = replace(f, period=None)
+    q = _companies(g, sa.select(Result.period, Result.level, sa.func.count(), sa.func.sum(Result.total))
+                   .join(Company, Company.id == Result.company_id)
+                   .where(Result.instrument_id == f.instrument_id, Result.latest_in_period)
+                   .group_by(Result.period, Result.level))
+    out: dict = {}
+    for period, level, n, total in db.session.execute(q).all():
+        e = out.setdefault(period, {"period": period, "n": 0, "sum": 0.0, "levels": {}})
+        e["n"] += n
+        e["sum"] += total or 0.0
+        e["levels"][level] = n
+    rows = sorted(out.values(), key=lambda e: e["period"])
+    for e in rows:
+        e["mean_total"] = round(e.pop("sum") / e["n"], 2) if e["n"] else None
+    return rows
+
+
+def movement(f: Filters) -> dict:
+    """Firms re-assessed in the chosen quarter (or ever, without one): how many went up, stayed or fell."""
+    q = _results(f, sa.select(
+        sa.func.sum(sa.case((Result.level > Result.previous_level, 1), else_=0)),
+        sa.func.sum(sa.case((Result.level == Result.previous_level, 1), else_=0)),
+        sa.func.sum(sa.case((Result.level < Result.previous_level, 1), else_=0)),
+    ).where(Result.previous_level.is_not(None)))
+    up, same, down = (int(x or 0) for x in db.session.execute(q).one())
+    return {"up": up, "same": same, "down": down}
+
+
+def change_since_last_period(f: Filters, period: str) -> dict:
+    """The chosen quarter against the one before it: firms assessed, mean score and level shares."""
+    now, before = replace(f, period=period), replace(f, period=previous_period(period))
+    return {"period": period, "previous": before.period,
+            "now": {**overview(now), "levels": level_distribution(now)["levels"]},
+            "before": {**overview(before), "levels": level_distribution(before)["levels"]},
+            "movement": movement(now)}
+
+
+# Firm lists behind a figure ---------------------------------------------------------------
+
+FIRM_COLUMNS = (Company.id, Company.name, Company.uscc, Company.industry_division, Company.size_class, Company.sub_zone,
+                Result.id, Result.assessment_id, Result.level, Result.total, Result.period, Result.previous_level,
+                Result.next_gap)
+FIRM_KEYS = ("company_id", "name", "uscc", "industry", "size", "sub_zone", "result_id", "assessment_id", "level", "total",
+             "period", "previous_level", "next_gap")
+
+
+def firms(f: Filters, *, level: int | None = None, dimension: str | None = None, below: float | None = None,
+          closest: bool = False, stalled: bool = False, limit: int | None = 200, offset: int = 0) -> dict:
+    """The firms behind a figure: a level bar, a heat-map cell (dimension within an industry),
+    the closest-to-next-level or stalled lists. Returns {total, rows}."""
+    q = _results(f, sa.select(*FIRM_COLUMNS))
+    order = [Result.total.desc(), Company.id]
+    if level is not None:
+        q = q.where(Result.level == level)
+    if dimension is not None:
+        q = q.join(DimensionScore, sa.and_(DimensionScore.result_id == Result.id, DimensionScore.dimension_id == dimension))
+        q = q.add_columns(DimensionScore.percent)
+        if below is not None:
+            q = q.where(DimensionScore.percent < below)
+        order = [DimensionScore.percent, Company.id]
+    if closest:
+        q = q.where(Result.next_gap.is_not(None))
+        order = [Result.next_gap, Company.id]
+    if stalled:
+        q = q.where(Result.previous_level.is_not(None), Result.level <= Result.previous_level)
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(q.order_by(None).subquery()))
+    q = q.order_by(*order).offset(offset)
+    if limit is not None:
+        q = q.limit(limit)
+    keys = FIRM_KEYS + (("dimension_percent",) if dimension is not None else ())
+    return {"total": total, "rows": [dict(zip(keys, row)) for row in db.session.execute(q).all()]}
+
+
+def dimension_percents(result_ids: list[int]) -> dict[int, dict[str, float]]:
+    """Each listed result's dimension attainments, for exports."""
+    out: dict[int, dict[str, float]] = {}
+    for i in range(0, len(result_ids), 5000):
+        q = sa.select(DimensionScore.result_id, DimensionScore.dimension_id, DimensionScore.percent).where(
+            DimensionScore.result_id.in_(result_ids[i:i + 5000]))
+        for rid, dim, pct in db.session.execute(q):
+            out.setdefault(rid, {})[dim] = pct
+    return out
+
+
+def stale_drafts(f: Filters, limit: int = 20) -> dict:
+    """Drafts on this instrument nobody has saved for STALE_DRAFT_DAYS: firms that started and stopped."""
+    cutoff = utcnow() - timedelta(days=STALE_DRAFT_DAYS)
+    q = _companies(f, sa.select(Company.id, Company.name, Assessment.id, Assessment.updated_at)
+                   .join(Company, Company.id == Assessment.company_id)
+                   .join(InstrumentVersion, InstrumentVersion.id == Assessment.instrument_version_id)
+                   .where(Assessment.status == "draft", InstrumentVersion.instrument_id == f.instrument_id,
+                          Assessment.updated_at < cutoff))
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(q.subquery()))
+    rows = db.session.execute(q.order_by(Assessment.updated_at).limit(limit)).all()
+    return {"total": total, "rows": [{"company_id": c, "name": n, "assessment_id": a, "updated_at": u.isoformat()}
+                                     for c, n, a, u in rows]}
+
+
+def periods(zone_id: int, instrument_id: str) -> list[str]:
+    q = (sa.select(Result.period).join(Company, Company.id == Result.company_id)
+         .where(Company.zone_id == zone_id, Result.instrument_id == instrument_id).distinct().order_by(Result.period))
+    return list(db.session.scalars(q))
+
+
+def options(zone_id: int) -> dict:
+    """What the filters can be set to in this zone."""
+    industries = db.session.scalars(sa.select(Company.industry_division).where(Company.zone_id == zone_id)
+                                    .distinct().order_by(Company.industry_division)).all()
+    sub_zones = db.session.scalars(sa.select(Company.sub_zone).where(Company.zone_id == zone_id, Company.sub_zone.is_not(None))
+                                   .distinct().order_by(Company.sub_zone)).all()
+    return {"industries": list(industries), "sub_zones": list(sub_zones)}
