@@ -7,7 +7,7 @@ from flask import Flask, request, session
 from flask_login import current_user
 
 from . import config
-from .extensions import babel, csrf, db, login_manager, migrate
+from .extensions import babel, csrf, db, limiter, login_manager, migrate
 
 MIGRATIONS = str(Path(__file__).parent / "migrations")
 
@@ -21,6 +21,11 @@ def create_app(overrides: dict | None = None) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS, render_as_batch=True)
     csrf.init_app(app)
+    limiter.init_app(app)
+    if int(app.config.get("TRUSTED_PROXIES", 0)):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+        # Behind nginx or a load balancer: take the client address from X-Forwarded-For.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=int(app.config["TRUSTED_PROXIES"]), x_proto=1)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = None

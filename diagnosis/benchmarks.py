@@ -88,4 +88,6 @@ def rescore(zone_id: int | None = None) -> dict[str, int]:
         store_benchmark(a, populations[inst_id])
         counts[inst_id] += 1
     db.session.commit()
+    from .zone_stats import _platform_means
+    _platform_means.cache_clear()  # scores changed under the same result ids
     return dict(counts)

@@ -6,10 +6,19 @@ import secrets
 from pathlib import Path
 
 
+class ConfigError(RuntimeError):
+    """A setting production cannot run without."""
+
+
 def load(instance_path: str, overrides: dict | None = None) -> dict:
     env = os.environ
     instance = Path(instance_path)
+    production = env.get("APP_ENV", "development") == "production"
+    if production and len(env.get("SECRET_KEY", "")) < 32:
+        raise ConfigError("APP_ENV=production needs SECRET_KEY: a random string of at least 32 characters "
+                          "(python -c 'import secrets; print(secrets.token_hex(32))'), the same on every app server")
     cfg = {
+        "APP_ENV": "production" if production else "development",
         "SQLALCHEMY_DATABASE_URI": _database_url(env.get("DATABASE_URL") or f"sqlite:///{instance / 'diagnosis.sqlite'}"),
         "SECRET_KEY": env.get("SECRET_KEY") or _dev_secret(instance),
         "BABEL_DEFAULT_LOCALE": "zh",
@@ -17,8 +26,19 @@ def load(instance_path: str, overrides: dict | None = None) -> dict:
         "MAX_CONTENT_LENGTH": int(env.get("MAX_UPLOAD_BYTES", 5 * 1024 * 1024)),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
-        "SESSION_COOKIE_SECURE": env.get("SESSION_COOKIE_SECURE", "0") == "1",
+        # Production serves HTTPS (behind a proxy): cookies only travel encrypted there.
+        "SESSION_COOKIE_SECURE": env.get("SESSION_COOKIE_SECURE", "1" if production else "0") == "1",
         "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SECURE": env.get("SESSION_COOKIE_SECURE", "1" if production else "0") == "1",
+        "PERMANENT_SESSION_LIFETIME": int(env.get("SESSION_HOURS", 12)) * 3600,
+        # Flask-Limiter: per client address; kept in Redis when there is one, so all app servers share counts.
+        "RATELIMIT_STORAGE_URI": env.get("REDIS_URL") or "memory://",
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "LOGIN_RATE_LIMIT": env.get("LOGIN_RATE_LIMIT", "10 per minute;100 per hour"),
+        "API_RATE_LIMIT": env.get("API_RATE_LIMIT", "600 per minute"),
+        "TRUSTED_PROXIES": int(env.get("TRUSTED_PROXIES", 0)),
+        "LOCKOUT_AFTER": int(env.get("LOCKOUT_AFTER", 5)),          # failed logins in a row
+        "LOCKOUT_MINUTES": int(env.get("LOCKOUT_MINUTES", 15)),
         "WTF_CSRF_TIME_LIMIT": None,  # a questionnaire page may stay open all day
         "REPORT_CACHE_DIR": str(instance / "reports"),
         # A peer group smaller than this falls back to a wider one (industry, zone, all).

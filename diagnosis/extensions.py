@@ -16,3 +16,9 @@ migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
+
+from flask_limiter import Limiter  # noqa: E402
+from flask_limiter.util import get_remote_address  # noqa: E402
+
+# Limits are declared where they apply (login, registration, the API); none by default.
+limiter = Limiter(key_func=get_remote_address, default_limits=[])

@@ -126,10 +126,15 @@ class Answer(db.Model):
     value: Mapped[Any] = mapped_column(sa.JSON, nullable=True)
     updated_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow, onupdate=utcnow)
     updated_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    # Bumped by every write; an UPDATE only succeeds on the version it read (optimistic locking),
+    # and a client says which version it edited, so a stale tab cannot overwrite a newer answer.
+    version: Mapped[int] = mapped_column(sa.Integer, default=1, server_default="1")
 
     assessment: Mapped[Assessment] = relationship(back_populates="answers")
+    updated_by: Mapped["User | None"] = relationship()
 
     __table_args__ = (sa.UniqueConstraint("assessment_id", "question_id", name="uq_answers_question"),)
+    __mapper_args__ = {"version_id_col": version}
 
 
 class AnswerChange(db.Model):

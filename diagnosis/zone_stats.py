@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, replace
 from datetime import timedelta
+from functools import lru_cache
 
 import sqlalchemy as sa
 
@@ -101,15 +102,28 @@ def dimension_averages(f: Filters) -> list[dict]:
     q = sa.select(DimensionScore.dimension_id, sa.func.avg(DimensionScore.percent), sa.func.count()).join(
         Result, Result.id == DimensionScore.result_id).group_by(DimensionScore.dimension_id)
     zone = {d: (avg, n) for d, avg, n in db.session.execute(_results(f, q)).all()}
-    platform_q = (sa.select(DimensionScore.dimension_id, sa.func.avg(DimensionScore.percent))
-                  .join(Result, Result.id == DimensionScore.result_id)
-                  .where(Result.instrument_id == f.instrument_id, Result.is_latest)
-                  .group_by(DimensionScore.dimension_id))
-    platform = dict(db.session.execute(platform_q).all())
+    platform = platform_means(f.instrument_id)
     return [{"dimension": d.id, "title": d.title.model_dump(),
              "mean": round(zone[d.id][0], 1) if d.id in zone else None, "n": zone.get(d.id, (None, 0))[1],
              "platform_mean": round(platform[d.id], 1) if d.id in platform else None}
             for d in inst.dimensions]
+
+
+def platform_means(instrument_id: str) -> dict[str, float]:
+    """Mean attainment per dimension over every zone. It is the same for every filter and
+    costs a scan of all results, so it is kept until a result is added (or a rescore)."""
+    version = db.session.execute(sa.select(sa.func.max(Result.id), sa.func.count(Result.id))
+                                 .where(Result.instrument_id == instrument_id)).one()
+    return dict(_platform_means(instrument_id, tuple(version), db.engine.url.render_as_string()))
+
+
+@lru_cache(maxsize=32)
+def _platform_means(instrument_id: str, version: tuple, database: str) -> tuple:
+    q = (sa.select(DimensionScore.dimension_id, sa.func.avg(DimensionScore.percent))
+         .join(Result, Result.id == DimensionScore.result_id)
+         .where(Result.instrument_id == instrument_id, Result.is_latest)
+         .group_by(DimensionScore.dimension_id))
+    return tuple(db.session.execute(q).all())
 
 
 def heatmap(f: Filters) -> dict:

@@ -39,7 +39,9 @@ def _database(tmp_path_factory) -> str:
 @pytest.fixture(scope="session")
 def app(tmp_path_factory):
     url = _database(tmp_path_factory)
-    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "test-secret"})
+    # Tests log in hundreds of times from one address; the limits have tests of their own.
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "test-secret",
+                      "LOGIN_RATE_LIMIT": "100000 per minute", "API_RATE_LIMIT": "100000 per minute"})
     with app.app_context():
         # Start from nothing and build the schema the way production does: by migrations.
         # Reflect into a separate MetaData so leftovers never join the models' tables.

@@ -51,14 +51,17 @@ SCHEMAS = {
         "submitted_at": {"type": ["string", "null"], "format": "date-time"}}},
     "Assessment": {"allOf": [_ref("AssessmentSummary"), {"type": "object", "required": ["answers", "progress"], "properties": {
         "answers": {"type": "object", "description": "question id -> answer value"}, "progress": _ref("Progress"),
-        "changed": {"type": "array", "items": {"type": "string"}}}}]},
+        "changed": {"type": "array", "items": {"type": "string"}},
+        "versions": {"type": "object", "additionalProperties": {"type": "integer"}}}}]},
     "AssessmentList": {"type": "object", "required": ["items", "total", "page"], "properties": {
         "items": {"type": "array", "items": _ref("AssessmentSummary")}, "total": {"type": "integer"}, "page": {"type": "integer"}}},
     "NewAssessment": {"type": "object", "required": ["instrument"], "properties": {
         "instrument": {"type": "string"}, "company_id": {"type": "integer", "description": "required for consultants"}}},
     "Answers": {"type": "object", "required": ["answers"], "properties": {"answers": {
         "type": "object", "description": "question id -> value; single/level: option id, multi: list of option ids, "
-                                          "number, yesno: boolean, text: string; null clears an answer"}}},
+                                          "number, yesno: boolean, text: string; null clears an answer"},
+        "base": {"type": "object", "additionalProperties": {"type": "integer"},
+                 "description": "question id -> the answer version you read (0: none); a newer stored answer is a conflict"}}},
     "Result": {"type": "object", "required": ["assessment_id", "instrument", "method", "total", "level", "level_name", "dimensions"], "properties": {
         "assessment_id": {"type": "integer"}, "instrument": {"type": "string"}, "method": {"type": "string"},
         "total": {"type": "number"}, "level": {"type": "integer"}, "level_name": _ref("Text"),
@@ -142,7 +145,7 @@ def spec() -> dict:
                 "parameters": [aid],
                 "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("Answers")}}},
                 "responses": {"200": _json("Assessment", "Saved"), "400": ERRORS["400"], "401": ERRORS["401"], "404": ERRORS["404"],
-                              "409": _json("Error", "Submitted, or read-only for this user"),
+                              "409": _json("Error", "Submitted, read-only for this user, or changed since the versions in base"),
                               "422": _json("Error", "Invalid answers, listed in details; nothing saved")}}},
             "/assessments/{assessment_id}/submit": {"post": {
                 "operationId": "submitAssessment", "parameters": [aid],

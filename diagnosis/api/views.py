@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 from flask import Response, current_app, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
@@ -12,13 +14,23 @@ from ..assessments import service
 from ..audit import record
 from ..dashboard.filters import BadFilter, parse_filters
 from ..dashboard.views import figure
-from ..extensions import csrf, db
+from ..extensions import csrf, db, limiter
 from ..models import Assessment, Company, InstrumentVersion
 from . import bp
 from .openapi import spec
 from .tokens import user_for
 
 csrf.exempt(bp)  # no cookies are read here: every request carries its bearer token
+
+
+def _token_key() -> str:
+    """Limit per token (hashed), or per address when there is none."""
+    import hashlib
+    auth = request.headers.get("Authorization", "")
+    return "t:" + hashlib.sha256(auth.encode()).hexdigest()[:16] if auth else "a:" + (request.remote_addr or "")
+
+
+limiter.limit(lambda: current_app.config["API_RATE_LIMIT"], key_func=_token_key)(bp)
 PUBLIC = {"api.openapi"}
 PAGE_SIZE = 100
 
@@ -39,7 +51,7 @@ def _api_error(e: ApiError):
 
 @bp.errorhandler(HTTPException)
 def _http_error(e: HTTPException):
-    return jsonify({"error": {"code": e.name.lower().replace(" ", "_"), "message": e.description}}), e.code
+    return jsonify({"error": {"code": e.name.lower().replace(" ", "_"), "message": str(e.description)}}), e.code
 
 
 @bp.before_request
@@ -213,14 +225,25 @@ def save_answers(assessment_id: int):
     answers = body.get("answers")
     if not isinstance(answers, dict):
         raise ApiError(422, "bad_answers", 'the body must be {"answers": {question id: value}}')
+    base = body.get("base")
+    if base is not None and not (isinstance(base, dict) and all(isinstance(v, int) and not isinstance(v, bool) for v in base.values())):
+        raise ApiError(422, "bad_base", "base must map question ids to the answer versions you read")
     inst = service.instrument_of(a)
     clean, problems = questionnaires.clean_answers(inst, answers)
     if problems:
         raise ApiError(422, "invalid_answers", "some answers are not valid; nothing was saved",
                        [{"question": p.question, "code": p.code, "reason": p.reason} for p in problems])
-    changed = service.save_answers(a, clean, _user().id, via="api")
-    db.session.commit()
-    return jsonify({**_assessment_dict(a), "changed": changed})
+    try:
+        saved = service.save_answers(a, clean, _user().id, via="api", base=base)
+        if saved.conflicts:
+            db.session.rollback()
+            raise ApiError(409, "conflict", "answers changed since the versions in base; nothing was saved",
+                           [{"question": q, "version": row.version, "value": row.value} for q, row in saved.conflicts.items()])
+        db.session.commit()
+    except (IntegrityError, StaleDataError):
+        db.session.rollback()
+        raise ApiError(409, "conflict", "the same answers were being saved at the same moment; read and try again") from None
+    return jsonify({**_assessment_dict(a), "changed": saved.changed, "versions": service.versions(a)})
 
 
 @bp.post("/assessments/<int:assessment_id>/submit")

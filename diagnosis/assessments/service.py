@@ -48,19 +48,34 @@ def start(company_id: int, instrument_id: str, user_id: int | None) -> Assessmen
     return a
 
 
-def save_answers(assessment: Assessment, answers: dict[str, Any], user_id: int | None, via: str = "web") -> list[str]:
+@dataclass
+class Saved:
+    changed: list[str]               # questions whose answer changed
+    conflicts: dict[str, "Answer"]   # questions edited elsewhere since the client's version: not saved
+
+
+def save_answers(assessment: Assessment, answers: dict[str, Any], user_id: int | None, via: str = "web",
+                 base: dict[str, int] | None = None) -> Saved:
     """Upsert the given answers (None clears one); other questions are left as they are.
+
+    `base` gives, per question, the version the client last saw (0: it saw none). A
+    question whose stored version differs, and whose stored value differs from the new
+    one, is a conflict: it is reported, not overwritten. Without `base` the last save
+    wins (imports, and callers that just read the answers).
 
     Every change is recorded with who made it, when and through what (web, api,
     import), so a consultant's corrections on site can be told from the firm's
-    own answers. Returns the ids of the questions that changed.
+    own answers.
     """
     existing = {a.question_id: a for a in assessment.answers}
-    changed = []
+    changed, conflicts = [], {}
     for qid, value in answers.items():
         row = existing.get(qid)
         old = row.value if row is not None else None
         if row is None and value is None or row is not None and old == value:
+            continue
+        if base is not None and qid in base and base[qid] != (row.version if row is not None else 0):
+            conflicts[qid] = row
             continue
         if row is None:
             assessment.answers.append(Answer(question_id=qid, value=value, updated_by_id=user_id))
@@ -72,7 +87,11 @@ def save_answers(assessment: Assessment, answers: dict[str, Any], user_id: int |
                                     user_id=user_id, via=via))
         changed.append(qid)
     assessment.updated_at = utcnow()
-    return changed
+    return Saved(changed, conflicts)
+
+
+def versions(assessment: Assessment) -> dict[str, int]:
+    return {a.question_id: a.version for a in assessment.answers}
 
 
 @dataclass

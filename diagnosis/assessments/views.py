@@ -1,6 +1,10 @@
 from __future__ import annotations
 
+import json
+
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 from flask import abort, current_app, flash, jsonify, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -96,8 +100,14 @@ def page(assessment_id: int, n: int):
         errors = {name: str(ANSWER_ERRORS["not_number"]) for name, errs in form.errors.items() if name != "csrf_token" and errs}
         clean, problems = questionnaires.clean_answers(inst, posted_answers(form, dim.questions))
         errors.update({p.question: answer_error_text(p) for p in problems})
-        service.save_answers(a, clean, current_user.id)
-        db.session.commit()
+        seen = _base_versions(request.form.get("versions"))
+        # A question missing from the versions the page was rendered with had no answer then.
+        base = {q.id: seen.get(q.id, 0) for q in dim.questions} if seen is not None else None
+        saved = _save(a.id, clean, base)
+        if saved is None:
+            abort(409)
+        a, conflicts = saved
+        errors.update({qid: conflict_text(inst, qid, c, lang) for qid, c in conflicts.items()})
         if not errors:
             go = request.form.get("go")
             if go == "prev" and n > 1:
@@ -110,31 +120,79 @@ def page(assessment_id: int, n: int):
         answers = a.answer_dict()
     done = service.completion(inst, answers)
     return render_template("assessments/page.html", a=a, inst=inst, dim=dim, n=n, form=form, errors=errors,
-                           answers=answers, completion=done, hidden=done.hidden, editable=editable, lang=lang)
+                           answers=answers, completion=done, hidden=done.hidden, editable=editable, lang=lang,
+                           versions=service.versions(a))
 
 
 @bp.post("/<int:assessment_id>/answers")
 @login_required
 def autosave(assessment_id: int):
-    """Save answers as they are given; the page calls this on every change."""
+    """Save answers as they are given; the page calls this on every change.
+
+    The page sends the version of each answer it last saw; an answer changed
+    elsewhere meanwhile (another tab, the consultant) is not overwritten but
+    returned as a conflict with its current value, and the page shows it.
+    """
     a = get_assessment(current_user, assessment_id)
     if not can_edit(current_user, a):
         return jsonify(error=_("该评估已提交，不能再修改。")), 409
     payload = request.get_json(silent=True)
     if not isinstance(payload, dict) or not isinstance(payload.get("answers"), dict):
         return jsonify(error=_("请求格式不正确：需要 {\"answers\": {...}}。")), 400
+    base = payload.get("base")
+    if base is not None and not (isinstance(base, dict) and all(isinstance(v, int) and not isinstance(v, bool) for v in base.values())):
+        return jsonify(error=_("请求格式不正确：base 应为题号到版本号的对象。")), 400
     inst = service.instrument_of(a)
     clean, problems = questionnaires.clean_answers(inst, payload["answers"])
-    service.save_answers(a, clean, current_user.id)
-    db.session.commit()
+    saved = _save(a.id, clean, base)
+    if saved is None:
+        return jsonify(error=_("同一道题正被同时保存，请稍后再试。")), 409
+    a, conflicts = saved
+    lang = current_lang()
     done = service.completion(inst, a.answer_dict())
     body = {
-        "saved": sorted(clean),
+        "saved": sorted(k for k in clean if k not in conflicts),
         "errors": {p.question: answer_error_text(p) for p in problems},
+        "conflicts": {qid: {"value": row.value, "version": row.version, "message": conflict_text(inst, qid, row, lang)}
+                      for qid, row in conflicts.items()},
+        "versions": service.versions(a),
         "progress": {"answered": done.answered, "shown": done.shown, "percent": done.percent},
         "saved_at": a.updated_at.isoformat(),
     }
-    return jsonify(body), (400 if problems else 200)
+    return jsonify(body), (409 if conflicts else 400 if problems else 200)
+
+
+def _save(assessment_id: int, clean: dict, base: dict | None):
+    """Save and commit; when a concurrent save of the same question wins the race (a unique
+    or version clash in the database), read again and retry once, so the loser sees a conflict."""
+    for _attempt in range(2):
+        a = get_assessment(current_user, assessment_id)
+        if not can_edit(current_user, a):
+            return None
+        try:
+            saved = service.save_answers(a, clean, current_user.id, base=base)
+            db.session.commit()
+            return a, saved.conflicts
+        except (IntegrityError, StaleDataError):
+            db.session.rollback()
+    return None
+
+
+def _base_versions(raw: str | None) -> dict | None:
+    try:
+        data = json.loads(raw) if raw else None
+    except ValueError:
+        return None
+    if isinstance(data, dict) and all(isinstance(v, int) for v in data.values()):
+        return data
+    return None
+
+
+def conflict_text(inst, qid: str, row, lang: str) -> str:
+    from reports.context import answer_text
+    who = row.updated_by.name if row.updated_by else _("其他人")
+    return _("这道题刚被%(who)s改为“%(value)s”，您的修改没有覆盖它。如仍要修改，请重新作答。",
+             who=who, value=answer_text(inst, qid, row.value, lang))
 
 
 ANSWER_ERRORS = {

@@ -6,10 +6,17 @@ from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationE
 MIN_PASSWORD = 10
 
 
+# Passwords seen most often in leaked lists that would pass the letters-and-digits rule.
+COMMON = {"password123", "password1234", "abcd123456", "qwerty123456", "a123456789", "1qaz2wsx3edc",
+          "woaini1314520", "aa123456789", "abc1234567", "admin123456", "qwe123456789", "zxcvbnm123"}
+
+
 def strong_password(form, field):
     pw = field.data or ""
     if not (any(c.isalpha() for c in pw) and any(c.isdigit() for c in pw)):
         raise ValidationError(_l("密码需同时包含字母和数字。"))
+    if pw.lower() in COMMON or len(set(pw)) < 5:
+        raise ValidationError(_l("这个密码太常见或太简单，请换一个。"))
 
 
 class LoginForm(FlaskForm):

@@ -3,12 +3,15 @@ from __future__ import annotations
 from urllib.parse import urlparse
 
 import sqlalchemy as sa
-from flask import current_app, flash, redirect, render_template, request, url_for
+from datetime import timedelta, timezone
+
+from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from ..extensions import db
-from ..models import User, Zone
+from ..audit import record
+from ..extensions import db, limiter
+from ..models import User, Zone, utcnow
 from . import bp
 from .forms import LoginForm, RegisterForm
 
@@ -24,19 +27,44 @@ def _safe_next(target: str | None) -> str | None:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = db.session.scalar(sa.select(User).where(User.email == form.email.data.strip().lower()))
+        email = form.email.data.strip().lower()
+        user = db.session.scalar(sa.select(User).where(User.email == email))
+        now = utcnow()
+        if user is not None and user.locked_until is not None and _aware(user.locked_until) > now:
+            record("login_locked", target=email, user=user)
+            db.session.commit()
+            flash(_("登录失败次数过多，账号已暂时锁定，请 %(m)s 分钟后再试。", m=current_app.config["LOCKOUT_MINUTES"]), "error")
+            return render_template("auth/login.html", form=form), 429
         if user is not None and user.check_password(form.password.data):
+            user.failed_logins = 0
+            user.locked_until = None
+            record("login", target=email, user=user)
+            db.session.commit()
             login_user(user)
-            current_app.logger.info("login ok user=%s", user.id)
+            session.permanent = True
             return redirect(_safe_next(request.args.get("next")) or url_for("main.home"))
-        current_app.logger.info("login failed email=%r", form.email.data[:254])
+        if user is not None:
+            # Lock after several failures in a row, so a password cannot be guessed slowly either.
+            user.failed_logins = (user.failed_logins or 0) + 1
+            if user.failed_logins >= current_app.config["LOCKOUT_AFTER"]:
+                user.locked_until = now + timedelta(minutes=current_app.config["LOCKOUT_MINUTES"])
+                user.failed_logins = 0
+                record("lockout", target=email, user=user)
+        record("login_failed", target=email[:200], user=user or False)
+        db.session.commit()
         flash(_("邮箱或密码不正确。"), "error")
     return render_template("auth/login.html", form=form)
+
+
+def _aware(when):
+    """SQLite hands back naive datetimes; they were stored in UTC."""
+    return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
 
 
 @bp.post("/logout")
@@ -47,6 +75,7 @@ def logout():
 
 
 @bp.route("/register", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
 def register():
     form = RegisterForm()
     if form.validate_on_submit():
@@ -56,6 +85,8 @@ def register():
             form.invite_code.errors.append(_("邀请码无效，请向园区管理部门确认。"))
         elif db.session.scalar(sa.select(User.id).where(User.email == email)) is not None:
             form.email.errors.append(_("该邮箱已注册，请直接登录。"))
+        elif email.split("@")[0] and email.split("@")[0] in form.password.data.lower():
+            form.password.errors.append(_("密码不能包含邮箱名。"))
         else:
             user = User(email=email, name=form.name.data.strip(), role="enterprise", zone_id=zone.id)
             user.set_password(form.password.data)
@@ -72,7 +103,7 @@ def register():
 def tokens():
     """API tokens for integrators: made here, shown once, revocable."""
     from ..api.tokens import issue
-    from ..models import ApiToken, utcnow
+    from ..models import ApiToken
     new_token = None
     if request.method == "POST":
         from flask_wtf.csrf import validate_csrf

@@ -9,6 +9,8 @@
   var editable = form.dataset.editable === "true";
   var saved = JSON.parse(form.dataset.answers || "{}");
   var csrf = form.querySelector("input[name=csrf_token]").value;
+  var versionsInput = document.getElementById("answer-versions");
+  var versions = JSON.parse(versionsInput.value || "{}");
   var pending = {};
   var timer = null;
   var inflight = false;
@@ -31,6 +33,21 @@
     if (!input || input.value.trim() === "") return null;
     if (type === "number") { var n = Number(input.value); return isNaN(n) ? undefined : n; }
     return input.value;
+  }
+
+  // Show a value saved elsewhere (a conflict): the inputs follow the server.
+  function setValue(qid, v) {
+    var el = questionEl(qid);
+    if (!el) return;
+    var type = el.dataset.type;
+    if (type === "multi") {
+      el.querySelectorAll("input[type=checkbox]").forEach(function (i) { i.checked = Array.isArray(v) && v.indexOf(i.value) >= 0; });
+    } else if (type === "single" || type === "level" || type === "yesno") {
+      el.querySelectorAll("input[type=radio]").forEach(function (i) { i.checked = v !== null && String(v) === i.value; });
+    } else {
+      var input = el.querySelector("input, textarea");
+      if (input) input.value = v === null || v === undefined ? "" : v;
+    }
   }
 
   function shown(qid) { var el = questionEl(qid); return !el || !el.hidden; }
@@ -98,16 +115,30 @@
       credentials: "same-origin",
       keepalive: true,
       headers: {"Content-Type": "application/json", "X-CSRFToken": csrf, "Accept": "application/json"},
-      body: JSON.stringify({answers: batch})
+      // The version of each answer this page last saw: a newer one saved elsewhere is not overwritten.
+      body: JSON.stringify({answers: batch, base: Object.keys(batch).reduce(function (b, k) { b[k] = versions[k] || 0; return b; }, {})})
     }).then(function (resp) {
       return resp.json().then(function (body) { return {ok: resp.ok, status: resp.status, body: body}; });
     }).then(function (r) {
       inflight = false;
       if (r.body.progress) updateProgress(r.body.progress);
-      showErrors(batch, r.body.errors || {});
+      if (r.body.versions) { versions = r.body.versions; versionsInput.value = JSON.stringify(versions); }
+      var conflicts = r.body.conflicts || {};
+      var messages = {};
+      Object.keys(r.body.errors || {}).forEach(function (k) { messages[k] = r.body.errors[k]; });
+      Object.keys(conflicts).forEach(function (k) {
+        messages[k] = conflicts[k].message;
+        saved[k] = conflicts[k].value;
+        setValue(k, conflicts[k].value);
+      });
+      applyVisibility();
+      showErrors(batch, messages);
       if (r.ok) {
         Object.keys(batch).forEach(function (k) { saved[k] = batch[k]; });
         setStatus("saved", new Date().toLocaleTimeString());
+      } else if (r.status === 409 && r.body.conflicts) {
+        (r.body.saved || []).forEach(function (k) { saved[k] = batch[k]; });
+        setStatus("conflict");
       } else if (r.status === 400 && r.body.errors) {
         setStatus("invalid");
       } else {
