@@ -245,3 +245,33 @@ def rescore_cmd(zone_id: int | None):
 
 if __name__ == "__main__":
     main()
+
+
+@main.command("backup")
+@click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="File to write the copy to.")
+@with_appcontext
+def backup_cmd(out: Path):
+    """Copy the embedded SQLite database consistently, even while the app runs."""
+    from .backup import backup
+    try:
+        n = backup(out)
+    except ValueError as e:
+        raise click.ClickException(str(e)) from None
+    click.echo(f"Backed up {n} assessments to {out}")
+
+
+@main.command("restore")
+@click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Replace the current database without asking.")
+@with_appcontext
+def restore_cmd(source: Path, yes: bool):
+    """Replace the embedded SQLite database with a backup, then migrate it to this version."""
+    from .backup import restore
+    if not yes:
+        click.confirm("This replaces every record of the current database. Continue?", abort=True)
+    try:
+        n = restore(source)
+    except ValueError as e:
+        raise click.ClickException(str(e)) from None
+    click.echo(f"Restored {n} assessments from {source}")

@@ -22,6 +22,13 @@ def init_security(app: Flask) -> None:
         resp.headers.setdefault("X-Frame-Options", "DENY")
         return resp
 
+    @app.before_request
+    def _refuse_nul():
+        """A NUL character is never meant in a form or query string, and PostgreSQL refuses it in text."""
+        from flask import abort, request
+        if any("\x00" in k or "\x00" in v for source in (request.args, request.form) for k, v in source.items(multi=True)):
+            abort(400)
+
     if app.config.get("APP_ENV") == "production":
         @app.after_request
         def _hsts(resp):

@@ -14,6 +14,7 @@ import questionnaires
 from questionnaires.answers import AnswerError
 
 from .. import current_lang
+from ..audit import record
 from ..access import assessments_query, can_edit, get_assessment, visible_company_ids
 from ..extensions import db
 from ..models import AnswerChange, Assessment, Company, InstrumentVersion, utcnow
@@ -242,6 +243,9 @@ def result(assessment_id: int):
         return redirect(url_for(".resume", assessment_id=a.id))
     from reports.context import firm_context
     ensure_benchmark(a)
+    if current_user.role != "enterprise":
+        record("view_result", target=str(a.id))
+        db.session.commit()
     ctx = firm_context(service.instrument_of(a), _result_dict(a), _company_dict(a.company, current_lang()), current_lang(),
                        answers=a.answer_dict(), assessment_date=a.submitted_at, **report_extras(a, current_user))
     return render_template("assessments/result.html", a=a, r=ctx, can_comment=can_comment(current_user, a))
@@ -321,7 +325,8 @@ def report_pdf(assessment_id: int):
     resp = make_response(pdf)
     resp.headers["Content-Type"] = "application/pdf"
     resp.headers["Content-Disposition"] = f"attachment; filename=diagnosis-{a.id}.pdf"
-    current_app.logger.info("report generated assessment=%s user=%s", a.id, current_user.id)
+    record("report", target=str(a.id))
+    db.session.commit()
     return resp
 
 

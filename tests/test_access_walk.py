@@ -1,0 +1,92 @@
+"""Walk every route as each role of another tenant: no foreign data, no change, never a 500."""
+from __future__ import annotations
+
+import re
+
+import pytest
+import sqlalchemy as sa
+
+from diagnosis.extensions import db
+from diagnosis.models import Answer, AnswerChange, Assessment, Assignment, ReportBatch, User
+
+from .conftest import csrf_from
+from .helpers import extreme_answers, sme
+
+SECRET = "A号精密机械有限公司"
+VALUES = {"instrument_id": "sme-digital", "part": "levels", "fmt": "csv", "filename": "report.css", "code": "zh", "n": 1}
+
+
+def _state(app, company_id: int):
+    """Tenant A's firm: its assessments, answers, change log and assignments."""
+    with app.app_context():
+        mine = sa.select(Assessment.id).where(Assessment.company_id == company_id)
+        return (
+            db.session.scalar(sa.select(sa.func.count()).select_from(Answer).where(Answer.assessment_id.in_(mine))),
+            db.session.scalar(sa.select(sa.func.count()).select_from(AnswerChange).where(AnswerChange.assessment_id.in_(mine))),
+            db.session.scalar(sa.select(sa.func.count()).select_from(Assignment).where(Assignment.company_id == company_id)),
+            tuple(db.session.execute(sa.select(Assessment.id, Assessment.status, Assessment.comments, Assessment.finalised_at)
+                                     .where(Assessment.company_id == company_id).order_by(Assessment.id)).all()),
+        )
+
+
+@pytest.fixture
+def tenant_a(app, world, client):
+    firm = client().login(world.a.enterprise)
+    submitted = firm.submit(extreme_answers(sme(), best=True))
+    draft = firm.start("cloud-adoption")
+    consultant = client().login(world.a.consultant)
+    consultant.post_form(f"/assessments/{submitted}/comments", {"comments": "内部意见", "save": "1"})
+    with app.app_context():
+        admin = db.session.scalar(sa.select(User).where(User.email == world.a.zone_admin))
+        batch = ReportBatch(created_by_id=admin.id, zone_id=admin.zone_id, filters={"instrument": "sme-digital"}, status="done")
+        db.session.add(batch)
+        db.session.commit()
+        return {"assessment_id": submitted, "draft": draft, "company_id": world.a.firm, "batch_id": batch.id}
+
+
+def _urls(app, ids: dict) -> list[tuple[str, str, set[str]]]:
+    out = []
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint == "static" or rule.endpoint.startswith("api."):
+            continue
+        params = {}
+        for arg in rule.arguments:
+            params[arg] = ids.get(arg, VALUES.get(arg))
+        if any(v is None for v in params.values()):
+            raise AssertionError(f"no test value for {rule.rule} {rule.arguments}")
+        url = rule.rule
+        for arg, value in params.items():
+            url = re.sub(r"<(?:[a-z]+:)?%s>" % arg, str(value), url)
+        out.append((rule.endpoint, url, set(rule.methods) - {"HEAD", "OPTIONS"}))
+        if "assessment_id" in params:  # the draft too
+            out.append((rule.endpoint, url.replace(f"/{ids['assessment_id']}/", f"/{ids['draft']}/").replace(
+                f"/{ids['assessment_id']}", f"/{ids['draft']}"), set(rule.methods) - {"HEAD", "OPTIONS"}))
+    return out
+
+
+@pytest.mark.parametrize("who", ["b.enterprise", "b.consultant", "b.zone_admin", "a.other_enterprise"])
+def test_every_route_as_another_tenant(app, world, client, tenant_a, who):
+    zone, role = who.split(".")
+    c = client().login(getattr(getattr(world, zone), role))
+    token = csrf_from(c.get("/auth/tokens").text)
+    before = _state(app, tenant_a["company_id"])
+    checked = 0
+    for endpoint, url, methods in _urls(app, tenant_a):
+        for method in sorted(methods):
+            if endpoint == "auth.logout":
+                continue
+            if method == "GET":
+                r = c.get(url)
+            else:
+                r = c.c.open(url, method=method, data={"csrf_token": token, "comments": "x", "finalise": "1",
+                                                        "instrument": "sme-digital", "company": tenant_a["company_id"],
+                                                        "codes": "", "consultant": 1},
+                             headers={"X-CSRFToken": token})
+            checked += 1
+            assert r.status_code < 500, (who, method, url, r.status_code)
+            body = r.get_data(as_text=True) if r.mimetype.startswith(("text/", "application/json")) else ""
+            assert SECRET not in body and "内部意见" not in body, (who, method, url)
+            if re.search(r"/(assessments|company|reports/batches)/\d", url):
+                assert r.status_code in (302, 400, 403, 404, 405, 409), (who, method, url, r.status_code)
+    assert checked > 40
+    assert _state(app, tenant_a["company_id"]) == before, "a foreign request changed tenant A's data"

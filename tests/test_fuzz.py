@@ -1,0 +1,100 @@
+"""Property-based fuzzing of the API and autosave with hypothesis: any input, never a 500,
+and a rejected request leaves the stored answers as they were. The budget is bounded."""
+from __future__ import annotations
+
+import json
+
+import pytest
+import sqlalchemy as sa
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from diagnosis.api.tokens import issue
+from diagnosis.extensions import db
+from diagnosis.models import Answer, User
+
+from .conftest import csrf_from
+from .helpers import sme
+
+QIDS = [q.id for q in sme().questions]
+OPTION_IDS = [o.id for q in sme().questions for o in q.options]
+# Unicode edge cases: combining marks, right-to-left, emoji, zero-width and surrogate-adjacent characters, NUL.
+WEIRD = st.sampled_from(["\u0000", "\u202e", "é", "👩‍🏭", "\u200b", "\ufeff", "𠀀", "'; DROP TABLE answers; --", "=1+1", "<svg onload=1>"])
+SCALARS = st.one_of(st.none(), st.booleans(), st.integers(min_value=-10**20, max_value=10**20),
+                    st.floats(allow_nan=True, allow_infinity=True), st.text(max_size=50), WEIRD, st.sampled_from(OPTION_IDS),
+                    st.text(min_size=4000, max_size=6000))
+VALUES = st.recursive(SCALARS, lambda inner: st.one_of(st.lists(inner, max_size=4),
+                                                       st.dictionaries(st.text(max_size=5), inner, max_size=3)), max_leaves=8)
+ANSWERS = st.dictionaries(st.one_of(st.sampled_from(QIDS), st.text(max_size=70), WEIRD), VALUES, max_size=6)
+BODIES = st.one_of(st.builds(lambda a: {"answers": a}, ANSWERS),
+                   st.builds(lambda a, b: {"answers": a, "base": b}, ANSWERS, st.dictionaries(st.sampled_from(QIDS), VALUES, max_size=3)),
+                   VALUES)
+FUZZ = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+
+
+@pytest.fixture
+def setup(app, world, client):
+    c = client().login(world.a.enterprise)
+    aid = c.start()
+    q = next(q for q in sme().questions if q.type == "single")
+    assert c.autosave(aid, {q.id: q.options[0].id}).status_code == 200
+    with app.app_context():
+        user = db.session.scalar(sa.select(User).where(User.email == world.a.enterprise))
+        token = issue(user, "fuzz")
+        db.session.commit()
+    return c, aid, token
+
+
+def _answers(app, aid):
+    with app.app_context():
+        return {a.question_id: a.value for a in db.session.scalars(sa.select(Answer).where(Answer.assessment_id == aid))}
+
+
+def _send(client, method, url, body, headers):
+    try:
+        data = json.dumps(body, allow_nan=True)
+    except (TypeError, ValueError):
+        data = str(body)
+    return client.open(url, method=method, data=data, content_type="application/json", headers=headers)
+
+
+@FUZZ
+@given(body=BODIES)
+def test_api_answers_never_500_and_rejections_change_nothing(app, setup, body):
+    c, aid, token = setup
+    before = _answers(app, aid)
+    r = _send(app.test_client(), "PATCH", f"/api/v1/assessments/{aid}/answers", body, {"Authorization": f"Bearer {token}"})
+    assert r.status_code < 500, (body, r.get_data(as_text=True)[:300])
+    assert r.is_json and "error" in r.get_json() or r.status_code == 200
+    if r.status_code != 200:
+        assert _answers(app, aid) == before
+
+
+@FUZZ
+@given(body=BODIES)
+def test_autosave_never_500(app, setup, body):
+    c, aid, token = setup
+    csrf = csrf_from(c.get(f"/assessments/{aid}/page/1").text)
+    r = _send(c.c, "POST", f"/assessments/{aid}/answers", body, {"X-CSRFToken": csrf})
+    assert r.status_code < 500, (body, r.get_data(as_text=True)[:300])
+
+
+@FUZZ
+@given(path=st.sampled_from(["/api/v1/assessments", "/api/v1/companies", "/api/v1/zone/aggregates", "/api/v1/instruments/{}",
+                             "/api/v1/assessments/{}", "/zone/data/levels.json", "/zone/firms"]),
+       params=st.dictionaries(st.sampled_from(["page", "company_id", "status", "instrument", "industry", "size", "period",
+                                               "sub_zone", "level", "lang", "dimension"]),
+                              st.one_of(st.text(max_size=30), WEIRD, st.integers().map(str)), max_size=4),
+       ident=st.one_of(st.text(max_size=20), st.integers(min_value=-5, max_value=10**15).map(str)))
+def test_query_strings_and_ids_never_500(app, setup, path, params, ident):
+    c, aid, token = setup
+    url = path.format(ident.replace("/", "").replace("?", "").replace("#", "") or "x")
+    r = app.test_client().get(url, query_string=params, headers={"Authorization": f"Bearer {token}"})
+    assert r.status_code < 500, (url, params)
+
+
+def test_nul_characters_in_forms_are_refused(app, world, client):
+    c = client().login(world.a.enterprise)
+    r = c.post_form("/company/profile", {"name": "坏\x00名字", "uscc": "x", "industry_division": "34", "employees": "1", "revenue": "1"})
+    assert r.status_code == 400
+    assert c.get("/zone/firms?industry=3\x004").status_code == 400
