@@ -14,6 +14,8 @@ MIGRATIONS = str(Path(__file__).parent / "migrations")
 
 def create_app(overrides: dict | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
+    from .ids import IdConverter
+    app.url_map.converters["int"] = IdConverter  # before any blueprint registers its routes
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.update(config.load(app.instance_path, overrides))
     app.json.ensure_ascii = False  # Chinese stays readable in JSON responses

@@ -81,7 +81,8 @@ def test_autosave_never_500(app, setup, body):
 
 @FUZZ
 @given(path=st.sampled_from(["/api/v1/assessments", "/api/v1/companies", "/api/v1/zone/aggregates", "/api/v1/instruments/{}",
-                             "/api/v1/assessments/{}", "/zone/data/levels.json", "/zone/firms"]),
+                             "/api/v1/assessments/{}", "/api/v1/assessments/{}/result", "/api/v1/companies/{}",
+                             "/zone/data/levels.json", "/zone/firms", "/assessments/{}/result", "/company/{}/history"]),
        params=st.dictionaries(st.sampled_from(["page", "company_id", "status", "instrument", "industry", "size", "period",
                                                "sub_zone", "level", "lang", "dimension"]),
                               st.one_of(st.text(max_size=30), WEIRD, st.integers().map(str)), max_size=4),
@@ -91,6 +92,8 @@ def test_query_strings_and_ids_never_500(app, setup, path, params, ident):
     url = path.format(ident.replace("/", "").replace("?", "").replace("#", "") or "x")
     r = app.test_client().get(url, query_string=params, headers={"Authorization": f"Bearer {token}"})
     assert r.status_code < 500, (url, params)
+    r = c.get(url if not url.startswith("/api") else "/zone/firms", query_string=params)  # a logged-in browser too
+    assert r.status_code < 500, (url, params)
 
 
 def test_nul_characters_in_forms_are_refused(app, world, client):
@@ -98,3 +101,16 @@ def test_nul_characters_in_forms_are_refused(app, world, client):
     r = c.post_form("/company/profile", {"name": "坏\x00名字", "uscc": "x", "industry_division": "34", "employees": "1", "revenue": "1"})
     assert r.status_code == 400
     assert c.get("/zone/firms?industry=3\x004").status_code == 400
+
+
+def test_ids_beyond_the_database_range_are_not_found(app, world, client, setup):
+    """Found by the fuzzer on PostgreSQL: an id past 2^31 reached the database as an error."""
+    c, aid, token = setup
+    for url in ("/assessments/99999999999/result", "/company/99999999999/history", "/assessments/2147483648/page/1"):
+        assert c.get(url).status_code == 404, url
+    api = app.test_client()
+    assert api.get("/api/v1/assessments/99999999999", headers={"Authorization": f"Bearer {token}"}).status_code == 404
+    assert api.get("/api/v1/assessments?company_id=99999999999", headers={"Authorization": f"Bearer {token}"}).status_code == 400
+    admin = client().login(world.a.zone_admin)
+    assert admin.get("/zone/firms?level=99999999999").status_code == 400
+    assert admin.get("/zone/firms?page=99999999999999999999").status_code == 200

@@ -15,6 +15,7 @@ from ..audit import record
 from ..dashboard.filters import BadFilter, parse_filters
 from ..dashboard.views import figure
 from ..extensions import csrf, db, limiter
+from ..ids import MAX_ID
 from ..models import Assessment, Company, InstrumentVersion
 from . import bp
 from .openapi import spec
@@ -88,8 +89,8 @@ def _int_arg(name: str) -> int | None:
     raw = request.args.get(name)
     if raw is None or raw == "":
         return None
-    if not raw.isdigit() or len(raw) > 12:
-        raise ApiError(400, "bad_parameter", f"{name} must be a positive integer")
+    if not raw.isdigit() or len(raw) > 10 or not 0 < int(raw) <= MAX_ID:
+        raise ApiError(400, "bad_parameter", f"{name} must be a positive integer below 2^31")
     return int(raw)
 
 
@@ -196,7 +197,7 @@ def create_assessment():
     if user.role == "zone_admin":
         raise ApiError(403, "forbidden", "zone administrators read assessments; firms and their consultants fill them in")
     company_id = body.get("company_id", user.company_id if user.role == "enterprise" else None)
-    if not isinstance(company_id, int) or isinstance(company_id, bool):
+    if not isinstance(company_id, int) or isinstance(company_id, bool) or not 0 < company_id <= MAX_ID:
         raise ApiError(422, "bad_company", "company_id must be an integer")
     if db.session.scalar(visible_company_ids(user).where(Company.id == company_id)) is None:
         raise ApiError(404, "not_found", "no such company")

@@ -16,6 +16,7 @@ from questionnaires.answers import AnswerError
 from .. import current_lang
 from ..audit import record
 from ..access import assessments_query, can_edit, get_assessment, visible_company_ids
+from ..ids import form_id
 from ..extensions import db
 from ..models import AnswerChange, Assessment, Company, InstrumentVersion, utcnow
 from ..registry import industry_label
@@ -41,7 +42,7 @@ def new():
             return redirect(url_for("company.profile"))
         company_id = current_user.company_id
     elif current_user.role == "consultant":
-        company_id = request.form.get("company", type=int)
+        company_id = form_id(request.form.get("company"))
         if company_id is None or db.session.scalar(visible_company_ids(current_user).where(Company.id == company_id)) is None:
             abort(404)
     else:

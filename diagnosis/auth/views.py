@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ..audit import record
+from ..ids import form_id
 from ..extensions import db, limiter
 from ..models import User, Zone, utcnow
 from . import bp
@@ -112,7 +113,7 @@ def tokens():
             validate_csrf(request.form.get("csrf_token"))
         except ValidationError:
             return redirect(url_for(".tokens"))
-        revoke = request.form.get("revoke", type=int)
+        revoke = form_id(request.form.get("revoke"))
         if revoke:
             row = db.session.scalar(sa.select(ApiToken).where(ApiToken.id == revoke, ApiToken.user_id == current_user.id))
             if row is not None and row.revoked_at is None:

@@ -41,7 +41,7 @@ def parse_drill(args) -> dict:
     """What a click on a figure asks for: a level, a heat-map cell, the closest or stalled list."""
     drill: dict = {}
     if args.get("level", "") != "":
-        if not args["level"].isdigit():
+        if not args["level"].isdigit() or len(args["level"]) > 3:
             raise BadFilter(_("等级应为数字。"))
         drill["level"] = int(args["level"])
     if args.get("dimension"):

@@ -109,7 +109,7 @@ def firm_list():
         drill = parse_drill(request.args)
     except BadFilter as e:
         abort(Response(str(e), status=400, mimetype="text/plain"))
-    page = max(1, request.args.get("page", 1, type=int) or 1)
+    page = min(max(1, request.args.get("page", 1, type=int) or 1), 100_000)
     per_page = 50
     found = zs.firms(f, **drill, limit=per_page, offset=(page - 1) * per_page)
     inst = questionnaires.get(f.instrument_id)

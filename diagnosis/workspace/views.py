@@ -11,6 +11,7 @@ from reports import charts
 from .. import current_lang
 from ..access import visible_company_ids
 from ..audit import record
+from ..ids import form_id
 from ..extensions import db
 from ..models import Assessment, Assignment, Company, InstrumentVersion, Result, User
 from ..dashboard.views import zone_admin_only
@@ -79,11 +80,11 @@ def assignments():
     consultants = db.session.scalars(sa.select(User).where(User.zone_id == current_user.zone_id, User.role == "consultant")
                                      .order_by(User.name)).all()
     if request.method == "POST":
-        consultant = next((c for c in consultants if c.id == request.form.get("consultant", type=int)), None)
+        consultant = next((c for c in consultants if c.id == form_id(request.form.get("consultant"))), None)
         if consultant is None:
             abort(400)
         if request.form.get("remove"):
-            company_id = request.form.get("remove", type=int)
+            company_id = form_id(request.form.get("remove"))
             db.session.execute(sa.delete(Assignment).where(Assignment.consultant_id == consultant.id,
                                                            Assignment.company_id == company_id))
             db.session.commit()
