@@ -74,6 +74,10 @@ def seed(firms: int = 300, seed_value: int = 2026) -> dict:
 
     users = _users(zone.id, companies, rng)
     db.session.commit()
+    # Planner statistics for the bulk-loaded tables: without them PostgreSQL picks
+    # nested loops for the zone aggregates and a dashboard query takes minutes.
+    with db.engine.connect() as conn:
+        conn.execution_options(isolation_level="AUTOCOMMIT").execute(sa.text("ANALYZE"))
     if firms <= FULL_BENCHMARK_UP_TO:
         from .benchmarks import rescore
         rescore(zone.id)  # benchmark every demo result against the seeded population

@@ -175,7 +175,7 @@ class Result(db.Model):
     level: Mapped[int] = mapped_column(sa.Integer, index=True)
     dimensions: Mapped[Any] = mapped_column(sa.JSON)  # {dimension id: {points, max_points, percent}}
     details: Mapped[Any] = mapped_column(sa.JSON)     # indicators, blockers, hidden questions
-    computed_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    computed_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow, index=True)
 
     assessment: Mapped[Assessment] = relationship(back_populates="result")
     dimension_scores: Mapped[list["DimensionScore"]] = relationship(cascade="all, delete-orphan")

@@ -34,7 +34,9 @@ class Filters:
     period: str | None = None     # a quarter such as 2026Q3: results submitted then (the firm's last of that quarter)
 
     def to_query(self) -> dict:
-        return {k: v for k, v in asdict(self).items() if k != "zone_id" and v}
+        """The filters as the dashboard's query string names them (the zone is never in a URL)."""
+        names = {"instrument_id": "instrument"}
+        return {names.get(k, k): v for k, v in asdict(self).items() if k != "zone_id" and v}
 
 
 def _companies(f: Filters, query: sa.Select) -> sa.Select:
@@ -112,9 +114,9 @@ def dimension_averages(f: Filters) -> list[dict]:
 def platform_means(instrument_id: str) -> dict[str, float]:
     """Mean attainment per dimension over every zone. It is the same for every filter and
     costs a scan of all results, so it is kept until a result is added (or a rescore)."""
-    version = db.session.execute(sa.select(sa.func.max(Result.id), sa.func.count(Result.id))
-                                 .where(Result.instrument_id == instrument_id)).one()
-    return dict(_platform_means(instrument_id, tuple(version), db.engine.url.render_as_string()))
+    # Two index lookups: a new result raises the id, a rescore the computation time.
+    version = db.session.execute(sa.select(sa.func.max(Result.id), sa.func.max(Result.computed_at))).one()
+    return dict(_platform_means(instrument_id, (version[0], str(version[1])), db.engine.url.render_as_string()))
 
 
 @lru_cache(maxsize=32)

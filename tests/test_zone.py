@@ -122,3 +122,12 @@ def test_zone_report_pdf(app, seeded, client):
     for heading in ("园区数字化转型诊断报告", "Zone A", "等级分布", "分行业", "分规模", "最薄弱的维度", "最接近下一等级的企业", "与上一季度相比"):
         assert heading in text, heading
     assert "A号精密机械有限公司" in text and "B号" not in text
+
+
+def test_filters_survive_the_round_trip_through_links(app, seeded, client):
+    """The page's links and the figures it fetches carry the chosen instrument and filters."""
+    c = client().login(seeded.a.zone_admin)
+    html = c.get("/zone/?instrument=cloud-adoption&industry=34").text
+    assert "instrument=cloud-adoption" in html and "instrument_id" not in html
+    assert 'data-query="instrument=cloud-adoption&amp;industry=34"' in html
+    assert c.get("/zone/data/levels.json?instrument=cloud-adoption").get_json()["total"] == 0

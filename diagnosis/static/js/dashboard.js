@@ -131,7 +131,12 @@
 
   function firmList(id, rows, describe) {
     var list = document.getElementById(id);
-    if (!rows.length) { list.textContent = L.none; return; }
+    if (!rows.length) {
+      var li = document.createElement("li");
+      li.textContent = L.none;
+      list.appendChild(li);
+      return;
+    }
     rows.forEach(function (r) { link(list, r.name + " · " + describe(r), r.url); });
   }
   get("closest").then(function (d) {
