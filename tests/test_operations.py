@@ -100,3 +100,13 @@ def test_views_of_another_firms_data_are_audited(app, world, client):
     with app.app_context():
         events = {(e.action, e.target) for e in db.session.scalars(sa.select(AuditEvent))}
         assert ("view_result", str(aid)) in events and ("report", str(aid)) in events
+
+
+def test_an_oversized_upload_is_refused_with_a_clear_message(app, world, client):
+    import io
+    c = client().login(world.a.zone_admin)
+    token = __import__("tests.conftest", fromlist=["csrf_from"]).csrf_from(c.get("/imports/").text)
+    big = io.BytesIO(b"x" * (app.config["MAX_CONTENT_LENGTH"] + 1))
+    r = c.c.post("/imports/", data={"csrf_token": token, "instrument": "sme-digital", "file": (big, "huge.xlsx")},
+                 content_type="multipart/form-data")
+    assert r.status_code == 413 and "文件太大" in r.text
