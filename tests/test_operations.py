@@ -110,3 +110,13 @@ def test_an_oversized_upload_is_refused_with_a_clear_message(app, world, client)
     r = c.c.post("/imports/", data={"csrf_token": token, "instrument": "sme-digital", "file": (big, "huge.xlsx")},
                  content_type="multipart/form-data")
     assert r.status_code == 413 and "文件太大" in r.text
+
+
+def test_zone_staff_read_their_zones_audit_log_only(app, world, client):
+    client().login(world.a.enterprise)
+    client().login(world.b.enterprise)
+    a = client().login(world.a.zone_admin)
+    html = a.get("/zone/audit?action=login").text
+    assert "firm-a@example.com" in html and "firm-b@example.com" not in html
+    assert a.get("/zone/audit?action=drop").status_code == 400
+    assert client().login(world.a.consultant).get("/zone/audit").status_code == 403

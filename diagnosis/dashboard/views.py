@@ -173,3 +173,24 @@ def zone_report():
     db.session.commit()
     return Response(pdf, mimetype="application/pdf",
                     headers={"Content-Disposition": f"attachment; filename=zone-report-{zone.id}.pdf"})
+
+
+AUDIT_ACTIONS = ("login", "login_failed", "lockout", "login_locked", "view_result", "view_company", "report", "zone_report",
+                 "export", "import")
+
+
+@bp.get("/audit")
+@zone_admin_only
+def audit():
+    """The zone's audit log: logins, views of firms' data, exports, imports and reports."""
+    import sqlalchemy as sa
+    from ..models import AuditEvent, User
+    action = request.args.get("action") or None
+    if action is not None and action not in AUDIT_ACTIONS:
+        abort(400)
+    q = (sa.select(AuditEvent, User.name, User.email).outerjoin(User, User.id == AuditEvent.user_id)
+         .where(AuditEvent.zone_id == current_user.zone_id))
+    if action:
+        q = q.where(AuditEvent.action == action)
+    rows = db.session.execute(q.order_by(AuditEvent.id.desc()).limit(300)).all()
+    return render_template("dashboard/audit.html", rows=rows, action=action, actions=AUDIT_ACTIONS)
