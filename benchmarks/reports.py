@@ -120,11 +120,12 @@ def queued_batch(n: int, workers: int) -> None:
         from diagnosis.extensions import db
         from diagnosis.models import ReportBatch, User
         from diagnosis.queue import huey
-        app = create_app()
+        app = create_app({"REPORT_CACHE_DIR": f"{tmp}/cache"})  # a cold cache: every report is rendered
         with app.app_context():
             upgrade()
             seed(firms=n)
             admin = db.session.scalar(db.select(User).where(User.email == DEMO_USERS["zone_admin"]))
+            db.engine.dispose()  # no SQLite connection may cross the fork into the worker processes
             consumer = Consumer(huey, workers=workers, worker_type="process", periodic=False, check_worker_health=False)
             consumer.start()
             t = time.perf_counter()
@@ -137,7 +138,8 @@ def queued_batch(n: int, workers: int) -> None:
                 time.sleep(1)
             elapsed = time.perf_counter() - t
             consumer.stop(graceful=True)
-            print(f"Batch of {b.done} through the queue ({workers} worker process, {len(b.failures)} failed): "
+            print(f"Batch of {b.done} through the queue ({workers} worker processes, parts of "
+                  f"{service.PART_SIZE} reports, {len(b.failures)} failed): "
                   f"{elapsed:.1f} s, {60 * b.done / elapsed:.0f} reports per minute")
 
 

@@ -223,11 +223,16 @@ def report_cmd(assessment_id, instrument_id, answers_file, company_file, lang, p
 @click.option("--workers", type=int, default=lambda: int(__import__("os").environ.get("QUEUE_WORKERS", 2)),
               show_default="QUEUE_WORKERS or 2")
 def worker_cmd(workers: int):
-    """Run the task-queue worker (report batches) until stopped."""
+    """Run the task-queue worker (report batches) until stopped.
+
+    Worker processes, not threads: rendering a PDF is Python work that holds the
+    GIL, so only processes put a second core to use on one batch."""
     from huey.consumer import Consumer
     from .batches import service  # noqa: F401  (registers the tasks)
+    from .extensions import db
     from .queue import huey
-    Consumer(huey, workers=workers, worker_type="thread").run()
+    db.engine.dispose()  # no connection may cross the fork into the workers
+    Consumer(huey, workers=workers, worker_type="process").run()
 
 
 @main.command("rescore")

@@ -1,13 +1,18 @@
 """Report batches: every firm matching a filter gets its PDF, all in one ZIP.
 
-Built by a queue task; a report that fails is listed with its reason and the
-rest still finish. Progress is committed after every report so the browser
-can show it.
+A batch fans out over the queue: `build_batch` splits the firms into parts,
+each part renders its reports into the render cache on whichever worker takes
+it (so several worker processes share one batch), and the part that completes
+the count queues `zip_batch`, which collects the PDFs from the cache. A report
+that fails is listed with its reason and the rest still finish. Progress is an
+atomic counter the browser polls.
 """
 from __future__ import annotations
 
 import zipfile
 from pathlib import Path
+
+import sqlalchemy as sa
 
 from flask import current_app
 
@@ -63,29 +68,80 @@ def build_batch(batch_id: int, task=None) -> None:
             raise
 
 
+PART_SIZE = 10  # reports per queue task: big enough to amortise a task, small enough to spread
+
+
 def run(batch_id: int) -> None:
+    """Count the firms, then queue one part per PART_SIZE of them."""
+    batch = db.session.get(ReportBatch, batch_id)
+    user = db.session.get(User, batch.created_by_id)
+    ids = [a.id for a in matching(user, batch.filters)]
+    batch.status, batch.total, batch.done, batch.failures = "running", len(ids), 0, []
+    db.session.commit()
+    if not ids:
+        zip_batch(batch_id)
+        return
+    for i in range(0, len(ids), PART_SIZE):
+        render_part(batch_id, ids[i:i + PART_SIZE])
+
+
+@huey.task(retries=2, retry_delay=5)
+def render_part(batch_id: int, assessment_ids: list[int]) -> None:
+    """Render some of a batch's reports into the render cache; a failure is left for zip_batch to report."""
+    from ..assessments.views import render_report
+    with queue_app().app_context():
+        batch = db.session.get(ReportBatch, batch_id)
+        if batch is None or batch.status != "running":
+            return
+        for aid in assessment_ids:
+            a = db.session.get(Assessment, aid)
+            try:
+                render_report(a, batch.lang)
+            except Exception:  # one bad report must not stop the others
+                current_app.logger.exception("batch %s: report for assessment %s failed", batch_id, aid)
+            db.session.rollback()
+        # An atomic counter: parts finish on different workers at the same time.
+        done = db.session.execute(
+            sa.update(ReportBatch).where(ReportBatch.id == batch_id)
+            .values(done=ReportBatch.done + len(assessment_ids)).returning(ReportBatch.done, ReportBatch.total)).one()
+        db.session.commit()
+        if done[0] >= done[1]:
+            zip_batch(batch_id)
+
+
+@huey.task(retries=2, retry_delay=5, context=True)
+def zip_batch(batch_id: int, task=None) -> None:
+    with queue_app().app_context():
+        try:
+            collect(batch_id)
+        except Exception:
+            db.session.rollback()
+            if task is None or task.retries == 0:
+                batch = db.session.get(ReportBatch, batch_id)
+                batch.status, batch.finished_at = "failed", utcnow()
+                db.session.commit()
+            raise
+
+
+def collect(batch_id: int) -> None:
+    """Write the ZIP from the render cache (a report rendered by a part is not rendered again)."""
     from ..assessments.views import render_report
     batch = db.session.get(ReportBatch, batch_id)
     user = db.session.get(User, batch.created_by_id)
-    found = matching(user, batch.filters)
-    batch.status, batch.total, batch.done, batch.failures = "running", len(found), 0, []
-    db.session.commit()
     folder = Path(current_app.instance_path) / "batches"
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"batch-{batch.id}.zip"
     failures = []
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_STORED) as zf:  # PDFs are compressed already
-        for a in found:
+        for a in matching(user, batch.filters):
             name = f"{a.company.uscc}-{a.instrument_version.instrument_id}-{a.id}.pdf"
             try:
                 zf.writestr(name, render_report(a, batch.lang))
-            except Exception as exc:  # one bad report must not stop the batch
-                current_app.logger.exception("batch %s: report for assessment %s failed", batch.id, a.id)
+            except Exception as exc:
                 failures.append({"assessment": a.id, "company": a.company.name, "reason": f"{type(exc).__name__}: {exc}"[:300]})
-            batch.done += 1
-            batch.failures = list(failures)
-            db.session.commit()
+    batch.failures = failures
     batch.path = str(path)
     batch.status = "done"
+    batch.done = batch.total
     batch.finished_at = utcnow()
     db.session.commit()
