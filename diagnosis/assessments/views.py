@@ -304,12 +304,8 @@ def report_preview(assessment_id: int):
     a = get_assessment(current_user, assessment_id)
     if a.result is None:
         abort(404)
-    from reports import firm_report_html
     ensure_benchmark(a)
-    lang = current_lang()
-    return firm_report_html(service.instrument_of(a), _result_dict(a), _company_dict(a.company, lang), lang,
-                            answers=a.answer_dict(), assessment_date=a.submitted_at,
-                            preview=url_for("main.report_asset", filename="report.css"), **report_extras(a, current_user))
+    return report_html(a, current_lang(), current_user, preview=url_for("main.report_asset", filename="report.css"))
 
 
 @bp.get("/<int:assessment_id>/report.pdf")
@@ -333,11 +329,16 @@ def report_pdf(assessment_id: int):
 
 def render_report(a: Assessment, lang: str, variant: str | None = None, viewer=None) -> bytes:
     """The firm's PDF report, from the render cache when nothing changed."""
-    from reports import firm_report_html
     from reports.cache import cached_pdf
-    html = firm_report_html(service.instrument_of(a), _result_dict(a), _company_dict(a.company, lang), lang,
-                            answers=a.answer_dict(), assessment_date=a.submitted_at, **report_extras(a, viewer))
-    return cached_pdf(html, current_app.config["REPORT_CACHE_DIR"], variant)
+    return cached_pdf(report_html(a, lang, viewer), current_app.config["REPORT_CACHE_DIR"], variant)
+
+
+def report_html(a: Assessment, lang: str, viewer, preview: str | None = None) -> str:
+    """The firm report's HTML, for the PDF and (with the stylesheet's URL) for the browser."""
+    from reports import firm_report_html
+    return firm_report_html(service.instrument_of(a), _result_dict(a), _company_dict(a.company, lang), lang,
+                            answers=a.answer_dict(), assessment_date=a.submitted_at, preview=preview,
+                            **report_extras(a, viewer))
 
 
 def _result_dict(a: Assessment) -> dict:

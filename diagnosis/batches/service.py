@@ -56,9 +56,14 @@ def start(user: User, filters: dict, lang: str) -> ReportBatch:
 def build_batch(batch_id: int, task=None) -> None:
     """Queue task: build the ZIP. A retry after a crash starts the batch over;
     after the last retry the batch is marked failed rather than left running."""
+    _marking_failure(run, batch_id, task)
+
+
+def _marking_failure(step, batch_id: int, task) -> None:
+    """Run a batch step; if its last retry fails too, the batch is marked failed rather than left running."""
     with queue_app().app_context():
         try:
-            run(batch_id)
+            step(batch_id)
         except Exception:
             db.session.rollback()
             if task is None or task.retries == 0:
@@ -111,16 +116,7 @@ def render_part(batch_id: int, assessment_ids: list[int]) -> None:
 
 @huey.task(retries=2, retry_delay=5, context=True)
 def zip_batch(batch_id: int, task=None) -> None:
-    with queue_app().app_context():
-        try:
-            collect(batch_id)
-        except Exception:
-            db.session.rollback()
-            if task is None or task.retries == 0:
-                batch = db.session.get(ReportBatch, batch_id)
-                batch.status, batch.finished_at = "failed", utcnow()
-                db.session.commit()
-            raise
+    _marking_failure(collect, batch_id, task)
 
 
 def collect(batch_id: int) -> None:
