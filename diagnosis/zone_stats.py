@@ -207,7 +207,8 @@ def firms(f: Filters, *, level: int | None = None, dimension: str | None = None,
         q = q.where(Result.next_gap.is_not(None))
         order = [Result.next_gap, Company.id]
     if stalled:
-        q = q.where(Result.previous_level.is_not(None), Result.level <= Result.previous_level)
+        # Re-assessed without a level gained; a firm already at the top level is not stalled.
+        q = q.where(Result.previous_level.is_not(None), Result.level <= Result.previous_level, Result.next_gap.is_not(None))
     total = db.session.scalar(sa.select(sa.func.count()).select_from(q.order_by(None).subquery()))
     q = q.order_by(*order).offset(offset)
     if limit is not None:

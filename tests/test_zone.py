@@ -131,3 +131,12 @@ def test_filters_survive_the_round_trip_through_links(app, seeded, client):
     assert "instrument=cloud-adoption" in html and "instrument_id" not in html
     assert 'data-query="instrument=cloud-adoption&amp;industry=34"' in html
     assert c.get("/zone/data/levels.json?instrument=cloud-adoption").get_json()["total"] == 0
+
+
+def test_a_firm_at_the_top_level_is_not_stalled(app, seeded, client):
+    with app.app_context():
+        db.session.execute(sa.update(Result).values(level=4, previous_level=4, next_gap=None)
+                           .where(Result.is_latest, Result.company_id == seeded.a.firm))
+        db.session.commit()
+    rows = client().login(seeded.a.zone_admin).get("/zone/data/stalled.json").get_json()["rows"]
+    assert seeded.a.firm not in {r["company_id"] for r in rows}

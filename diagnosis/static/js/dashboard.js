@@ -140,7 +140,7 @@
     rows.forEach(function (r) { link(list, r.name + " · " + describe(r), r.url); });
   }
   get("closest").then(function (d) {
-    firmList("list-closest", d.rows, function (r) { return r.level_name + "，" + L.gap + " " + (100 * r.next_gap).toFixed(1) + "%"; });
+    firmList("list-closest", d.rows, function (r) { return r.level_name + "，" + L.gap + " " + r.next_gap.toFixed(2); });
   }).catch(function () { failed("list-closest"); });
   get("stalled").then(function (d) {
     firmList("list-stalled", d.rows, function (r) { return L.previous + " " + r.previous_level_name + " → " + r.level_name; });
