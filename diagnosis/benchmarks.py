@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
 
 import numpy as np
 import sqlalchemy as sa
@@ -13,36 +15,97 @@ from scoring.benchmark import Firm, Population, benchmark
 
 from .assessments import service
 from .extensions import db
-from .models import Assessment, Company, Result
+from .models import Assessment, Company, Result, utcnow
 
 
 def min_peers() -> int:
     return int(current_app.config.get("BENCHMARK_MIN_PEERS", 30))
 
 
+@dataclass
+class _Cached:
+    population: Population
+    companies: np.ndarray   # (n,) company ids, row for row with the population
+    max_id: int             # the highest result id read
+    loaded_at: datetime     # results computed after this (with lower ids) were rescored
+
+
+_populations: dict[tuple[str, str], _Cached] = {}
+
+
 def population(instrument_id: str) -> Population:
-    """The latest submitted result per company on this instrument (any version)."""
+    """The latest submitted result per company on this instrument (any version).
+
+    Read once per process, then brought up to date with only the results added
+    since (a firm's new result replaces its old one): at 100,000 firms a full read
+    takes seconds, far too long to repeat for every submission. A rescore, seen as
+    an older result computed again, causes a full read.
+    """
+    key = (db.engine.url.render_as_string(), instrument_id)
+    cached = _populations.get(key)
+    if cached is not None:
+        rescored = db.session.scalar(sa.select(Result.id).where(Result.computed_at > cached.loaded_at,
+                                                                Result.id <= cached.max_id).limit(1))
+        if rescored is None:
+            pop = _extend(cached, instrument_id)
+            # Anything else (a deleted firm, say) shows as a different count: then read it all again.
+            if len(pop) == db.session.scalar(sa.select(sa.func.count()).select_from(Result).where(
+                    Result.instrument_id == instrument_id, Result.is_latest)):
+                return pop
+    loaded_at = utcnow()
+    rows = _rows(instrument_id, sa.true())
+    cached = _Cached(*_columns(instrument_id, rows), max_id=max((r.id for r in rows), default=0), loaded_at=loaded_at)
+    _populations[key] = cached
+    return cached.population
+
+
+def _rows(instrument_id: str, condition) -> list:
+    return db.session.execute(
+        sa.select(Result.id, Result.assessment_id, Result.total, Result.dimensions, Result.indicators, Result.company_id,
+                  Company.industry_division, Company.size_class, Company.zone_id)
+        .join(Company, Company.id == Result.company_id)
+        .where(Result.instrument_id == instrument_id, Result.is_latest, condition)
+        .order_by(Result.id)
+    ).all()
+
+
+def _columns(instrument_id: str, rows: list) -> tuple[Population, np.ndarray]:
     inst = questionnaires.get(instrument_id)
     dim_ids = [d.id for d in inst.dimensions]
     ind_ids = [i.id for d in inst.dimensions for i in d.indicators]
-    rows = db.session.execute(
-        sa.select(Result.assessment_id, Result.total, Result.dimensions, Result.details, Company.id,
-                  Company.industry_division, Company.size_class, Company.zone_id)
-        .join(Company, Company.id == Result.company_id)
-        .where(Result.instrument_id == instrument_id, Result.is_latest)
-        .order_by(Result.assessment_id)
-    ).all()
-    return Population(
-        ids=np.array([r[0] for r in rows], dtype=np.int64),
-        industry=np.array([r[5] for r in rows], dtype=object),
-        size=np.array([r[6] for r in rows], dtype=object),
-        zone=np.array([r[7] for r in rows], dtype=np.int64),
-        total=np.array([r[1] for r in rows], dtype=float),
-        dimensions=np.array([[r[2].get(d, {}).get("percent", 0.0) for d in dim_ids] for r in rows], dtype=float).reshape(len(rows), len(dim_ids)),
-        indicators=np.array([[r[3].get("indicators", {}).get(i, 0.0) for i in ind_ids] for r in rows], dtype=float).reshape(len(rows), len(ind_ids)),
+    pop = Population(
+        ids=np.array([r.assessment_id for r in rows], dtype=np.int64),
+        industry=np.array([r.industry_division for r in rows], dtype=object),
+        size=np.array([r.size_class for r in rows], dtype=object),
+        zone=np.array([r.zone_id for r in rows], dtype=np.int64),
+        total=np.array([r.total for r in rows], dtype=float),
+        dimensions=np.array([[r.dimensions.get(d, {}).get("percent", 0.0) for d in dim_ids] for r in rows],
+                            dtype=float).reshape(len(rows), len(dim_ids)),
+        indicators=np.array([[(r.indicators or {}).get(i, 0.0) for i in ind_ids] for r in rows],
+                            dtype=float).reshape(len(rows), len(ind_ids)),
         dimension_ids=dim_ids,
         indicator_ids=ind_ids,
     )
+    return pop, np.array([r.company_id for r in rows], dtype=np.int64)
+
+
+def _extend(cached: _Cached, instrument_id: str) -> Population:
+    """Add the results stored since the last read, dropping the rows they replace."""
+    new = _rows(instrument_id, Result.id > cached.max_id)
+    if not new:
+        return cached.population
+    fresh, fresh_companies = _columns(instrument_id, new)
+    old, keep = cached.population, ~np.isin(cached.companies, fresh_companies)
+    cached.population = Population(
+        ids=np.concatenate([old.ids[keep], fresh.ids]), industry=np.concatenate([old.industry[keep], fresh.industry]),
+        size=np.concatenate([old.size[keep], fresh.size]), zone=np.concatenate([old.zone[keep], fresh.zone]),
+        total=np.concatenate([old.total[keep], fresh.total]),
+        dimensions=np.concatenate([old.dimensions[keep], fresh.dimensions]),
+        indicators=np.concatenate([old.indicators[keep], fresh.indicators]),
+        dimension_ids=old.dimension_ids, indicator_ids=old.indicator_ids)
+    cached.companies = np.concatenate([cached.companies[keep], fresh_companies])
+    cached.max_id = max(r.id for r in new)
+    return cached.population
 
 
 def benchmark_assessment(a: Assessment, pop: Population | None = None) -> dict | None:
@@ -90,4 +153,5 @@ def rescore(zone_id: int | None = None) -> dict[str, int]:
     db.session.commit()
     from .zone_stats import _platform_means
     _platform_means.cache_clear()  # scores changed under the same result ids
+    _populations.clear()
     return dict(counts)

@@ -175,6 +175,9 @@ class Result(db.Model):
     level: Mapped[int] = mapped_column(sa.Integer, index=True)
     dimensions: Mapped[Any] = mapped_column(sa.JSON)  # {dimension id: {points, max_points, percent}}
     details: Mapped[Any] = mapped_column(sa.JSON)     # indicators, blockers, hidden questions
+    # Indicator attainments again, on their own: peer benchmarks read them for every firm,
+    # and parsing the whole `details` of 100,000 results took seconds.
+    indicators: Mapped[Any] = mapped_column(sa.JSON, nullable=True)
     computed_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow, index=True)
 
     assessment: Mapped[Assessment] = relationship(back_populates="result")

@@ -156,3 +156,30 @@ def test_score_command_prints_result_benchmark_and_recommendations(app, tmp_path
     bad.write_text('{"network": "everything"}', encoding="utf-8")
     out = runner.invoke(main, args=["score", "--questionnaire", "sme-digital", "--answers", str(bad)])
     assert out.exit_code != 0 and "network" in out.output and "Traceback" not in out.output
+
+
+def test_the_cached_population_follows_new_results_and_rescores(app, world, client):
+    """The peer population is read once and then extended: it must equal a fresh read."""
+    from diagnosis import benchmarks
+    from diagnosis.extensions import db
+    with app.app_context():
+        benchmarks._populations.clear()
+        first = benchmarks.population("sme-digital")
+        assert len(first) == 0
+    c = client().login(world.a.enterprise)
+    c.submit(extreme_answers(sme(), best=False))
+    c.submit(extreme_answers(sme(), best=True))  # the same firm again: replaces its first result
+    client().login(world.a.other_enterprise).submit(extreme_answers(sme(), best=False))
+    with app.app_context():
+        cached = benchmarks.population("sme-digital")
+        benchmarks._populations.clear()
+        fresh = benchmarks.population("sme-digital")
+        assert len(cached) == len(fresh) == 2
+        order = np.argsort(cached.ids)
+        assert sorted(cached.ids) == sorted(fresh.ids) and np.allclose(cached.total[order], fresh.total[np.argsort(fresh.ids)])
+        benchmarks.rescore()
+        assert len(benchmarks.population("sme-digital")) == 2
+        db.session.execute(sa.text("DELETE FROM dimension_scores"))
+        db.session.execute(sa.text("DELETE FROM results WHERE company_id = :c"), {"c": world.a.other})
+        db.session.commit()
+        assert len(benchmarks.population("sme-digital")) == 1

@@ -128,6 +128,7 @@ def store_result(assessment: Assessment, result: scoring.Result) -> Result:
     row.next_gap = next_gap(data["blockers"])
     row.dimensions = data["dimensions"]
     row.details = {k: data[k] for k in ("indicators", "blockers", "hidden", "question_levels", "question_points")}
+    row.indicators = data["indicators"]
     row.computed_at = utcnow()
     by_dim = {d.dimension_id: d for d in row.dimension_scores}
     for dim_id, v in data["dimensions"].items():
