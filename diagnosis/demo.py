@@ -127,13 +127,7 @@ def _submit(instrument_id: str, companies: list[Company], maturity: np.ndarray, 
 
 def _link_rounds(instrument_id: str, companies: list[Company]) -> None:
     """A firm assessed twice: the earlier result is no longer its latest, and the later one remembers its level."""
-    ids = [c.id for c in companies]
-    rows = db.session.execute(
-        sa.select(Result.id, Result.company_id, Result.level, Result.period)
-        .join(Assessment, Assessment.id == Result.assessment_id)
-        .where(Result.instrument_id == instrument_id, Result.company_id.in_(ids), Result.is_latest)
-        .order_by(Result.company_id, Assessment.submitted_at)
-    ).all() if len(ids) < 30000 else _rows_in_chunks(instrument_id, ids)
+    rows = _rows_in_chunks(instrument_id, [c.id for c in companies])
     superseded, linked, before = [], [], {}
     for rid, company_id, level, period in rows:
         if company_id in before:
@@ -147,6 +141,7 @@ def _link_rounds(instrument_id: str, companies: list[Company]) -> None:
 
 
 def _rows_in_chunks(instrument_id: str, ids: list[int]) -> list:
+    """Each firm's latest results in submission order, asked for 20,000 firms at a time (bound-parameter limits)."""
     out = []
     for i in range(0, len(ids), 20000):
         out += db.session.execute(

@@ -190,7 +190,7 @@ def _answer_rows(inst: Instrument, answers: dict[str, Any], lang: str) -> list[d
 def answer_text(inst: Instrument, question_id: str, v: Any, lang: str) -> str:
     """An answer as a reader would say it: option texts, yes or no, a number with its unit."""
     _ = gettext_for(lang)
-    q = next((q for q in inst.questions if q.id == question_id), None)
+    q = inst.question(question_id)
     if v is None or v == []:
         return "—"
     if q is None:

@@ -275,10 +275,8 @@ def result(assessment_id: int):
     a = _get_assessment(assessment_id)
     if a.result is None:
         raise ApiError(404, "not_found", "the assessment has no result until it is submitted")
-    if "benchmark" not in a.result.details:
-        from ..benchmarks import store_benchmark
-        store_benchmark(a)
-        db.session.commit()
+    from ..assessments.views import ensure_benchmark
+    ensure_benchmark(a)
     return jsonify(_result_body(a))
 
 

@@ -252,6 +252,15 @@ def result(assessment_id: int):
     return render_template("assessments/result.html", a=a, r=ctx, can_comment=can_comment(current_user, a))
 
 
+def scored_assessment(assessment_id: int) -> Assessment:
+    """A visible assessment that has a result, with its benchmark; otherwise 404."""
+    a = get_assessment(current_user, assessment_id)
+    if a.result is None:
+        abort(404)
+    ensure_benchmark(a)
+    return a
+
+
 def ensure_benchmark(a: Assessment) -> None:
     """Large demo seeds leave benchmarks to be computed when a result is first opened."""
     if a.result is not None and "benchmark" not in a.result.details:
@@ -301,23 +310,17 @@ def comments(assessment_id: int):
 @login_required
 def report_preview(assessment_id: int):
     """The PDF's own template in the browser, styled by the same print stylesheet."""
-    a = get_assessment(current_user, assessment_id)
-    if a.result is None:
-        abort(404)
-    ensure_benchmark(a)
+    a = scored_assessment(assessment_id)
     return report_html(a, current_lang(), current_user, preview=url_for("main.report_asset", filename="report.css"))
 
 
 @bp.get("/<int:assessment_id>/report.pdf")
 @login_required
 def report_pdf(assessment_id: int):
-    a = get_assessment(current_user, assessment_id)
-    if a.result is None:
-        abort(404)
+    a = scored_assessment(assessment_id)
     variant = request.args.get("variant")
     if variant not in (None, "pdf/a-3b"):
         abort(400)
-    ensure_benchmark(a)
     pdf = render_report(a, current_lang(), variant, viewer=current_user)
     resp = make_response(pdf)
     resp.headers["Content-Type"] = "application/pdf"
@@ -363,11 +366,8 @@ def changes(assessment_id: int):
     from reports.context import answer_text
     lang = current_lang()
     shown = [{"at": r.at, "who": r.user.name if r.user else "—", "role": r.user.role if r.user else "", "via": r.via,
-              "question": inst.question(r.question_id).label(lang) if _known(inst, r.question_id) else r.question_id,
+              "question": inst.question(r.question_id).label(lang) if inst.question(r.question_id) else r.question_id,
               "old": answer_text(inst, r.question_id, r.old_value, lang), "new": answer_text(inst, r.question_id, r.new_value, lang)}
              for r in rows]
     return render_template("assessments/changes.html", a=a, rows=shown)
 
-
-def _known(inst, qid: str) -> bool:
-    return any(q.id == qid for q in inst.questions)

@@ -33,8 +33,13 @@ def zone_admin_only(view):
 
 
 def _filters():
+    return _filters_and_drill()[0]
+
+
+def _filters_and_drill():
+    """The filters, and which figure was clicked, from the query string; a 400 with the reason if malformed."""
     try:
-        return parse_filters(request.args, current_user.zone_id)
+        return parse_filters(request.args, current_user.zone_id), parse_drill(request.args)
     except BadFilter as e:
         abort(Response(str(e), status=400, mimetype="text/plain"))
 
@@ -104,11 +109,7 @@ def _firm_row(r: dict, level_name: dict, lang: str) -> dict:
 @zone_admin_only
 def firm_list():
     """The firms behind any figure of the dashboard."""
-    f = _filters()
-    try:
-        drill = parse_drill(request.args)
-    except BadFilter as e:
-        abort(Response(str(e), status=400, mimetype="text/plain"))
+    f, drill = _filters_and_drill()
     page = min(max(1, request.args.get("page", 1, type=int) or 1), 100_000)
     per_page = 50
     found = zs.firms(f, **drill, limit=per_page, offset=(page - 1) * per_page)
@@ -127,11 +128,7 @@ def firm_list():
 def export(fmt: str):
     if fmt not in ("csv", "xlsx"):
         abort(404)
-    f = _filters()
-    try:
-        drill = parse_drill(request.args)
-    except BadFilter as e:
-        abort(Response(str(e), status=400, mimetype="text/plain"))
+    f, drill = _filters_and_drill()
     header, rows = export_rows(f, drill, current_lang())
     record("export", target=f"{f.instrument_id}.{fmt}", detail={"filters": f.to_query(), "rows": len(rows)})
     db.session.commit()

@@ -64,10 +64,10 @@ def history(company_id: int):
         for d in dims:
             first, last = d["values"][0], d["values"][-1]
             d["change"] = None if first is None or last is None or len(rounds) < 2 else round(last - first, 1)
-        palette = ["#c9d1d9", "#8c959f", "#54aeff", "#1f6feb"]
         shown = rounds[-4:]
-        series = [(rd["date"], [rd["dims"].get(d.id) or 0.0 for d in inst.dimensions], palette[k - len(shown) + 4])
-                  for k, rd in enumerate(shown)]
+        palette = ["#c9d1d9", "#8c959f", "#54aeff", "#1f6feb"][-len(shown):]  # the latest round darkest
+        series = [(rd["date"], [rd["dims"].get(d.id) or 0.0 for d in inst.dimensions], colour)
+                  for rd, colour in zip(shown, palette)]
         sections.append({"title": inst.title.get(lang), "rounds": rounds, "dimensions": dims,
                          "chart": charts.bar([d["title"] for d in dims], series, width=560)})
     return render_template("workspace/history.html", company=company, sections=sections)
