@@ -33,3 +33,5 @@ if ! sha256sum --status -c "$stamp" 2>/dev/null; then
   .venv/bin/pip install -q -e ".[test]"
   sha256sum pyproject.toml > "$stamp"
 fi
+# The compiled translations are built here, not kept in git.
+.venv/bin/pybabel compile -d diagnosis/translations >/dev/null
