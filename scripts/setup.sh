@@ -34,4 +34,4 @@ if ! sha256sum --status -c "$stamp" 2>/dev/null; then
   sha256sum pyproject.toml > "$stamp"
 fi
 # The compiled translations are built here, not kept in git.
-.venv/bin/pybabel compile -d diagnosis/translations >/dev/null
+.venv/bin/pybabel compile -d diagnosis/translations >/dev/null 2>&1
