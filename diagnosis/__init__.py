@@ -91,9 +91,17 @@ def _locale() -> str:
 
 
 @login_manager.user_loader
-def _load_user(user_id: str):
+def _load_user(session_id: str):
+    """A session names the user and the user's session version: logout, a password change or
+    deactivation bump the version, and every session made before answers as logged out."""
     from .models import User
-    return db.session.get(User, int(user_id))
+    uid, _, version = session_id.partition(".")
+    if not (uid.isascii() and uid.isdigit() and len(uid) <= 10 and (version or "0").isascii() and (version or "0").isdigit()):
+        return None
+    user = db.session.get(User, int(uid))
+    if user is None or not user.active or int(version or 0) != (user.session_version or 0):
+        return None
+    return user
 
 
 def current_lang() -> str:

@@ -228,9 +228,14 @@ def worker_cmd(workers: int):
     Worker processes, not threads: rendering a PDF is Python work that holds the
     GIL, so only processes put a second core to use on one batch."""
     from huey.consumer import Consumer
-    from .batches import service  # noqa: F401  (registers the tasks)
+    from .batches import service  # registers the tasks
     from .extensions import db
     from .queue import huey
+    # Batches orphaned by a crash of every worker (their tasks lost mid-run) go on now.
+    n = service.reap()
+    if n:
+        click.echo(f"Recovered {n} report batch steps whose worker had died")
+    db.session.remove()
     db.engine.dispose()  # no connection may cross the fork into the workers
     Consumer(huey, workers=workers, worker_type="process").run()
 

@@ -43,6 +43,10 @@ def load(instance_path: str, overrides: dict | None = None) -> dict:
         "REPORT_CACHE_DIR": str(instance / "reports"),
         # A peer group smaller than this falls back to a wider one (industry, zone, all).
         "BENCHMARK_MIN_PEERS": int(env.get("BENCHMARK_MIN_PEERS", 30)),
+        # A queue worker renews its lease on a batch part after every report; a part whose
+        # lease runs out lost its worker and is queued again (at most twice).
+        "BATCH_LEASE_SECONDS": int(env.get("BATCH_LEASE_SECONDS", 120)),
+        "BATCH_PART_SIZE": int(env.get("BATCH_PART_SIZE", 10)),
     }
     cfg.update(overrides or {})
     return cfg

@@ -71,7 +71,9 @@ def show(batch_id: int):
 def status(batch_id: int):
     _staff_only()
     b = _visible(batch_id)
-    return jsonify(status=b.status, total=b.total, done=b.done, failures=b.failures,
+    if service.reap([b.id]):  # a part whose worker died is queued again (or failed) while someone watches
+        db.session.refresh(b)
+    return jsonify(status=b.status, error=b.error, total=b.total, done=b.done, failures=b.failures,
                    download=url_for(".download", batch_id=b.id) if b.status == "done" else None)
 
 
