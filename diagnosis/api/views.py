@@ -16,10 +16,11 @@ from ..dashboard.filters import BadFilter, parse_filters
 from ..dashboard.views import figure
 from ..extensions import csrf, db, limiter
 from ..ids import MAX_ID
+from ..inputs import parse_int
 from ..models import Assessment, Company, InstrumentVersion
 from . import bp
 from .openapi import spec
-from .tokens import user_for
+from .tokens import stale_use, touch, user_for
 
 csrf.exempt(bp)  # no cookies are read here: every request carries its bearer token
 
@@ -52,7 +53,19 @@ def _api_error(e: ApiError):
 
 @bp.errorhandler(HTTPException)
 def _http_error(e: HTTPException):
+    if e.code and e.code >= 500:
+        return _server_error(e)
     return jsonify({"error": {"code": e.name.lower().replace(" ", "_"), "message": str(e.description)}}), e.code
+
+
+@bp.errorhandler(500)
+def _server_error(e):
+    """Always JSON here, and never failing itself (the database may be why we are here)."""
+    try:
+        db.session.rollback()
+    except Exception:
+        current_app.logger.exception("rollback after an API error failed")
+    return jsonify({"error": {"code": "server_error", "message": "the server failed to answer; try again later"}}), 500
 
 
 @bp.before_request
@@ -65,12 +78,19 @@ def _authenticate():
     if user is None:
         raise ApiError(401, "unauthorized", "a valid bearer token is required (Authorization: Bearer dg_...)")
     g.api_user = user
+    g.api_token_stale = stale_use(token.strip())
     return None
 
 
 @bp.after_request
 def _commit_token_use(resp):
-    db.session.commit()  # the token's last use
+    """Store the token's last use; a database that cannot write must not fail a read."""
+    try:
+        if g.get("api_token_stale"):
+            touch(g.api_token_stale)
+    except Exception:
+        current_app.logger.warning("could not record the API token's last use", exc_info=True)
+        db.session.rollback()
     return resp
 
 
@@ -89,9 +109,10 @@ def _int_arg(name: str) -> int | None:
     raw = request.args.get(name)
     if raw is None or raw == "":
         return None
-    if not raw.isdigit() or len(raw) > 10 or not 0 < int(raw) <= MAX_ID:
+    value = parse_int(raw, 1, MAX_ID)
+    if value is None:
         raise ApiError(400, "bad_parameter", f"{name} must be a positive integer below 2^31")
-    return int(raw)
+    return value
 
 
 def _page() -> tuple[int, int]:

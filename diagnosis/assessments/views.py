@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import json
-
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
@@ -13,7 +11,7 @@ from flask_login import current_user, login_required
 import questionnaires
 from questionnaires.answers import AnswerError
 
-from .. import current_lang
+from .. import current_lang, inputs
 from ..audit import record
 from ..access import assessments_query, can_edit, get_assessment, visible_company_ids
 from ..ids import form_id
@@ -182,7 +180,7 @@ def _save(assessment_id: int, clean: dict, base: dict | None):
 
 def _base_versions(raw: str | None) -> dict | None:
     try:
-        data = json.loads(raw) if raw else None
+        data = inputs.loads(raw) if raw else None  # depth-bounded: this field comes from the page
     except ValueError:
         return None
     if isinstance(data, dict) and all(isinstance(v, int) for v in data.values()):

@@ -9,6 +9,7 @@ import questionnaires
 
 from .. import current_lang
 from ..extensions import db
+from ..inputs import parse_int
 from ..models import ReportBatch
 from ..registry import SIZE_CLASSES, division
 from . import bp, service
@@ -46,7 +47,7 @@ def index():
             errors["industry"] = _("行业代码应为国民经济行业分类的两位大类代码，如 34。")
         if filters["size"] and filters["size"] not in SIZE_CLASSES:
             errors["size"] = _("请选择企业规模。")
-        if filters["level"] and not filters["level"].isdigit():
+        if filters["level"] and parse_int(filters["level"], 0, 999) is None:
             errors["level"] = _("等级应为数字。")
         if not errors:
             batch = service.start(current_user, filters, current_lang())

@@ -7,10 +7,11 @@ from flask_babel import gettext as _
 
 import questionnaires
 
+from ..inputs import parse_int
 from ..registry import SIZE_CLASSES, division
 from ..zone_stats import Filters
 
-PERIOD = re.compile(r"^\d{4}Q[1-4]$")
+PERIOD = re.compile(r"^\d{4}Q[1-4]$", re.ASCII)
 
 
 class BadFilter(ValueError):
@@ -41,9 +42,9 @@ def parse_drill(args) -> dict:
     """What a click on a figure asks for: a level, a heat-map cell, the closest or stalled list."""
     drill: dict = {}
     if args.get("level", "") != "":
-        if not args["level"].isdigit() or len(args["level"]) > 3:
+        drill["level"] = parse_int(args["level"], 0, 999)
+        if drill["level"] is None:
             raise BadFilter(_("等级应为数字。"))
-        drill["level"] = int(args["level"])
     if args.get("dimension"):
         drill["dimension"] = args["dimension"][:64]
     if args.get("closest") == "1":
