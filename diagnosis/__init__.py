@@ -62,6 +62,8 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     from .security import init_security
     init_security(app)
+    from .audit import flush_reads
+    app.after_request(flush_reads)  # staff reads of a firm's data, once per request
     app.context_processor(_template_helpers)
     return app
 

@@ -1,7 +1,7 @@
 """The audit log: who logged in, looked at another firm's data, exported or generated reports."""
 from __future__ import annotations
 
-from flask import has_request_context, request
+from flask import current_app, g, has_request_context, request
 from flask_login import current_user
 
 from .extensions import db
@@ -17,3 +17,25 @@ def record(action: str, target: str | None = None, detail: dict | None = None, u
     db.session.add(AuditEvent(
         user_id=getattr(user, "id", None), zone_id=getattr(user, "zone_id", None), action=action,
         target=(target or "")[:200] or None, ip=request.remote_addr if has_request_context() else None, detail=detail))
+
+
+def flush_reads(response):
+    """after_request: one audit event per request in which staff read a firm's data (noted by
+    `access.note_read` wherever an assessment or company is fetched for a user), naming the
+    objects and the route. A failure to write it is logged, never turned into a failed read."""
+    reads = g.pop("staff_reads", None)
+    user = g.pop("staff_reader", None)
+    if not reads or user is None or response.status_code >= 400:
+        return response
+    kind, ids = next(iter(reads.items()))
+    target = f"{kind}:{ids[0]}" + (f" (+{sum(map(len, reads.values())) - 1})" if sum(map(len, reads.values())) > 1 else "")
+    try:
+        db.session.add(AuditEvent(user_id=user.id, zone_id=user.zone_id, action="view", target=target[:200],
+                                  ip=request.remote_addr,
+                                  detail={"route": request.endpoint, "method": request.method, "path": request.path[:200],
+                                          "objects": {k: v[:100] for k, v in reads.items()}}))
+        db.session.commit()
+    except Exception:
+        current_app.logger.exception("could not write the audit event for %s", request.path)
+        db.session.rollback()
+    return response

@@ -63,6 +63,23 @@ def create_user(email: str, name: str, role: str, zone_invite: str, password: st
     click.echo(f"Created {role} {user.email}")
 
 
+@main.command("deactivate-user")
+@click.option("--email", required=True)
+@with_appcontext
+def deactivate_user(email: str):
+    """Deactivate an account: its sessions end, its API tokens are revoked, it cannot log in."""
+    import sqlalchemy as sa
+    from .accounts import deactivate
+    from .extensions import db
+    from .models import User
+    user = db.session.scalar(sa.select(User).where(User.email == email.strip().lower()))
+    if user is None:
+        raise click.UsageError(f"no account has the address {email!r}")
+    deactivate(user)
+    db.session.commit()
+    click.echo(f"Deactivated {user.email}")
+
+
 @main.command("create-zone")
 @click.option("--name", required=True)
 @click.option("--invite", required=True, help="Invitation code firms of this zone register with.")

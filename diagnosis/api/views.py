@@ -9,7 +9,7 @@ from werkzeug.exceptions import HTTPException
 import questionnaires
 
 from .. import zone_stats as zs
-from ..access import assessments_query, can_edit, visible_company_ids
+from ..access import assessments_query, can_edit, find_assessment, find_company, note_read, visible_company_ids
 from ..assessments import service
 from ..audit import record
 from ..dashboard.filters import BadFilter, parse_filters
@@ -155,21 +155,20 @@ def companies():
     q = sa.select(Company).where(Company.id.in_(visible_company_ids(_user())))
     total = db.session.scalar(sa.select(sa.func.count()).select_from(q.subquery()))
     rows = db.session.scalars(q.order_by(Company.id).offset(offset).limit(PAGE_SIZE)).all()
+    note_read(_user(), "company", [c.id for c in rows])
     return jsonify({"items": [_company_dict(c) for c in rows], "total": total, "page": page})
 
 
 @bp.get("/companies/<int:company_id>")
 def company(company_id: int):
-    c = db.session.scalar(sa.select(Company).where(Company.id == company_id, Company.id.in_(visible_company_ids(_user()))))
+    c = find_company(_user(), company_id)
     if c is None:
         raise ApiError(404, "not_found", "no such company")
-    if _user().role != "enterprise":
-        record("view_company", target=str(c.id), user=_user())
     return jsonify(_company_dict(c))
 
 
 def _get_assessment(assessment_id: int) -> Assessment:
-    a = db.session.scalar(assessments_query(_user()).where(Assessment.id == assessment_id))
+    a = find_assessment(_user(), assessment_id)
     if a is None:
         raise ApiError(404, "not_found", "no such assessment")
     return a
@@ -204,6 +203,7 @@ def assessments():
         q = q.where(Assessment.status == status)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(q.subquery()))
     rows = db.session.scalars(q.order_by(Assessment.id).offset(offset).limit(PAGE_SIZE)).all()
+    note_read(_user(), "assessment", [a.id for a in rows])
     return jsonify({"items": [_assessment_dict(a, with_answers=False) for a in rows], "total": total, "page": page})
 
 
@@ -312,6 +312,7 @@ def report(assessment_id: int):
         raise ApiError(400, "bad_parameter", "lang must be zh or en")
     pdf = render_report(a, lang, None, viewer=_user())
     record("report", target=str(a.id), user=_user())
+    db.session.commit()
     current_app.logger.info("report generated via api assessment=%s user=%s", a.id, _user().id)
     return Response(pdf, mimetype="application/pdf")
 

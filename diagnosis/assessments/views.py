@@ -13,7 +13,7 @@ from questionnaires.answers import AnswerError
 
 from .. import current_lang, inputs
 from ..audit import record
-from ..access import assessments_query, can_edit, get_assessment, visible_company_ids
+from ..access import assessments_query, can_edit, get_assessment, visible_comments, visible_company_ids
 from ..ids import form_id
 from ..extensions import db
 from ..models import AnswerChange, Assessment, Company, InstrumentVersion, utcnow
@@ -242,9 +242,6 @@ def result(assessment_id: int):
         return redirect(url_for(".resume", assessment_id=a.id))
     from reports.context import firm_context
     ensure_benchmark(a)
-    if current_user.role != "enterprise":
-        record("view_result", target=str(a.id))
-        db.session.commit()
     ctx = firm_context(service.instrument_of(a), _result_dict(a), _company_dict(a.company, current_lang()), current_lang(),
                        answers=a.answer_dict(), assessment_date=a.submitted_at, **report_extras(a, current_user))
     return render_template("assessments/result.html", a=a, r=ctx, can_comment=can_comment(current_user, a))
@@ -301,7 +298,8 @@ def comments(assessment_id: int):
                 flash(_("意见已保存（草稿）。"), "success")
             db.session.commit()
             return redirect(url_for(".comments", assessment_id=a.id))
-    return render_template("assessments/comments.html", a=a, form=form, editable=can_comment(current_user, a))
+    return render_template("assessments/comments.html", a=a, form=form, editable=can_comment(current_user, a),
+                           comments=visible_comments(current_user, a))
 
 
 @bp.get("/<int:assessment_id>/report")

@@ -3,18 +3,17 @@ from __future__ import annotations
 from urllib.parse import urlparse
 
 import sqlalchemy as sa
-from datetime import timedelta, timezone
 
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from ..audit import record
+from .. import accounts
 from ..ids import form_id
 from ..extensions import db, limiter
-from ..models import User, Zone, utcnow
+from ..models import utcnow
 from . import bp
-from .forms import LoginForm, RegisterForm
+from .forms import LoginForm, PasswordForm, RegisterForm
 
 
 def _safe_next(target: str | None) -> str | None:
@@ -34,43 +33,22 @@ def login():
         return redirect(url_for("main.home"))
     form = LoginForm()
     if form.validate_on_submit():
-        email = form.email.data.strip().lower()
-        user = db.session.scalar(sa.select(User).where(User.email == email))
-        now = utcnow()
-        if user is not None and user.locked_until is not None and _aware(user.locked_until) > now:
-            record("login_locked", target=email, user=user)
-            db.session.commit()
-            flash(_("登录失败次数过多，账号已暂时锁定，请 %(m)s 分钟后再试。", m=current_app.config["LOCKOUT_MINUTES"]), "error")
-            return render_template("auth/login.html", form=form), 429
-        if user is not None and user.check_password(form.password.data):
-            user.failed_logins = 0
-            user.locked_until = None
-            record("login", target=email, user=user)
-            db.session.commit()
+        user = accounts.authenticate(form.email.data, form.password.data, request.remote_addr)
+        db.session.commit()
+        if user is not None:
             login_user(user)
             session.permanent = True
             return redirect(_safe_next(request.args.get("next")) or url_for("main.home"))
-        if user is not None:
-            # Lock after several failures in a row, so a password cannot be guessed slowly either.
-            user.failed_logins = (user.failed_logins or 0) + 1
-            if user.failed_logins >= current_app.config["LOCKOUT_AFTER"]:
-                user.locked_until = now + timedelta(minutes=current_app.config["LOCKOUT_MINUTES"])
-                user.failed_logins = 0
-                record("lockout", target=email, user=user)
-        record("login_failed", target=email[:200], user=user or False)
-        db.session.commit()
+        # One answer for an unknown address, a wrong password and a locked pair: nothing to learn from it.
         flash(_("邮箱或密码不正确。"), "error")
     return render_template("auth/login.html", form=form)
-
-
-def _aware(when):
-    """SQLite hands back naive datetimes; they were stored in UTC."""
-    return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
 
 
 @bp.post("/logout")
 @login_required
 def logout():
+    accounts.end_sessions(current_user)  # a cookie copied before logout ends with it
+    db.session.commit()
     logout_user()
     return redirect(url_for("auth.login"))
 
@@ -80,23 +58,35 @@ def logout():
 def register():
     form = RegisterForm()
     if form.validate_on_submit():
-        zone = db.session.scalar(sa.select(Zone).where(Zone.invite_code == form.invite_code.data.strip()))
         email = form.email.data.strip().lower()
-        if zone is None:
-            form.invite_code.errors.append(_("邀请码无效，请向园区管理部门确认。"))
-        elif db.session.scalar(sa.select(User.id).where(User.email == email)) is not None:
-            form.email.errors.append(_("该邮箱已注册，请直接登录。"))
-        elif email.split("@")[0] and email.split("@")[0] in form.password.data.lower():
+        if email.split("@")[0] and email.split("@")[0] in form.password.data.lower():
             form.password.errors.append(_("密码不能包含邮箱名。"))
         else:
-            user = User(email=email, name=form.name.data.strip(), role="enterprise", zone_id=zone.id)
-            user.set_password(form.password.data)
-            db.session.add(user)
-            db.session.commit()
-            login_user(user)
-            flash(_("注册成功，请填写企业信息。"), "success")
-            return redirect(url_for("company.profile"))
+            done = accounts.register(form.invite_code.data, form.name.data, email, form.password.data)
+            if not done.zone_found:
+                form.invite_code.errors.append(_("邀请码无效，请向园区管理部门确认。"))
+            else:
+                db.session.commit()
+                # The same answer whether the address was new or taken, so it cannot be probed.
+                flash(_("注册已受理。请用该邮箱和密码登录；如该邮箱已有账号，请用原密码登录。"), "success")
+                return redirect(url_for("auth.login"))
     return render_template("auth/register.html", form=form)
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@login_required
+def password():
+    """Change the password: every other session and every API token of the user ends."""
+    form = PasswordForm()
+    if form.validate_on_submit():
+        if accounts.change_password(current_user, form.current.data, form.password.data):
+            db.session.commit()
+            login_user(current_user._get_current_object())  # this browser stays logged in, under the new session version
+            session.permanent = True
+            flash(_("密码已修改。其他设备上的登录和全部 API 令牌已失效。"), "success")
+            return redirect(url_for("main.home"))
+        form.current.errors.append(_("当前密码不正确。"))
+    return render_template("auth/password.html", form=form)
 
 
 @bp.route("/tokens", methods=["GET", "POST"])

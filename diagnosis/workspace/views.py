@@ -9,7 +9,7 @@ import questionnaires
 from reports import charts
 
 from .. import current_lang
-from ..access import visible_company_ids
+from ..access import find_company, visible_company_ids
 from ..audit import record
 from ..ids import form_id
 from ..extensions import db
@@ -41,13 +41,9 @@ def index():
 @login_required
 def history(company_id: int):
     """Every submitted assessment of a firm per instrument, with the change per dimension."""
-    company = db.session.scalar(sa.select(Company).where(Company.id == company_id,
-                                                         Company.id.in_(visible_company_ids(current_user))))
+    company = find_company(current_user, company_id)
     if company is None:
         abort(404)
-    if current_user.role != "enterprise":
-        record("view_company", target=str(company.id))
-        db.session.commit()
     lang = current_lang()
     results = db.session.execute(
         sa.select(Result, Assessment.submitted_at).join(Assessment, Assessment.id == Result.assessment_id)

@@ -1,0 +1,124 @@
+"""Accounts: logging in, registering, changing a password, ending sessions, deactivating.
+
+Written so that an outsider learns nothing and can harm no one (issue 15):
+- a failed login reads the same, whether the address is unknown, the password wrong
+  or the pair locked, and costs the same password hash in every case;
+- failures are counted per account *and* client address, so a stranger who guesses
+  wrongly locks out the stranger, not the owner;
+- registering an address that exists answers exactly as registering a new one;
+- every session carries the user's session version: logout, a password change and
+  deactivation bump it and all earlier sessions end; the latter two revoke API tokens.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import timedelta, timezone
+from functools import lru_cache
+
+import sqlalchemy as sa
+from flask import current_app
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from .audit import record
+from .extensions import db
+from .models import ApiToken, LoginThrottle, User, Zone, utcnow
+
+
+@lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    """A hash to check when there is no account, so an unknown address costs what a known one does."""
+    return generate_password_hash("not-a-password-of-anyone")
+
+
+def _throttle_key(email: str, address: str | None) -> str:
+    return hashlib.sha256(f"{email}\n{address or ''}".encode()).hexdigest()
+
+
+def _aware(when):
+    return when if when is None or when.tzinfo else when.replace(tzinfo=timezone.utc)
+
+
+def authenticate(email: str, password: str, address: str | None) -> User | None:
+    """The user if the password is right and this address is not locked out of this account; else None.
+    The caller commits (the audit events and the failure count)."""
+    email = email.strip().lower()
+    user = db.session.scalar(sa.select(User).where(User.email == email))
+    key = _throttle_key(email, address)
+    throttle = db.session.get(LoginThrottle, key)
+    now = utcnow()
+    locked = throttle is not None and throttle.locked_until is not None and _aware(throttle.locked_until) > now
+    # Always one hash check: the answer's timing must not tell known addresses from unknown ones.
+    right = check_password_hash(user.password_hash if user is not None else _dummy_hash(), password)
+    if user is not None and user.active and right and not locked:
+        if throttle is not None:
+            db.session.delete(throttle)
+        record("login", target=email, user=user)
+        return user
+    if locked:
+        record("login_locked", target=email[:200], user=user or False)
+        return None
+    if throttle is None:
+        throttle = LoginThrottle(key=key, failures=0)
+        db.session.add(throttle)
+    throttle.failures = (throttle.failures or 0) + 1
+    throttle.updated_at = now
+    if throttle.failures >= current_app.config["LOCKOUT_AFTER"]:
+        # Lock this address out of this account for a while: slow guessing stays slow, the owner elsewhere is unaffected.
+        throttle.locked_until = now + timedelta(minutes=current_app.config["LOCKOUT_MINUTES"])
+        throttle.failures = 0
+        record("lockout", target=email[:200], user=user or False)
+    record("login_failed", target=email[:200], user=user or False)
+    return None
+
+
+@dataclass
+class Registration:
+    zone_found: bool
+    user: User | None  # the new account, or None when the address was taken (told to no one)
+
+
+def register(invite_code: str, name: str, email: str, password: str) -> Registration:
+    """Create an enterprise account. An address that exists is left alone, and the caller answers
+    as it does for a new one: whoever owns the address can log in (or reset) as before."""
+    zone = db.session.scalar(sa.select(Zone).where(Zone.invite_code == invite_code.strip()))
+    if zone is None:
+        return Registration(False, None)
+    email = email.strip().lower()
+    password_hash = generate_password_hash(password)  # in both cases, so both take as long
+    if db.session.scalar(sa.select(User.id).where(User.email == email)) is not None:
+        record("register_existing", target=email[:200], user=False)
+        return Registration(True, None)
+    user = User(email=email, name=name.strip(), role="enterprise", zone_id=zone.id, password_hash=password_hash)
+    db.session.add(user)
+    db.session.flush()
+    record("register", target=email[:200], user=user)
+    return Registration(True, user)
+
+
+def end_sessions(user: User) -> None:
+    """Every session made before now (other browsers, copied cookies) answers as logged out."""
+    user.session_version = (user.session_version or 0) + 1
+
+
+def revoke_tokens(user: User) -> int:
+    return db.session.execute(sa.update(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+                              .values(revoked_at=utcnow())).rowcount
+
+
+def change_password(user: User, current: str, new: str) -> bool:
+    """False if `current` is wrong. Otherwise the new password holds, every session and API token ends."""
+    if not user.check_password(current):
+        return False
+    user.set_password(new)
+    end_sessions(user)
+    revoke_tokens(user)
+    record("password_changed", target=user.email, user=user)
+    return True
+
+
+def deactivate(user: User) -> None:
+    user.active = False
+    end_sessions(user)
+    revoke_tokens(user)
+    record("deactivated", target=user.email, user=False)
