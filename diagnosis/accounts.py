@@ -39,6 +39,16 @@ def _aware(when):
     return when if when is None or when.tzinfo else when.replace(tzinfo=timezone.utc)
 
 
+def _count_failure(key: str, now) -> int:
+    """One more failure for the pair, atomically (two wrong guesses at once must both count, not clash)."""
+    from sqlalchemy.dialects.postgresql import insert as pg_insert
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+    insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    db.session.execute(insert(LoginThrottle).values(key=key, failures=1, updated_at=now).on_conflict_do_update(
+        index_elements=["key"], set_={"failures": LoginThrottle.failures + 1, "updated_at": now}))
+    return db.session.scalar(sa.select(LoginThrottle.failures).where(LoginThrottle.key == key))
+
+
 def authenticate(email: str, password: str, address: str | None) -> User | None:
     """The user if the password is right and this address is not locked out of this account; else None.
     The caller commits (the audit events and the failure count)."""
@@ -52,21 +62,17 @@ def authenticate(email: str, password: str, address: str | None) -> User | None:
     right = check_password_hash(user.password_hash if user is not None else _dummy_hash(), password)
     if user is not None and user.active and right and not locked:
         if throttle is not None:
-            db.session.delete(throttle)
+            db.session.execute(sa.delete(LoginThrottle).where(LoginThrottle.key == key))
         record("login", target=email, user=user)
         return user
     if locked:
         record("login_locked", target=email[:200], user=user or False)
         return None
-    if throttle is None:
-        throttle = LoginThrottle(key=key, failures=0)
-        db.session.add(throttle)
-    throttle.failures = (throttle.failures or 0) + 1
-    throttle.updated_at = now
-    if throttle.failures >= current_app.config["LOCKOUT_AFTER"]:
+    failures = _count_failure(key, now)
+    if failures >= current_app.config["LOCKOUT_AFTER"]:
         # Lock this address out of this account for a while: slow guessing stays slow, the owner elsewhere is unaffected.
-        throttle.locked_until = now + timedelta(minutes=current_app.config["LOCKOUT_MINUTES"])
-        throttle.failures = 0
+        db.session.execute(sa.update(LoginThrottle).where(LoginThrottle.key == key).values(
+            locked_until=now + timedelta(minutes=current_app.config["LOCKOUT_MINUTES"]), failures=0))
         record("lockout", target=email[:200], user=user or False)
     record("login_failed", target=email[:200], user=user or False)
     return None
