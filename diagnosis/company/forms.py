@@ -1,3 +1,4 @@
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import FloatField, IntegerField, SelectField, StringField
@@ -15,7 +16,7 @@ class CountField(IntegerField):
         if valuelist:
             self.data = parse_int(valuelist[0], 0, 10**12)
             if self.data is None:
-                raise ValueError(self.gettext("Not a valid integer value."))
+                raise ValueError(_("请输入整数。"))
 
 USCC_REASONS = {
     "length": _l("统一社会信用代码应为18位。"),
