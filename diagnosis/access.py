@@ -11,8 +11,10 @@ from functools import wraps
 
 import sqlalchemy as sa
 from flask import abort
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
+from .errors import Refused
 from .extensions import db
 from .models import Assessment, Assignment, Company, User
 
@@ -40,6 +42,12 @@ def require_role(*roles: str):
 
 def has_role(user: User, *roles: str) -> bool:
     return user.role in roles
+
+
+def ensure_role(user: User, *roles: str) -> None:
+    """The same check as `require_role` for the API and services: Refused (403) for other roles."""
+    if user.role not in roles:
+        raise Refused(403, "forbidden", _l("您的角色不能进行这项操作。"))
 
 
 def visible_company_ids(user: User) -> sa.Select:

@@ -10,7 +10,7 @@ from werkzeug.exceptions import HTTPException
 
 import questionnaires
 
-from ..access import ZONE_ADMIN, assessments_query, find_assessment, find_company, is_staff_read, visible_company_ids
+from ..access import ENTERPRISE, ZONE_ADMIN, assessments_query, ensure_role, has_role, find_assessment, find_company, is_staff_read, visible_company_ids
 from ..assessments import service
 from ..audit import record
 from ..errors import Refused
@@ -190,7 +190,7 @@ def assessments():
 def create_assessment():
     body = _json_body()
     user = _user()
-    company_id = body.get("company_id", user.company_id if user.role == "enterprise" else None)
+    company_id = body.get("company_id", user.company_id if has_role(user, ENTERPRISE) else None)
     a, created = service.start_or_resume(user, company_id, body.get("instrument"))
     return jsonify(_assessment_dict(a)), (201 if created else 200)
 
@@ -249,8 +249,7 @@ def report(assessment_id: int):
 @bp.get("/zone/aggregates")
 def zone_aggregates():
     user = _user()
-    if user.role != ZONE_ADMIN:
-        raise ApiError(403, "forbidden", "zone aggregates are for zone administrators")
+    ensure_role(user, ZONE_ADMIN)
     try:
         f = parse_filters(request.args, user.zone_id)
     except BadFilter as e:

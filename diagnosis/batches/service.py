@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 from flask import current_app
 
-from ..access import assessments_query
+from ..access import ZONE_ADMIN, assessments_query, has_role
 from ..extensions import db
 from ..models import Assessment, Company, ReportBatch, Result, User, utcnow
 from ..queue import app as queue_app
@@ -50,14 +50,14 @@ def matching(user: User, filters: dict) -> list[Assessment]:
 def find_batch(user: User, batch_id: int) -> ReportBatch | None:
     """A batch is seen by whoever started it and by the administrators of its zone."""
     batch = db.session.get(ReportBatch, batch_id)
-    if batch is None or not (batch.created_by_id == user.id or (user.role == "zone_admin" and batch.zone_id == user.zone_id)):
+    if batch is None or not (batch.created_by_id == user.id or (has_role(user, ZONE_ADMIN) and batch.zone_id == user.zone_id)):
         return None
     return batch
 
 
 def visible_batches(user: User, limit: int = 50) -> list[ReportBatch]:
     q = sa.select(ReportBatch).where(ReportBatch.created_by_id == user.id)
-    if user.role == "zone_admin":
+    if has_role(user, ZONE_ADMIN):
         q = sa.select(ReportBatch).where(ReportBatch.zone_id == user.zone_id)
     return db.session.scalars(q.order_by(ReportBatch.id.desc()).limit(limit)).all()
 
