@@ -19,13 +19,13 @@ PARTS = ("overview", "levels", "dimensions", "heatmap", "trend", "closest", "sta
 @pytest.fixture
 def seeded(app, world):
     """Zone A: its two firms assessed three times each; zone B: its two firms once."""
-    from diagnosis.demo import _submit
+    from diagnosis.demo import submit_synthetic
     with app.app_context():
         rng = np.random.default_rng(7)
         for zone, rounds in ((world.a.zone, 3), (world.b.zone, 1)):
             firms = db.session.scalars(sa.select(Company).where(Company.zone_id == zone).order_by(Company.id)).all()
             for k in range(rounds):
-                _submit("sme-digital", firms, np.full(len(firms), 0.2 + 0.2 * k), rng, utcnow(), days=(400 - 150 * k, 401 - 150 * k))
+                submit_synthetic("sme-digital", firms, np.full(len(firms), 0.2 + 0.2 * k), rng, utcnow(), days=(400 - 150 * k, 401 - 150 * k))
         db.session.commit()
     return world
 
