@@ -32,7 +32,7 @@ def _database(tmp_path_factory) -> str:
             with sa.create_engine(url).connect():
                 return url
         except sa.exc.OperationalError as exc:
-            warnings.warn(f"TEST_DATABASE_URL is not reachable ({exc.orig}); testing on SQLite instead")
+            warnings.warn(f"TEST_DATABASE_URL is not reachable ({exc.orig}); testing on SQLite instead", stacklevel=2)
     return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite'}"
 
 

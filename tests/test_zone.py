@@ -41,7 +41,7 @@ def test_dashboard_figures_count_each_firm_once_and_only_in_its_zone(app, seeded
     names = [r["name"] for r in figures["closest"]["rows"]] + [r["name"] for r in figures["stalled"]["rows"]]
     assert names and all(n.startswith("A号") for n in names)
     # A zone id in the query changes nothing: the zone is always the user's own.
-    assert c.get("/zone/data/overview.json?zone_id=%d" % seeded.b.zone).get_json() == figures["overview"]
+    assert c.get(f"/zone/data/overview.json?zone_id={seeded.b.zone}").get_json() == figures["overview"]
     page = c.get("/zone/firms").text
     assert "A号精密机械有限公司" in page and "B号" not in page
 
