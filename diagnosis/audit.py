@@ -1,11 +1,12 @@
 """The audit log: who logged in, looked at another firm's data, exported or generated reports."""
 from __future__ import annotations
 
+import sqlalchemy as sa
 from flask import current_app, g, has_request_context, request
 from flask_login import current_user
 
 from .extensions import db
-from .models import AuditEvent
+from .models import AuditEvent, User
 
 
 def record(action: str, target: str | None = None, detail: dict | None = None, user=None) -> None:
@@ -19,16 +20,30 @@ def record(action: str, target: str | None = None, detail: dict | None = None, u
         target=(target or "")[:200] or None, ip=request.remote_addr if has_request_context() else None, detail=detail))
 
 
+ACTIONS = ("login", "login_failed", "lockout", "login_locked", "view", "report", "zone_report", "export", "import",
+           "register", "register_existing", "password_changed", "deactivated", "view_result", "view_company")
+
+
+def zone_events(zone_id: int, action: str | None = None, limit: int = 300) -> list:
+    """The latest events of a zone's users, newest first, with who did them."""
+    q = (sa.select(AuditEvent, User.name, User.email).outerjoin(User, User.id == AuditEvent.user_id)
+         .where(AuditEvent.zone_id == zone_id))
+    if action:
+        q = q.where(AuditEvent.action == action)
+    return db.session.execute(q.order_by(AuditEvent.id.desc()).limit(limit)).all()
+
+
 def flush_reads(response):
     """after_request: one audit event per request in which staff read a firm's data (noted by
     `access.note_read` wherever an assessment or company is fetched for a user), naming the
     objects and the route. A failure to write it is logged, never turned into a failed read."""
-    reads = g.pop("staff_reads", None)
+    reads = {k: v for k, v in (g.pop("staff_reads", None) or {}).items() if v}
     user = g.pop("staff_reader", None)
     if not reads or user is None or response.status_code >= 400:
         return response
     kind, ids = next(iter(reads.items()))
-    target = f"{kind}:{ids[0]}" + (f" (+{sum(map(len, reads.values())) - 1})" if sum(map(len, reads.values())) > 1 else "")
+    count = sum(map(len, reads.values()))
+    target = f"{kind}:{ids[0]}" + (f" (+{count - 1})" if count > 1 else "")
     try:
         db.session.add(AuditEvent(user_id=user.id, zone_id=user.zone_id, action="view", target=target[:200],
                                   ip=request.remote_addr,

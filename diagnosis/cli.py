@@ -51,6 +51,7 @@ def demo(firms: int, seed_value: int):
 def create_user(email: str, name: str, role: str, zone_invite: str, password: str):
     """Create a consultant or zone administrator account."""
     import sqlalchemy as sa
+
     from .extensions import db
     from .models import User, Zone
     zone = db.session.scalar(sa.select(Zone).where(Zone.invite_code == zone_invite))
@@ -69,7 +70,8 @@ def create_user(email: str, name: str, role: str, zone_invite: str, password: st
 def deactivate_user(email: str):
     """Deactivate an account: its sessions end, its API tokens are revoked, it cannot log in."""
     import sqlalchemy as sa
-    from .accounts import deactivate
+
+    from .auth.service import deactivate
     from .extensions import db
     from .models import User
     user = db.session.scalar(sa.select(User).where(User.email == email.strip().lower()))
@@ -173,8 +175,9 @@ def score_cmd(instrument_id: str, answers_file, company_file):
     """Score one answer set (JSON) and print the result, benchmark and recommendations as JSON."""
     from scoring.benchmark import Firm, benchmark
     from scoring.recommend import gaps, recommend
-    from .benchmarks import min_peers, population
-    from .registry import division, size_class
+
+    from .industries import division, size_class
+    from .peers import min_peers, population
     inst = _instrument(instrument_id)
     clean = _answers(inst, answers_file)
     result = scoring.score(inst, clean).to_dict()
@@ -213,9 +216,9 @@ def report_cmd(assessment_id, instrument_id, answers_file, company_file, lang, p
     from reports import firm_report_html
     from reports.render import html_to_pdf
     if assessment_id is not None:
-        from .assessments.views import render_report
         from .extensions import db
         from .models import Assessment
+        from .reporting import render_report
         a = db.session.get(Assessment, assessment_id)
         if a is None or a.result is None:
             raise click.ClickException(f"no submitted assessment {assessment_id}")
@@ -226,7 +229,7 @@ def report_cmd(assessment_id, instrument_id, answers_file, company_file, lang, p
         company = _read_json(company_file, "company")
         if not isinstance(company, dict) or not company.get("name"):
             raise click.ClickException("company: a JSON object with at least a name")
-        from .registry import industry_label
+        from .industries import industry_label
         company.setdefault("industry", industry_label(str(company.get("industry_division", "")), lang))
         result = scoring.score(inst, clean).to_dict()
         pdf = html_to_pdf(firm_report_html(inst, result, company, lang, answers=clean), pdf_variant)
@@ -245,6 +248,7 @@ def worker_cmd(workers: int):
     Worker processes, not threads: rendering a PDF is Python work that holds the
     GIL, so only processes put a second core to use on one batch."""
     from huey.consumer import Consumer
+
     from .batches import service  # registers the tasks
     from .extensions import db
     from .queue import huey
@@ -262,7 +266,7 @@ def worker_cmd(workers: int):
 @with_appcontext
 def rescore_cmd(zone_id: int | None):
     """Score every submitted assessment again and refresh its benchmark."""
-    from .benchmarks import rescore
+    from .rescore import rescore
     counts = rescore(zone_id)
     for instrument_id, n in sorted(counts.items()):
         click.echo(f"{instrument_id}: {n} assessments rescored")

@@ -40,6 +40,7 @@ def init_security(app: Flask) -> None:
     @app.errorhandler(inputs.BadInput)
     def _bad_input(e: inputs.BadInput):
         from flask_babel import gettext as _
+
         from .extensions import db
         db.session.rollback()  # raised by the flush guard too, mid-commit
         messages = {

@@ -133,7 +133,7 @@ def _deep(n: int, inner: str = "1") -> str:
 HOSTILE_BODIES = st.one_of(
     st.builds(lambda q, v: json.dumps({"answers": {q: v}}), st.sampled_from(QIDS), HOSTILE),
     st.builds(lambda k: json.dumps({"answers": {k: "x"}}), SURROGATE_TEXT),
-    st.builds(lambda q, n: '{"answers": {"%s": %s}}' % (q, _deep(n)), st.sampled_from(QIDS), DEPTHS),
+    st.builds(lambda q, n: f'{{"answers": {{"{q}": {_deep(n)}}}}}', st.sampled_from(QIDS), DEPTHS),
     st.builds(lambda n: _deep(n, '{"answers": {}}'), DEPTHS),
     st.builds(lambda q, v: json.dumps({"answers": {q: 1}, "base": {q: v}}), st.sampled_from(QIDS), HUGE_INTS),
 )

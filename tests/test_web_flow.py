@@ -6,10 +6,9 @@ import re
 
 import pypdf
 import pytest
-
-import questionnaires
 import sqlalchemy as sa
 
+import questionnaires
 from diagnosis import create_app
 from diagnosis.extensions import db
 from diagnosis.models import Assessment, Company, Result, User
@@ -69,7 +68,7 @@ def test_login_and_wrong_password(world, client):
 def test_login_does_not_redirect_off_site(world, client):
     c = client()
     html = c.get("/auth/login").text
-    from .conftest import csrf_from, PASSWORD
+    from .conftest import PASSWORD, csrf_from
     r = c.c.post("/auth/login?next=//evil.example/steal", data={"email": world.a.enterprise, "password": PASSWORD,
                                                               "csrf_token": csrf_from(html)})
     assert r.status_code == 302 and r.headers["Location"] == "/home"

@@ -45,3 +45,17 @@ def touch(token_id: int) -> None:
     """Record a use, on its own, after the request: a database that cannot write must not fail a read."""
     db.session.execute(sa.update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=utcnow()))
     db.session.commit()
+
+
+def of_user(user: User) -> list[ApiToken]:
+    return db.session.scalars(sa.select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id.desc())).all()
+
+
+def revoke(user: User, token_id: int) -> bool:
+    """Revoke one of the user's own tokens; False when there is no such live token."""
+    row = db.session.scalar(sa.select(ApiToken).where(ApiToken.id == token_id, ApiToken.user_id == user.id))
+    if row is None or row.revoked_at is not None:
+        return False
+    row.revoked_at = utcnow()
+    db.session.commit()
+    return True

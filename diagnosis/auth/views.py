@@ -1,18 +1,21 @@
+"""Login, logout, registration and the API token page."""
 from __future__ import annotations
 
 from urllib.parse import urlparse
 
-import sqlalchemy as sa
-
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
+from flask_wtf.csrf import validate_csrf
+from wtforms import ValidationError
 
-from .. import accounts
-from ..ids import form_id
+import questionnaires
+
+from ..api import tokens as api_tokens
 from ..extensions import db, limiter
-from ..models import utcnow
-from . import bp
+from ..ids import form_id
+from . import bp, service
 from .forms import LoginForm, PasswordForm, RegisterForm
 
 
@@ -33,7 +36,7 @@ def login():
         return redirect(url_for("main.home"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = accounts.authenticate(form.email.data, form.password.data, request.remote_addr)
+        user = service.authenticate(form.email.data, form.password.data, request.remote_addr)
         db.session.commit()
         if user is not None:
             login_user(user)
@@ -41,16 +44,22 @@ def login():
             return redirect(_safe_next(request.args.get("next")) or url_for("main.home"))
         # One answer for an unknown address, a wrong password and a locked pair: nothing to learn from it.
         flash(_("邮箱或密码不正确。"), "error")
-    return render_template("auth/login.html", form=form)
+    return render_template("auth/login.html", form=form, instruments=questionnaires.available().values())
 
 
 @bp.post("/logout")
 @login_required
 def logout():
-    accounts.end_sessions(current_user)  # a cookie copied before logout ends with it
+    service.end_sessions(current_user)  # a cookie copied before logout ends with it
     db.session.commit()
     logout_user()
     return redirect(url_for("auth.login"))
+
+
+REGISTER_PROBLEMS = {
+    "invite": _l("邀请码无效，请向园区管理部门确认。"),
+    "password_has_email": _l("密码不能包含邮箱名。"),
+}
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -60,11 +69,11 @@ def register():
     if form.validate_on_submit():
         email = form.email.data.strip().lower()
         if email.split("@")[0] and email.split("@")[0] in form.password.data.lower():
-            form.password.errors.append(_("密码不能包含邮箱名。"))
+            form.password.errors.append(str(REGISTER_PROBLEMS["password_has_email"]))
         else:
-            done = accounts.register(form.invite_code.data, form.name.data, email, form.password.data)
+            done = service.register(form.invite_code.data, form.name.data, email, form.password.data)
             if not done.zone_found:
-                form.invite_code.errors.append(_("邀请码无效，请向园区管理部门确认。"))
+                form.invite_code.errors.append(str(REGISTER_PROBLEMS["invite"]))
             else:
                 db.session.commit()
                 # The same answer whether the address was new or taken, so it cannot be probed.
@@ -79,9 +88,9 @@ def password():
     """Change the password: every other session and every API token of the user ends."""
     form = PasswordForm()
     if form.validate_on_submit():
-        if accounts.change_password(current_user, form.current.data, form.password.data):
+        if service.change_password(current_user, form.current.data, form.password.data):
             db.session.commit()
-            login_user(current_user._get_current_object())  # this browser stays logged in, under the new session version
+            login_user(current_user._get_current_object())  # this browser stays in, under the new session version
             session.permanent = True
             flash(_("密码已修改。其他设备上的登录和全部 API 令牌已失效。"), "success")
             return redirect(url_for("main.home"))
@@ -93,25 +102,17 @@ def password():
 @login_required
 def tokens():
     """API tokens for integrators: made here, shown once, revocable."""
-    from ..api.tokens import issue
-    from ..models import ApiToken
     new_token = None
     if request.method == "POST":
-        from flask_wtf.csrf import validate_csrf
-        from wtforms import ValidationError
         try:
             validate_csrf(request.form.get("csrf_token"))
         except ValidationError:
             return redirect(url_for(".tokens"))
         revoke = form_id(request.form.get("revoke"))
         if revoke:
-            row = db.session.scalar(sa.select(ApiToken).where(ApiToken.id == revoke, ApiToken.user_id == current_user.id))
-            if row is not None and row.revoked_at is None:
-                row.revoked_at = utcnow()
-                db.session.commit()
+            if api_tokens.revoke(current_user, revoke):
                 flash(_("令牌已作废。"), "success")
             return redirect(url_for(".tokens"))
-        new_token = issue(current_user, (request.form.get("name") or "").strip()[:100] or "api")
+        new_token = api_tokens.issue(current_user, (request.form.get("name") or "").strip()[:100] or "api")
         db.session.commit()
-    rows = db.session.scalars(sa.select(ApiToken).where(ApiToken.user_id == current_user.id).order_by(ApiToken.id.desc())).all()
-    return render_template("auth/tokens.html", tokens=rows, new_token=new_token)
+    return render_template("auth/tokens.html", tokens=api_tokens.of_user(current_user), new_token=new_token)

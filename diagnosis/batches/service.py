@@ -19,41 +19,62 @@ from __future__ import annotations
 import os
 import socket
 import zipfile
-from datetime import timedelta
+from datetime import UTC, timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
 from flask import current_app
 from huey import crontab
 
-from ..access import assessments_query
+from ..access import ZONE_ADMIN, assessments_query, has_role
 from ..extensions import db
-from ..models import Assessment, Company, InstrumentVersion, ReportBatch, ReportPart, Result, User, utcnow
+from ..models import Assessment, Company, ReportBatch, ReportPart, Result, User, utcnow
+from ..notifications.service import notify
 from ..queue import app as queue_app
 from ..queue import huey
+from ..reporting import render_report
+from ..zone.stats import Filters
+
+
+def filters_of(f: Filters, drill: dict) -> dict:
+    """What a batch keeps of the zone filters: the instrument, industry, size and level."""
+    level = drill.get("level")
+    return {"instrument": f.instrument_id, "industry": f.industry or "", "size": f.size or "",
+            "level": "" if level is None else str(level)}
+
 
 MAX_ATTEMPTS = 3  # the first run and two re-queues
 DIED = "the queue worker stopped (killed or crashed) while working on it"
 
 
 def matching(user: User, filters: dict) -> list[Assessment]:
-    """The latest submitted assessment per firm the user may see, matching the filters."""
+    """The latest submitted assessment per firm the user may see, matching the filters, by firm name."""
     q = (assessments_query(user)
-         .join(InstrumentVersion, InstrumentVersion.id == Assessment.instrument_version_id)
          .join(Company, Company.id == Assessment.company_id)
          .join(Result, Result.assessment_id == Assessment.id)
-         .where(Assessment.status == "submitted", InstrumentVersion.instrument_id == filters["instrument"]))
+         .where(Result.is_latest, Result.instrument_id == filters["instrument"]))
     if filters.get("industry"):
         q = q.where(Company.industry_division == filters["industry"])
     if filters.get("size"):
         q = q.where(Company.size_class == filters["size"])
-    latest = {}
-    for a in db.session.scalars(q.order_by(Assessment.submitted_at, Assessment.id)):
-        latest[a.company_id] = a
-    found = list(latest.values())
     if filters.get("level") not in (None, ""):
-        found = [a for a in found if a.result.level == int(filters["level"])]
-    return sorted(found, key=lambda a: a.company.name)
+        q = q.where(Result.level == int(filters["level"]))
+    return list(db.session.scalars(q.order_by(Company.name, Company.id)))
+
+
+def find_batch(user: User, batch_id: int) -> ReportBatch | None:
+    """A batch is seen by whoever started it and by the administrators of its zone."""
+    batch = db.session.get(ReportBatch, batch_id)
+    if batch is None or not (batch.created_by_id == user.id or (has_role(user, ZONE_ADMIN) and batch.zone_id == user.zone_id)):
+        return None
+    return batch
+
+
+def visible_batches(user: User, limit: int = 50) -> list[ReportBatch]:
+    q = sa.select(ReportBatch).where(ReportBatch.created_by_id == user.id)
+    if has_role(user, ZONE_ADMIN):
+        q = sa.select(ReportBatch).where(ReportBatch.zone_id == user.zone_id)
+    return db.session.scalars(q.order_by(ReportBatch.id.desc()).limit(limit)).all()
 
 
 def start(user: User, filters: dict, lang: str) -> ReportBatch:
@@ -136,7 +157,6 @@ def run(batch_id: int) -> None:
 @huey.task()
 def render_part(part_id: int) -> None:
     """Render some of a batch's reports into the render cache; a failed report is left for zip_batch to list."""
-    from ..assessments.views import render_report
     with queue_app().app_context():
         me = _me()
         claimed = db.session.execute(
@@ -211,8 +231,8 @@ def zip_batch(batch_id: int) -> None:
 
 def collect(batch_id: int) -> None:
     """Write the ZIP from the render cache (a report rendered by a part is not rendered again)."""
-    from ..assessments.views import render_report
     batch = db.session.get(ReportBatch, batch_id)
+    user = db.session.get(User, batch.created_by_id)
     parts = db.session.scalars(sa.select(ReportPart).where(ReportPart.batch_id == batch_id).order_by(ReportPart.id)).all()
     lost = {aid: p.reason for p in parts if p.status == "failed" for aid in p.assessment_ids}
     ids = [aid for p in parts for aid in p.assessment_ids]
@@ -222,7 +242,7 @@ def collect(batch_id: int) -> None:
     partial = folder / f"batch-{batch.id}.{os.getpid()}.part"  # two ZIP steps at once must not write one file
     failures = []
     with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_STORED) as zf:  # PDFs are compressed already
-        for a in sorted((db.session.get(Assessment, i) for i in ids), key=lambda a: a.company.name):
+        for a in sorted((db.session.get(Assessment, i) for i in ids), key=lambda a: (a.company.name, a.company.id)):
             if a.id in lost:  # its worker died on it three times: rendering it here could kill this one too
                 failures.append({"assessment": a.id, "company": a.company.name, "reason": lost[a.id]})
                 continue
@@ -238,6 +258,7 @@ def collect(batch_id: int) -> None:
     batch.done = batch.total
     batch.finished_at = utcnow()
     batch.lease_until = None
+    notify(user, "batch_ready", f"/reports/batches/{batch.id}", done=batch.total - len(failures))
     db.session.commit()
 
 
@@ -305,8 +326,7 @@ def reap(batch_ids: list[int] | None = None) -> int:
 
 
 def _aware(when):
-    from datetime import timezone
-    return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
 @huey.periodic_task(crontab(minute="*"))

@@ -4,8 +4,8 @@ from flask_wtf import FlaskForm
 from wtforms import FloatField, IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, ValidationError
 
+from ..credit_codes import normalise_uscc, uscc_error
 from ..inputs import parse_int
-from ..registry import normalise_uscc, uscc_error
 
 
 class CountField(IntegerField):

@@ -13,16 +13,19 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import timedelta, timezone
+from datetime import UTC, timedelta
 from functools import lru_cache
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import force_locale
+from flask_babel import gettext as _
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from .audit import record
-from .extensions import db
-from .models import ApiToken, LoginThrottle, User, Zone, utcnow
+from .. import mail
+from ..audit import record
+from ..extensions import db
+from ..models import ApiToken, LoginThrottle, User, Zone, utcnow
 
 
 @lru_cache(maxsize=1)
@@ -36,7 +39,7 @@ def _throttle_key(email: str, address: str | None) -> str:
 
 
 def _aware(when):
-    return when if when is None or when.tzinfo else when.replace(tzinfo=timezone.utc)
+    return when if when is None or when.tzinfo else when.replace(tzinfo=UTC)
 
 
 def _count_failure(key: str, now) -> int:
@@ -92,8 +95,13 @@ def register(invite_code: str, name: str, email: str, password: str) -> Registra
         return Registration(False, None)
     email = email.strip().lower()
     password_hash = generate_password_hash(password)  # in both cases, so both take as long
-    if db.session.scalar(sa.select(User.id).where(User.email == email)) is not None:
+    owner = db.session.scalar(sa.select(User).where(User.email == email))
+    if owner is not None:
         record("register_existing", target=email[:200], user=False)
+        with force_locale(owner.lang or "zh"):  # the owner learns of it; the one registering learns nothing
+            mail.send(owner, "register_existing", _("有人用您的邮箱申请注册"),
+                      _("有人用您的邮箱 %(email)s 在智改数转诊断平台申请注册。您已有账号，无需再注册；如果不是您本人，"
+                        "请忽略这封邮件，您的账号没有任何变化。", email=email))
         return Registration(True, None)
     user = User(email=email, name=name.strip(), role="enterprise", zone_id=zone.id, password_hash=password_hash)
     db.session.add(user)
