@@ -39,8 +39,8 @@ def flush_reads(response):
     objects and the route. A failure to write it is logged, never turned into a failed read."""
     reads = {k: v for k, v in (g.pop("staff_reads", None) or {}).items() if v}
     user = g.pop("staff_reader", None)
-    if not reads or user is None or response.status_code >= 400:
-        return response
+    if not reads or user is None or response.status_code >= 400 or request.method not in ("GET", "HEAD"):
+        return response  # a write is kept in its own log (answer changes, comments, imports)
     kind, ids = next(iter(reads.items()))
     count = sum(map(len, reads.values()))
     target = f"{kind}:{ids[0]}" + (f" (+{count - 1})" if count > 1 else "")

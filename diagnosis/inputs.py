@@ -14,10 +14,12 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 from typing import Any
 
 from flask.json.provider import DefaultJSONProvider
+from wtforms import FloatField
 
 MAX_JSON_DEPTH = 32
 MAX_SAFE_INTEGER = 2**53 - 1  # RFC 7493 section 2.2: integers beyond this lose precision between systems
@@ -109,6 +111,33 @@ def parse_int(raw: str | None, lo: int = 0, hi: int = 2**31 - 1) -> int | None:
         return None
     value = int(raw)
     return value if lo <= value <= hi else None
+
+
+_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d{1,3})?", re.ASCII)
+
+
+def parse_number(raw: str | None, max_chars: int = 40) -> float | None:
+    """A decimal number from a form: ASCII digits only (float() also reads "꩐" as 0), at most
+    `max_chars` characters, finite; None otherwise."""
+    if raw is None:
+        return None
+    raw = raw.strip()
+    if len(raw) > max_chars or not _NUMBER.fullmatch(raw):
+        return None
+    value = float(raw)
+    return value if math.isfinite(value) else None
+
+
+class NumberField(FloatField):
+    """WTForms' FloatField read through `parse_number`."""
+
+    def process_formdata(self, valuelist):
+        if valuelist and valuelist[0].strip():
+            self.data = parse_number(valuelist[0])
+            if self.data is None:
+                raise ValueError(self.gettext("Not a valid float value."))
+        elif valuelist:
+            self.data = None
 
 
 def check_request(request) -> None:

@@ -123,7 +123,10 @@ NON_ASCII_DIGITS = st.text(st.characters(categories=["Nd", "No"]).filter(lambda 
 HUGE_INTS = st.one_of(st.integers(min_value=2**53, max_value=10**400), st.integers(min_value=-10**400, max_value=-2**53))
 DEPTHS = st.integers(min_value=33, max_value=3000)
 FUZZ_HOSTILE = settings(FUZZ, max_examples=40)
-HOSTILE = st.one_of(SURROGATE_TEXT, NON_ASCII_DIGITS, HUGE_INTS, st.builds(lambda n: "9" * n, st.integers(300, 5000)))
+HOSTILE = st.one_of(SURROGATE_TEXT, HUGE_INTS)
+NUMBER_IDS = [q.id for q in sme().questions if q.type == "number"]
+# Other scripts' digits are fine text, but never a number: sent to number questions only.
+NOT_NUMBERS = st.one_of(NON_ASCII_DIGITS, st.builds(lambda n: "9" * n, st.integers(300, 5000)))
 
 
 def _deep(n: int, inner: str = "1") -> str:
@@ -132,6 +135,7 @@ def _deep(n: int, inner: str = "1") -> str:
 
 HOSTILE_BODIES = st.one_of(
     st.builds(lambda q, v: json.dumps({"answers": {q: v}}), st.sampled_from(QIDS), HOSTILE),
+    st.builds(lambda q, v: json.dumps({"answers": {q: v}}), st.sampled_from(NUMBER_IDS), NOT_NUMBERS),
     st.builds(lambda k: json.dumps({"answers": {k: "x"}}), SURROGATE_TEXT),
     st.builds(lambda q, n: f'{{"answers": {{"{q}": {_deep(n)}}}}}', st.sampled_from(QIDS), DEPTHS),
     st.builds(lambda n: _deep(n, '{"answers": {}}'), DEPTHS),

@@ -125,17 +125,16 @@ def autosave(assessment_id: int):
         if e.status == 404:
             abort(404)
         return jsonify(error=str(e.message)), e.status
-    a, lang = out.assessment, current_lang()
-    inst = service.instrument_of(a)
-    done = service.completion(inst, a.answer_dict())
+    lang, inst = current_lang(), out.instrument
+    done = service.completion(inst, out.answers)
     body = {
         "saved": out.saved,
         "errors": {p.question: answer_error_text(p) for p in out.problems},
         "conflicts": {qid: {"value": row.value, "version": row.version, "message": conflict_text(inst, qid, row, lang)}
                       for qid, row in out.conflicts.items()},
-        "versions": service.versions(a),
+        "versions": out.versions,
         "progress": {"answered": done.answered, "shown": done.shown, "percent": done.percent},
-        "saved_at": a.updated_at.isoformat(),
+        "saved_at": out.saved_at.isoformat(),
     }
     return jsonify(body), (409 if out.conflicts else 400 if out.problems else 200)
 

@@ -1,11 +1,11 @@
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import FloatField, IntegerField, SelectField, StringField
+from wtforms import IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, ValidationError
 
 from ..credit_codes import normalise_uscc, uscc_error
-from ..inputs import parse_int
+from ..inputs import NumberField, parse_int
 
 
 class CountField(IntegerField):
@@ -39,4 +39,4 @@ class CompanyForm(FlaskForm):
                        description=_l("18位，见营业执照。"))
     industry_division = SelectField(_l("所属行业（国民经济行业分类大类）"), validators=[DataRequired()])
     employees = CountField(_l("从业人员（人）"), validators=[InputRequired(), NumberRange(min=0, max=10_000_000)])
-    revenue = FloatField(_l("上年营业收入（万元）"), validators=[InputRequired(), NumberRange(min=0, max=1e9)])
+    revenue = NumberField(_l("上年营业收入（万元）"), validators=[InputRequired(), NumberRange(min=0, max=1e9)])

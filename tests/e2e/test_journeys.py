@@ -66,6 +66,7 @@ def test_enterprise_journey_on_a_phone(app, world, new_page, tmp_path):
     page.fill("input[name=employees]", "85")
     page.fill("input[name=revenue]", "6200")
     page.click("main button[type=submit]")
+    page.locator(".error, .errors").first.wait_for(timeout=10000)  # the answer page, once it has loaded
     assert page.locator(".error, .errors").first.is_visible()
     page.fill("input[name=uscc]", demo_uscc(4242))
     page.click("main button[type=submit]")
