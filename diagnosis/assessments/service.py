@@ -150,9 +150,10 @@ def completion(inst: Instrument, answers: dict[str, Any]) -> Completion:
 def store_result(assessment: Assessment, result: scoring.Result) -> Result:
     """Keep the result with the assessment: method, scores and what explains them."""
     data = result.to_dict()
+    instrument_id = assessment.instrument_version.instrument_id  # loaded before a half-made row could be autoflushed
     row = assessment.result or Result(assessment=assessment, is_latest=True, latest_in_period=True)
     row.company_id = assessment.company_id
-    row.instrument_id = assessment.instrument_version.instrument_id
+    row.instrument_id = instrument_id
     row.period = period_of(assessment.submitted_at or utcnow())
     row.method = data["method"]
     row.total = data["total"]
