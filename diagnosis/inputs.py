@@ -135,7 +135,8 @@ class NumberField(FloatField):
         if valuelist and valuelist[0].strip():
             self.data = parse_number(valuelist[0])
             if self.data is None:
-                raise ValueError(self.gettext("Not a valid float value."))
+                from flask_babel import gettext as _
+                raise ValueError(_("请输入数字。"))
         elif valuelist:
             self.data = None
 

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from diagnosis.api.tokens import issue
 from diagnosis.extensions import db
-from diagnosis.models import User
+from diagnosis.models import OutboxMessage, User
 
 from .conftest import PASSWORD, Client, csrf_from
 
@@ -83,6 +83,9 @@ def test_registration_does_not_tell_whether_an_address_exists(app, world, client
     with app.app_context():
         owner = db.session.scalar(sa.select(User).where(User.email == world.a.enterprise))
         assert owner.check_password(PASSWORD) and owner.name == "企业用户"  # untouched
+        # The owner (only) is told by mail that someone tried their address.
+        mails = db.session.scalars(sa.select(OutboxMessage).where(OutboxMessage.kind == "register_existing")).all()
+        assert [m.to_address for m in mails] == [world.a.enterprise]
     client().login(world.a.enterprise)
     client().login("brand-new@example.com", "longpassword1")
 
