@@ -11,7 +11,7 @@ from .loader import (
     parse,
 )
 from .answers import AnswerError, clean_answers
-from .schema import Instrument, Question
+from .shapes import Instrument, Question
 
 __all__ = [
     "AnswerError", "Instrument", "InstrumentError", "InstrumentInvalid", "Question", "available",

@@ -1,7 +1,8 @@
 """Conditions in words, for printed forms: 'answer if question 9 is not "None"'."""
 from __future__ import annotations
 
-from .schema import AllOf, AnyOf, Compare, Condition, Instrument, NotOf
+from . import types
+from .shapes import AllOf, AnyOf, Compare, Condition, Instrument, NotOf
 
 WORDS = {
     "zh": {"and": "且", "or": "或", "not": "并非", "q": "第{n}题", "answered": "{q}已作答", "unanswered": "{q}未作答",
@@ -58,12 +59,6 @@ def paper_form(inst: Instrument, lang: str = "zh") -> str:
                 cond = w["if"].format(c=describe(q.show_if, inst, numbers, lang)) if q.show_if else ""
                 lines.append(f"{numbers[q.id]}. {q.text.get(lang)}{'' if q.required else w['optional']}{cond}")
                 lines.append(f"   {q.help.get(lang)}")
-                lines.extend(f"   [ ] {o.text.get(lang)}" for o in q.options)
-                if q.type == "number":
-                    lines.append(f"   ______ {q.unit or ''}  ({q.min:g}-{q.max:g})")
-                elif q.type == "yesno":
-                    lines.append(f"   [ ] {w['yes']}   [ ] {w['no']}")
-                elif q.type == "text":
-                    lines.append("   ____________________________________________")
+                lines.extend(types.of(q).paper_lines(q, lang, w))
         lines.append("")
     return "\n".join(lines)

@@ -14,7 +14,8 @@ from pathlib import Path
 import yaml
 from pydantic import ValidationError
 
-from .schema import Instrument
+from .crosschecks import check_references
+from .shapes import Instrument
 
 INSTRUMENT_DIR = Path(__file__).parent / "instruments"
 
@@ -43,7 +44,7 @@ def parse(data: object, file: str = "<data>") -> Instrument:
         raise InstrumentInvalid([
             InstrumentError(file, ".".join(str(p) for p in err["loc"]), _reason(err)) for err in exc.errors()
         ]) from None
-    problems = inst.check_references()
+    problems = check_references(inst)
     if problems:
         raise InstrumentInvalid([InstrumentError(file, p, r) for p, r in problems])
     return inst

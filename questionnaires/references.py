@@ -8,7 +8,7 @@ from typing import Annotated, Literal, Union
 import yaml
 from pydantic import Field
 
-from .schema import Id, Strict, Text
+from .shapes import Id, Strict, Text
 
 REFERENCE_DIR = Path(__file__).parent / "references"
 

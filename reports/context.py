@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from questionnaires import Instrument
+from questionnaires import Instrument, types
 from questionnaires.references import position, references
 from scoring.recommend import gaps, recommend
 
@@ -195,13 +195,4 @@ def answer_text(inst: Instrument, question_id: str, v: Any, lang: str) -> str:
         return "—"
     if q is None:
         return str(v)
-    if q.type in ("single", "level"):
-        opt = q.option(v)
-        return opt.text.get(lang) if opt else str(v)
-    if q.type == "multi":
-        return "；".join(q.option(o).text.get(lang) for o in v if q.option(o)) or _("均未选择")
-    if q.type == "yesno":
-        return _("是") if v else _("否")
-    if q.type == "number":
-        return f"{v:g}{q.unit or ''}"
-    return str(v)
+    return types.of(q).answer_text(q, v, lang, {"yes": _("是"), "no": _("否"), "none": _("均未选择")})

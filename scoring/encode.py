@@ -10,9 +10,10 @@ from typing import Any, Iterable, Mapping
 
 import numpy as np
 
-from questionnaires.schema import Instrument, Question
+from questionnaires import types
+from questionnaires.shapes import Instrument, Question
 
-MISSING = -1
+MISSING = types.base.MISSING
 
 
 @dataclass
@@ -50,33 +51,5 @@ def encode(inst: Instrument, answer_sets: Iterable[Mapping[str, Any]]) -> Encode
 
 
 def _column(q: Question, raw: tuple, n: int) -> Column:
-    col = Column(q, np.zeros(n, bool))
-    if q.type in ("single", "level", "yesno"):
-        if q.type == "yesno":
-            lookup = {True: 1, False: 0}
-        else:
-            lookup = {o.id: i for i, o in enumerate(q.options)}
-        lookup[None] = MISSING
-        try:  # clean answers map in one C-level pass
-            col.code = np.fromiter(map(lookup.__getitem__, raw), np.int16, n)
-        except (KeyError, TypeError):  # anything else counts as unanswered
-            col.code = np.fromiter((lookup.get(v, MISSING) if isinstance(v, (str, bool)) else MISSING for v in raw), np.int16, n)
-        col.answered = col.code != MISSING
-    elif q.type == "multi":
-        index = {o.id: i for i, o in enumerate(q.options)}
-        lists = [v if isinstance(v, list) else () for v in raw]
-        try:  # clean answers: flatten the chosen ids and their row numbers in bulk
-            cols = np.fromiter((index[o] for v in lists for o in v), np.intp)
-        except (KeyError, TypeError):  # drop what is not an option of this question
-            lists = [[o for o in v if isinstance(o, str) and o in index] for v in lists]
-            cols = np.fromiter((index[o] for v in lists for o in v), np.intp)
-        rows = np.repeat(np.arange(n), np.fromiter(map(len, lists), np.intp, n))
-        col.chosen = np.zeros((n, len(q.options)), bool)
-        col.chosen[rows, cols] = True
-        col.answered = np.fromiter((v is not None for v in raw), bool, n)
-    elif q.type == "number":
-        col.number = np.fromiter((float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else np.nan for v in raw), float, n)
-        col.answered = ~np.isnan(col.number)
-    else:
-        col.answered = np.fromiter((v is not None for v in raw), bool, n)
-    return col
+    """The question's type encodes the column (see questionnaires/types)."""
+    return Column(q, **types.of(q).encode(q, raw, n))

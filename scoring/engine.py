@@ -6,15 +6,13 @@ from typing import Any, Iterable, Mapping
 
 import numpy as np
 
-from questionnaires.schema import Instrument
+from questionnaires.shapes import Instrument
 
-from . import level_gated, rule_levels, weighted_points
+from . import weighted_points
 from .encode import Encoded, encode
+from .methods import METHODS
 from .outcome import Outcome
 from .visibility import visible
-
-METHODS = {"weighted_points": weighted_points, "level_gated": level_gated, "rule_levels": rule_levels}
-
 
 @dataclass
 class DimensionScore:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from questionnaires.schema import Instrument, LevelGated
+from questionnaires.shapes import Instrument, LevelGated
 
 from .encode import Encoded
 from .outcome import Outcome
@@ -81,3 +81,20 @@ def explain(inst: Instrument, out: Outcome, i: int) -> dict | None:
         "conditions": [{"kind": "level_score", "need": m.threshold, "have": round(have, 3), "at_level": nxt}],
         "indicators_below": [ind_id for _, _, ind_id in sorted(weak)],
     }
+
+
+def gaps_to_next_level(inst: Instrument, result: dict, blockers: dict) -> dict[str, float]:
+    """The indicator's requirements at the next level must reach the threshold."""
+    m: LevelGated = inst.method
+    points = result.get("question_points", {})
+    out = {}
+    for ind, cols in requirement_columns(inst, blockers["level"]):
+        qs = [inst.questions[j].id for j in cols]
+        mean = sum(points.get(q, 0.0) for q in qs) / len(qs)
+        out[ind.id] = 100.0 * (m.threshold - mean)
+    return out
+
+
+def indicator_weights(inst: Instrument) -> dict[str, float]:
+    """The subdomain weights of the instrument."""
+    return {i.id: float(i.weight or 0.0) for d in inst.dimensions for i in d.indicators}

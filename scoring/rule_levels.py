@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from questionnaires.schema import Instrument, RuleLevels
+from questionnaires.shapes import Instrument, RuleLevels, condition_refs
 
 from .encode import Encoded
 from .outcome import Outcome
@@ -37,3 +37,25 @@ def explain(inst: Instrument, out: Outcome, i: int) -> dict | None:
         return None
     failed = [req.id for req in nxt.requires if not out.state["met"][req.id][i]]
     return {"level": nxt.level, "conditions": [{"kind": "requirement", "id": rid} for rid in failed]}
+
+
+def gaps_to_next_level(inst: Instrument, result: dict, blockers: dict) -> dict[str, float]:
+    """An indicator a failing requirement looks at owes what it lacks of its maximum."""
+    failing = {c["id"] for c in blockers["conditions"] if c["kind"] == "requirement"}
+    reqs = [r for rule in inst.method.rules for r in rule.requires if r.id in failing]
+    touched = {ref.question for r in reqs for ref in condition_refs(r.condition)}
+    return {i.id: 100.0 - result["indicators"].get(i.id, 0.0)
+            for d in inst.dimensions for i in d.indicators if any(q.id in touched for q in i.questions)}
+
+
+def indicator_weights(inst: Instrument) -> dict[str, float]:
+    """Each indicator's share of the points that show breadth."""
+    return points_share(inst)
+
+
+def points_share(inst: Instrument) -> dict[str, float]:
+    """Each indicator's share of the instrument's maximum points."""
+    indicators = [i for d in inst.dimensions for i in d.indicators]
+    points = {i.id: sum(q.max_points for q in i.questions) for i in indicators}
+    total = sum(points.values()) or 1.0
+    return {k: v / total for k, v in points.items()}

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from questionnaires.schema import AllOf, AnyOf, Compare, Condition, NotOf
+from questionnaires import types
+from questionnaires.shapes import AllOf, AnyOf, Compare, Condition, NotOf
 
 from .encode import Column, Encoded
 
@@ -49,32 +50,4 @@ def _compare(cmp: Compare, col: Column, target_shown: np.ndarray) -> np.ndarray:
     present = col.answered & target_shown
     if op == "answered":
         return present if val else ~present
-    if q.type in ("single", "level"):
-        idx = {o.id: i for i, o in enumerate(q.options)}
-        if op == "in_":
-            hit = np.isin(col.code, [idx[v] for v in val])
-        else:
-            hit = col.code == idx[str(val)]
-            if op == "not_equals":
-                hit = ~hit
-        return hit & present
-    if q.type == "multi":
-        if op == "count_gte":
-            return (col.chosen.sum(axis=1) >= val) & present
-        j = next(i for i, o in enumerate(q.options) if o.id == val)
-        return col.chosen[:, j] & present
-    if q.type == "yesno":
-        hit = col.code == int(bool(val))
-        return (~hit if op == "not_equals" else hit) & present
-    if q.type == "number":
-        x = np.nan_to_num(col.number, nan=0.0)
-        hit = {
-            "equals": lambda: x == val,
-            "not_equals": lambda: x != val,
-            "gt": lambda: x > val,
-            "gte": lambda: x >= val,
-            "lt": lambda: x < val,
-            "lte": lambda: x <= val,
-        }[op]()
-        return hit & present
-    return present  # free text supports only `answered`, handled above
+    return types.of(q).compare(q, col, op, val) & present
