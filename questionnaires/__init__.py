@@ -9,11 +9,13 @@ from .loader import (
     get,
     load_file,
     parse,
+    variant,
+    variants,
 )
 from .answers import AnswerError, clean_answers
 from .shapes import Instrument, Question
 
 __all__ = [
     "AnswerError", "Instrument", "InstrumentError", "InstrumentInvalid", "Question", "available",
-    "canonical_json", "clean_answers", "content_hash", "from_json", "get", "load_file", "parse",
+    "canonical_json", "clean_answers", "content_hash", "from_json", "get", "load_file", "parse", "variant", "variants",
 ]

@@ -233,6 +233,9 @@ class Requirement(Strict):
     id: Id
     text: Text
     condition: Condition
+    # False: the requirement gates its own level only, not the levels above it (the 2021/22
+    # Jiangsu guides ask a public cloud for three stars but let four and five stars use any cloud).
+    inherited: bool = True
 
 
 class RuleLevel(Strict):
@@ -249,6 +252,29 @@ class RuleLevels(Strict):
 
 
 Method = Annotated[Union[WeightedPoints, LevelGated, RuleLevels], Field(discriminator="type")]
+
+
+# --- the published rules an instrument follows ------------------------------------
+
+
+class RuleChoice(Strict):
+    """A point where sources disagree: what this version follows, and the alternative."""
+
+    parameter: str = Field(min_length=1, max_length=100)
+    chosen: Text
+    alternative: Text
+
+
+class RuleSet(Strict):
+    """The document (and year) whose rules the instrument follows, shown with every result."""
+
+    document: Text
+    year: int = Field(ge=1990, le=2100)
+    # One honest sentence: which parts are the published rule and which are this tool's reading.
+    note: Text | None = None
+    choices: list[RuleChoice] = []
+    # What no primary text could confirm: kept as parameters, said to the reader.
+    unverified: list[Text] = []
 
 
 # --- recommendations ---------------------------------------------------------------
@@ -274,6 +300,7 @@ class Instrument(Strict):
     title: Text
     description: Text
     source: Text
+    rule_set: RuleSet | None = None
     method: Method
     levels: list[Level] = Field(min_length=2)
     dimensions: list[Dimension] = Field(min_length=1)
@@ -343,6 +370,6 @@ class Instrument(Strict):
 __all__ = [
     "OPERATORS", "OPERATOR_NAMES", "AllOf", "AnyOf", "Bin", "Compare", "Condition", "Dimension", "Id", "Indicator",
     "Instrument", "Level", "LevelGated", "LevelRule", "Method", "NotOf", "Option", "Question", "QuestionType",
-    "Recommendation", "Requirement", "RuleLevel", "RuleLevels", "ScenarioRule", "Strict", "Text", "WeightedPoints",
+    "Recommendation", "Requirement", "RuleChoice", "RuleLevel", "RuleLevels", "RuleSet", "ScenarioRule", "Strict", "Text", "WeightedPoints",
     "condition_refs",
 ]

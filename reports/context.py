@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
+import questionnaires
 from questionnaires import Instrument, types
 from questionnaires.references import position, references
 from scoring.recommend import gaps, recommend
@@ -64,6 +65,10 @@ def firm_context(inst: Instrument, result: dict[str, Any], company: dict[str, An
         "date": (assessment_date or date.today()).strftime("%Y-%m-%d"),
         "total": result["total"],
         "max_total": _max_total(inst),
+        # The maturity score S is this tool's reading of GB/T 39117: one decimal, not two.
+        "total_text": f"{result['total']:.1f}" if inst.method.type == "level_gated" else f"{result['total']:g}",
+        "max_total_text": f"{_max_total(inst):g}",
+        "rule_set": rule_set_context(inst, lang),
         # Star ratings are their level; the other methods also have a headline score.
         "score_label": {"weighted_points": _("总分"), "level_gated": _("成熟度得分")}.get(inst.method.type),
         "level": {"id": level.id, "name": level.name.get(lang), "description": level.description.get(lang)},
@@ -102,6 +107,25 @@ def _percentile_chart(inst: Instrument, result: dict, bench: dict | None, dims: 
         stats = bench.get("dimensions", {}).get(d["id"], {})
         rows.append({"label": d["title"], "value": d["percent"], **{k: stats.get(k) for k in ("p25", "p50", "p75", "p90")}})
     return charts.percentile_bars(rows)
+
+
+def rule_set_context(inst: Instrument, lang: str) -> dict[str, Any]:
+    """The rules a result was rated by: its instrument version's document and year, the
+    choices where sources differ, what is unverified, and whether a newer version exists."""
+    rs = inst.rule_set
+    try:
+        current = questionnaires.get(inst.id).version
+    except KeyError:
+        current = None
+    return {
+        "version": inst.version,
+        "document": rs.document.get(lang) if rs else None,
+        "year": rs.year if rs else None,
+        "note": rs.note.get(lang) if rs and rs.note else None,
+        "choices": [c.chosen.get(lang) for c in rs.choices] if rs else [],
+        "unverified": [u.get(lang) for u in rs.unverified] if rs else [],
+        "superseded_by": current if current and current != inst.version else None,
+    }
 
 
 def _max_total(inst: Instrument) -> float:

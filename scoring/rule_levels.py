@@ -16,17 +16,22 @@ from .visibility import evaluate_condition
 
 
 def evaluate(inst: Instrument, enc: Encoded, shown, qpoints: np.ndarray, qlevels: np.ndarray) -> Outcome:
+    """A level is reached when its own requirements hold and the inherited requirements of
+    every lower level hold too; a requirement marked `inherited: false` gates only its level."""
     m: RuleLevels = inst.method
     met = {}
-    reached = np.ones(enc.n, bool)
+    carried = np.ones(enc.n, bool)   # inherited requirements of the levels passed so far
     level = np.full(enc.n, min(lv.id for lv in inst.levels), np.int16)
     for rule in m.rules:
-        ok = np.ones(enc.n, bool)
+        own = np.ones(enc.n, bool)
+        inherited = np.ones(enc.n, bool)
         for req in rule.requires:
             met[req.id] = evaluate_condition(req.condition, enc, shown)
-            ok &= met[req.id]
-        reached &= ok
-        level = np.where(reached, rule.level, level)
+            own &= met[req.id]
+            if req.inherited:
+                inherited &= met[req.id]
+        level = np.where(carried & own, rule.level, level)
+        carried &= inherited
     return Outcome(level.astype(float), float(max(r.level for r in m.rules)), level, {"met": met})
 
 
