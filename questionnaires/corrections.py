@@ -3,8 +3,9 @@
 Only names a reader sees are corrected, never rules, points or stored levels. Versions of
 cloud-adoption before 2026.1 called levels 1 and 2 "一星" and "二星", which no published
 scheme knows (verification.md §4: only 三星/四星/五星 exist). Their results keep their level
-number and the rules they were scored by; the level is named as the stage it is, so no page,
-report, export or API answer presents it as a star.
+number and the rules they were scored by; the level is named as the stage it is (and the
+description and source that named those stars take the current wording), so no page, report,
+export or API answer presents it as a star.
 """
 from __future__ import annotations
 
@@ -26,4 +27,11 @@ def correct_snapshot(data: Any, current: Any | None) -> Any:
             now = names[lv["id"]]
             lv = {**lv, "name": now.name.model_dump(), "description": now.description.model_dump()}
         levels.append(lv)
-    return {**data, "levels": levels}
+    out = {**data, "levels": levels}
+    # The old description and source named the stars that do not exist; the current wording
+    # describes the same ladder honestly (stages below three stars).
+    for key in ("description", "source"):
+        text = (data.get(key) or {}).get("zh", "") if isinstance(data.get(key), dict) else ""
+        if any(name in text for name in wrong.values()):
+            out[key] = getattr(current, key).model_dump()
+    return out
