@@ -227,6 +227,10 @@ class LevelGated(Strict):
     type: Literal["level_gated"]
     threshold: float = Field(default=0.8, gt=0, le=1)
     levels: list[int] = Field(min_length=1)
+    # Requirements this many levels or more above the first level a firm clearly misses (even
+    # its unanswered requirements fully met would not reach the threshold) are skipped: under
+    # this rule they cannot change the level or S.
+    skip_above_missed: int | None = Field(default=None, ge=1)
 
 
 class Requirement(Strict):

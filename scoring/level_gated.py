@@ -47,6 +47,26 @@ def level_scores(inst: Instrument, qpoints: np.ndarray) -> np.ndarray:
     return out
 
 
+def skipped(inst: Instrument, enc: Encoded, shown: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Per requirement, the firms that may skip it: it lies `skip_above_missed` or more levels
+    above the first level the firm clearly misses, whose score cannot reach the threshold even
+    if every requirement still unanswered there were fully met."""
+    m: LevelGated = inst.method
+    if not m.skip_above_missed:
+        return {}
+    qs = inst.questions
+    best = np.ones((enc.n, len(qs)))  # unanswered or hidden: assume fully met
+    for j, q in enumerate(qs):
+        if q.type != "single":
+            continue
+        col = enc.columns[q.id]
+        table = np.array([o.points for o in q.options] + [1.0])
+        best[:, j] = np.where(col.answered & shown[q.id], table[col.code], 1.0)
+    missed = level_scores(inst, best) < m.threshold - 1e-9          # (n, levels)
+    first = np.where(missed.any(axis=1), np.array(m.levels)[missed.argmax(axis=1)], np.iinfo(np.int16).max)
+    return {q.id: (q.level or 0) >= first + m.skip_above_missed for q in qs if q.level is not None}
+
+
 def evaluate(inst: Instrument, enc: Encoded, shown, qpoints: np.ndarray, qlevels: np.ndarray) -> Outcome:
     m: LevelGated = inst.method
     ls = level_scores(inst, qpoints)

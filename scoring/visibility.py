@@ -20,6 +20,11 @@ def visible(enc: Encoded) -> dict[str, np.ndarray]:
     for qid, col in enc.columns.items():
         cond = col.question.show_if
         shown[qid] = np.ones(enc.n, bool) if cond is None else _eval(cond, enc, shown)
+    # A scoring method may also let firms skip questions that cannot change their level.
+    from .methods import method_of
+    skip = getattr(method_of(enc.instrument), "skipped", None)
+    for qid, mask in (skip(enc.instrument, enc, shown) if skip else {}).items():
+        shown[qid] = shown[qid] & ~mask
     return shown
 
 

@@ -192,3 +192,21 @@ def test_smart_manufacturing_says_what_is_published_and_shows_s_to_one_decimal()
     note = ctx["rule_set"]["note"]
     assert "GB/T 39116-2020" in note and "本工具" in note and "0.8" in note
     assert all(q.text.zh[:5] in {f"{n}级要求：" for n in "一二三四五"} for q in SM.questions if q.level)
+
+
+def test_skipped_requirements_cannot_change_the_level_or_s():
+    """Requirements two or more levels above the first clearly missed level are hidden; the
+    level and S are those of the same answers scored with nothing skipped."""
+    import numpy as np
+
+    from questionnaires.synthetic import answer_sets
+    data = SM.model_dump(mode="json", by_alias=True, exclude_none=True)
+    data["method"].pop("skip_above_missed")
+    plain = questionnaires.parse(data)
+    sets = answer_sets(SM, 300, np.random.default_rng(11))
+    sets.append(level_one("none"))                     # level 1 clearly missed: levels 3-5 skipped
+    skipping, full = scoring.score_batch(SM, sets), scoring.score_batch(plain, sets)
+    assert (skipping.level == full.level).all() and np.allclose(skipping.total, full.total)
+    hidden = set(skipping.result(len(sets) - 1).hidden)
+    assert {q.id for q in SM.questions if q.level >= 3} == hidden
+    assert skipping.shown.sum() < full.shown.sum()
