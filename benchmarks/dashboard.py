@@ -60,7 +60,7 @@ def main() -> None:
     from diagnosis.demo import DEMO_INVITE, DEMO_PASSWORD, DEMO_USERS, seed
     from diagnosis.extensions import db
     from diagnosis.models import Assessment, Company, Result, Zone
-    from diagnosis.zone_stats import periods
+    from diagnosis.zone.stats import periods
 
     app = create_app()
     with app.app_context():

@@ -15,7 +15,8 @@ from .extensions import db
 from scoring.progress import next_gap, period_of
 
 from .models import Answer, Assessment, Assignment, Company, DimensionScore, Result, User, Zone
-from .registry import USCC_ALPHABET, size_class, uscc_check_char
+from .credit_codes import USCC_ALPHABET, uscc_check_char
+from .industries import size_class
 
 DEMO_INVITE = "DEMO-2026"
 # Share of demo firms that took each instrument.
@@ -81,7 +82,7 @@ def seed(firms: int = 300, seed_value: int = 2026) -> dict:
     with db.engine.connect() as conn:
         conn.execution_options(isolation_level="AUTOCOMMIT").execute(sa.text(statement))
     if firms <= FULL_BENCHMARK_UP_TO:
-        from .benchmarks import rescore
+        from .rescore import rescore
         rescore(zone.id)  # benchmark every demo result against the seeded population
     return {"created": True, "zone": zone.name, "firms": firms, "users": users, "levels": levels}
 
