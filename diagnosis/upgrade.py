@@ -18,8 +18,8 @@ import yaml
 
 import questionnaires
 import scoring
-from scoring.progress import period_of
 from questionnaires.upgrade import Mapping, MappingInvalid, load_mapping
+from scoring.progress import period_of
 
 from .assessments import service
 from .extensions import db

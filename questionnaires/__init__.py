@@ -1,4 +1,5 @@
 """Questionnaire instruments as versioned data files and their loader (no Flask)."""
+from .answers import AnswerError, clean_answers
 from .loader import (
     InstrumentError,
     InstrumentInvalid,
@@ -12,7 +13,6 @@ from .loader import (
     variant,
     variants,
 )
-from .answers import AnswerError, clean_answers
 from .shapes import Instrument, Question
 
 __all__ = [

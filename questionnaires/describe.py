@@ -7,12 +7,16 @@ from .shapes import AllOf, AnyOf, Compare, Condition, Instrument, NotOf
 WORDS = {
     "zh": {"and": "且", "or": "或", "not": "并非", "q": "第{n}题", "answered": "{q}已作答", "unanswered": "{q}未作答",
            "equals": "{q}选择“{v}”", "not_equals": "{q}不是“{v}”", "in": "{q}选择{v}之一", "includes": "{q}选中“{v}”",
-           "count_gte": "{q}至少选{v}项", "gt": "{q}大于{v}", "gte": "{q}不小于{v}", "lt": "{q}小于{v}", "lte": "{q}不大于{v}",
+           "count_gte": "{q}至少选{v}项", "gt": "{q}大于{v}", "gte": "{q}不小于{v}", "lt": "{q}小于{v}",
+           "lte": "{q}不大于{v}",
            "yes": "是", "no": "否", "sep": "、", "if": "（仅当{c}时回答）", "optional": "（选答）"},
     "en": {"and": " and ", "or": " or ", "not": "not ", "q": "question {n}", "answered": "{q} is answered",
-           "unanswered": "{q} is unanswered", "equals": "{q} is \u201c{v}\u201d", "not_equals": "{q} is not \u201c{v}\u201d",
-           "in": "{q} is one of {v}", "includes": "{q} includes \u201c{v}\u201d", "count_gte": "{q} has at least {v} ticked",
-           "gt": "{q} is above {v}", "gte": "{q} is at least {v}", "lt": "{q} is below {v}", "lte": "{q} is at most {v}",
+           "unanswered": "{q} is unanswered", "equals": "{q} is \u201c{v}\u201d",
+           "not_equals": "{q} is not \u201c{v}\u201d",
+           "in": "{q} is one of {v}", "includes": "{q} includes \u201c{v}\u201d",
+           "count_gte": "{q} has at least {v} ticked",
+           "gt": "{q} is above {v}", "gte": "{q} is at least {v}", "lt": "{q} is below {v}",
+           "lte": "{q} is at most {v}",
            "yes": "yes", "no": "no", "sep": ", ", "if": " (answer only if {c})", "optional": " (optional)"},
 }
 

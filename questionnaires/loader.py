@@ -74,12 +74,14 @@ def load_file(path: str | Path) -> Instrument:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise InstrumentInvalid([InstrumentError(str(path), where, f"not valid YAML: {getattr(exc, 'problem', exc)}")]) from None
+        reason = f"not valid YAML: {getattr(exc, 'problem', exc)}"
+        raise InstrumentInvalid([InstrumentError(str(path), where, reason)]) from None
     return parse(data, str(path))
 
 
 def canonical_json(inst: Instrument) -> str:
-    return json.dumps(inst.model_dump(mode="json", by_alias=True, exclude_none=True), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return json.dumps(inst.model_dump(mode="json", by_alias=True, exclude_none=True), ensure_ascii=False,
+                      sort_keys=True, separators=(",", ":"))
 
 
 def content_hash(inst: Instrument) -> str:
@@ -124,7 +126,8 @@ def variant(instrument_id: str, name: str, directory: str | Path = INSTRUMENT_DI
     version and sets values by dotted path (list items by index), nothing else."""
     path = Path(directory) / "variants" / f"{instrument_id}.{name}.yaml"
     if not path.is_file():
-        raise KeyError(f"no variant '{name}' of instrument '{instrument_id}' (have: {', '.join(variants(instrument_id, directory)) or 'none'})")
+        have = ", ".join(variants(instrument_id, directory)) or "none"
+        raise KeyError(f"no variant '{name}' of instrument '{instrument_id}' (have: {have})")
     overlay = yaml.safe_load(path.read_text(encoding="utf-8"))
     base = yaml.safe_load((Path(directory) / f"{instrument_id}.yaml").read_text(encoding="utf-8"))
     data = copy.deepcopy(base)

@@ -49,10 +49,11 @@ class Compare(Strict):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
     @model_validator(mode="after")
-    def _one_operator(self) -> "Compare":
+    def _one_operator(self) -> Compare:
         ops = [k for k in OPERATORS if getattr(self, k) is not None]
         if len(ops) != 1:
-            raise ValueError(f"a condition needs exactly one operator of {', '.join(OPERATOR_NAMES)}; got {ops or 'none'}")
+            names = ", ".join(OPERATOR_NAMES)
+            raise ValueError(f"a condition needs exactly one operator of {names}; got {ops or 'none'}")
         return self
 
     @property
@@ -69,19 +70,19 @@ OPERATOR_NAMES = [o.rstrip("_") for o in OPERATORS]
 
 
 class AllOf(Strict):
-    all: list["Condition"] = Field(min_length=1)
+    all: list[Condition] = Field(min_length=1)
 
 
 class AnyOf(Strict):
-    any: list["Condition"] = Field(min_length=1)
+    any: list[Condition] = Field(min_length=1)
 
 
 class NotOf(Strict):
-    not_: "Condition" = Field(alias="not")
+    not_: Condition = Field(alias="not")
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
-Condition = Union[AllOf, AnyOf, NotOf, Compare]
+Condition = Union[AllOf, AnyOf, NotOf, Compare]  # noqa: UP007 (a runtime alias pydantic resolves)
 AllOf.model_rebuild()
 AnyOf.model_rebuild()
 NotOf.model_rebuild()
@@ -145,7 +146,7 @@ class Question(Strict):
     show_if: Condition | None = None
 
     @model_validator(mode="after")
-    def _shape_per_type(self) -> "Question":
+    def _shape_per_type(self) -> Question:
         problem = types.of(self).shape_error(self)
         if problem:
             raise ValueError(problem)
@@ -255,7 +256,7 @@ class RuleLevels(Strict):
     rules: list[RuleLevel] = Field(min_length=1)
 
 
-Method = Annotated[Union[WeightedPoints, LevelGated, RuleLevels], Field(discriminator="type")]
+Method = Annotated[WeightedPoints | LevelGated | RuleLevels, Field(discriminator="type")]
 
 
 # --- the published rules an instrument follows ------------------------------------
@@ -330,9 +331,11 @@ class Instrument(Strict):
                         if isinstance(q, dict) and "choices" in q:
                             name = q["choices"]
                             if name not in lists:
-                                raise ValueError(f"dimensions.{di}.indicators.{ii}.questions.{qi}.choices: unknown choice list '{name}'")
+                                where = f"dimensions.{di}.indicators.{ii}.questions.{qi}.choices"
+                                raise ValueError(f"{where}: unknown choice list '{name}'")
                             chosen = lists[name]
-                            # A list is its options, or {help, options}: the help then serves every question without its own.
+                            # A list is its options, or {help, options}: the help then serves
+                            # every question without its own.
                             options = chosen.get("options") if isinstance(chosen, dict) else chosen
                             q = {**{k: v for k, v in q.items() if k != "choices"}, "options": options}
                             if isinstance(chosen, dict) and "help" in chosen:
@@ -374,6 +377,7 @@ class Instrument(Strict):
 __all__ = [
     "OPERATORS", "OPERATOR_NAMES", "AllOf", "AnyOf", "Bin", "Compare", "Condition", "Dimension", "Id", "Indicator",
     "Instrument", "Level", "LevelGated", "LevelRule", "Method", "NotOf", "Option", "Question", "QuestionType",
-    "Recommendation", "Requirement", "RuleChoice", "RuleLevel", "RuleLevels", "RuleSet", "ScenarioRule", "Strict", "Text", "WeightedPoints",
+    "Recommendation", "Requirement", "RuleChoice", "RuleLevel", "RuleLevels", "RuleSet", "ScenarioRule", "Strict",
+    "Text", "WeightedPoints",
     "condition_refs",
 ]

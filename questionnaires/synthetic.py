@@ -14,7 +14,6 @@ import numpy as np
 from . import types
 from .shapes import Instrument, Question
 
-
 LEVEL_EASE, LEVEL_STEP = 0.5, 0.22
 
 
@@ -23,7 +22,8 @@ def latent_maturity(n: int, rng: np.random.Generator, shift: np.ndarray | float 
     return np.clip(rng.beta(1.6, 3.2, n) + shift, 0.0, 1.0)
 
 
-def answer_sets(inst: Instrument, n: int, rng: np.random.Generator, maturity: np.ndarray | None = None) -> list[dict[str, Any]]:
+def answer_sets(inst: Instrument, n: int, rng: np.random.Generator,
+                maturity: np.ndarray | None = None) -> list[dict[str, Any]]:
     m = latent_maturity(n, rng) if maturity is None else maturity
     columns: dict[str, list] = {}
     for dim in inst.dimensions:
@@ -33,8 +33,8 @@ def answer_sets(inst: Instrument, n: int, rng: np.random.Generator, maturity: np
             mq = md if q.level is None else np.clip(md + LEVEL_EASE - LEVEL_STEP * (q.level - 1), 0.0, 1.0)
             columns[q.id] = _draw(q, mq, rng)
     ids = list(columns)
-    rows = zip(*(columns[q] for q in ids))
-    return [{qid: v for qid, v in zip(ids, row) if v is not None} for row in rows]
+    rows = zip(*(columns[q] for q in ids), strict=True)
+    return [{qid: v for qid, v in zip(ids, row, strict=True) if v is not None} for row in rows]
 
 
 def _draw(q: Question, md: np.ndarray, rng: np.random.Generator) -> list:

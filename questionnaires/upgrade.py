@@ -114,7 +114,8 @@ def load_mapping(path: str | Path, old: Instrument, new: Instrument) -> Mapping:
         else:
             missing = sorted({o.id for o in old_q.options} - set(options))
             if missing:
-                problems.append(f"{q.id}: old options {', '.join(missing)} are not mapped (map them to null if none fits)")
+                problems.append(f"{q.id}: old options {', '.join(missing)} are not mapped "
+                                "(map them to null if none fits)")
             bad = sorted(str(v) for v in options.values() if v is not None and q.option(str(v)) is None)
             if bad:
                 problems.append(f"{q.id}: maps to unknown new options {', '.join(bad)}")

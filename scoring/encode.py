@@ -5,8 +5,9 @@ scoring a hundred thousand run the same code.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 import numpy as np
 
@@ -46,8 +47,8 @@ def encode(inst: Instrument, answer_sets: Iterable[Mapping[str, Any]]) -> Encode
     qs = inst.questions
     ids = [q.id for q in qs]
     # Read each answer set once, then transpose: far faster than one pass per question.
-    raw_columns = list(zip(*(list(map(a.get, ids)) for a in sets))) if n else [() for _ in ids]
-    return Encoded(inst, n, {q.id: _column(q, raw, n) for q, raw in zip(qs, raw_columns)})
+    raw_columns = list(zip(*(list(map(a.get, ids)) for a in sets), strict=True)) if n else [() for _ in ids]
+    return Encoded(inst, n, {q.id: _column(q, raw, n) for q, raw in zip(qs, raw_columns, strict=True)})
 
 
 def _column(q: Question, raw: tuple, n: int) -> Column:

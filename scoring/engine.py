@@ -1,8 +1,9 @@
 """Score one answer set or many in one pass, and explain each result."""
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 import numpy as np
 
@@ -13,6 +14,7 @@ from .encode import Encoded, encode
 from .methods import METHODS
 from .outcome import Outcome
 from .visibility import visible
+
 
 @dataclass
 class DimensionScore:
@@ -48,7 +50,8 @@ class Result:
             "total": self.total,
             "max_total": self.max_total,
             "level": self.level,
-            "dimensions": {d.id: {"points": d.points, "max_points": d.max_points, "percent": d.percent} for d in self.dimensions},
+            "dimensions": {d.id: {"points": d.points, "max_points": d.max_points, "percent": d.percent}
+                           for d in self.dimensions},
             "indicators": self.indicators,
             "blockers": self.blockers,
             "hidden": self.hidden,
@@ -95,11 +98,12 @@ class BatchResult:
             max_total=self.outcome.max_total,
             level=level,
             dimensions=dims,
-            indicators={k: round(float(v), 1) for k, v in zip(ind_ids, self.ind_percent[i])},
-            question_points={q: round(float(p), 3) for q, p in zip(qids, self.qpoints[i])},
-            question_levels={q: int(lv) for q, lv, qq in zip(qids, self.qlevels[i], inst.questions) if qq.type == "level"},
+            indicators={k: round(float(v), 1) for k, v in zip(ind_ids, self.ind_percent[i], strict=True)},
+            question_points={q: round(float(p), 3) for q, p in zip(qids, self.qpoints[i], strict=True)},
+            question_levels={q: int(lv) for q, lv, qq in zip(qids, self.qlevels[i], inst.questions, strict=True)
+                             if qq.type == "level"},
             blockers=METHODS[inst.method.type].explain(inst, self.outcome, i),
-            hidden=[q for q, s in zip(qids, self.shown[i]) if not s],
+            hidden=[q for q, s in zip(qids, self.shown[i], strict=True) if not s],
         )
 
 

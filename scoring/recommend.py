@@ -69,7 +69,8 @@ def recommend(inst: Instrument, result: dict[str, Any], benchmark: dict | None =
     pending = list(chosen)
     while pending:
         # The highest-gain entry none of whose prerequisites is still waiting.
-        pick = next((t for t in pending if not any(o[1].indicator in t[1].requires for o in pending if o is not t)), pending[0])
+        waiting = (t for t in pending if not any(o[1].indicator in t[1].requires for o in pending if o is not t))
+        pick = next(waiting, pending[0])
         pending.remove(pick)
         gain, r, g = pick
         earliest = max((phase_of[i] for i in r.requires if i in phase_of), default=0)

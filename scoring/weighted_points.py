@@ -93,7 +93,8 @@ def explain(inst: Instrument, out: Outcome, i: int) -> dict | None:
         if n_at < nxt.scenarios.count:
             conditions.append({"kind": "scenarios", "need": nxt.scenarios.count, "have": n_at, "at_level": nxt.level})
         if n_con < nxt.scenarios.constrained:
-            conditions.append({"kind": "constrained_scenarios", "need": nxt.scenarios.constrained, "have": n_con, "at_level": nxt.level})
+            conditions.append({"kind": "constrained_scenarios", "need": nxt.scenarios.constrained, "have": n_con,
+                               "at_level": nxt.level})
         if n_at < nxt.scenarios.count or n_con < nxt.scenarios.constrained:
             # Constrained scenarios first, then those closest to the level.
             qids = [q.id for q in inst.questions]

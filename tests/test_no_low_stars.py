@@ -12,7 +12,7 @@ import questionnaires
 from diagnosis.api.tokens import issue
 from diagnosis.assessments import service
 from diagnosis.extensions import db
-from diagnosis.models import User
+from diagnosis.models import Assessment, User
 from questionnaires.upgrade import archived
 
 FORBIDDEN = ("一星", "二星", "One star", "Two stars")
@@ -33,7 +33,8 @@ def _text(r) -> str:
         return "".join(p.extract_text() for p in PdfReader(io.BytesIO(r.data)).pages)
     if "spreadsheetml" in (r.mimetype or ""):
         wb = load_workbook(io.BytesIO(r.data))
-        return " ".join(str(c) for ws in wb.worksheets for row in ws.iter_rows(values_only=True) for c in row if c is not None)
+        cells = (c for ws in wb.worksheets for row in ws.iter_rows(values_only=True) for c in row)
+        return " ".join(str(c) for c in cells if c is not None)
     return r.get_data(as_text=True)
 
 
@@ -44,8 +45,7 @@ def test_no_result_is_called_one_or_two_stars_anywhere(app, world, client, monke
         old_id = _submit(world.a.other, {"infra_systems": "some", "business_areas": ["sales", "finance"]})  # old "二星"
         monkeypatch.undo()
         db.session.commit()
-        levels = {aid: service.instrument_of(db.session.get(__import__("diagnosis.models", fromlist=["Assessment"]).Assessment, aid))
-                  for aid in (new_id, old_id)}
+        levels = {aid: service.instrument_of(db.session.get(Assessment, aid)) for aid in (new_id, old_id)}
         assert {v.version for v in levels.values()} == {"2024.1", questionnaires.get("cloud-adoption").version}
         admin = db.session.scalar(sa.select(User).where(User.email == world.a.zone_admin))
         token = issue(admin, "walk")

@@ -94,7 +94,8 @@ def test_warehousing_counts_as_the_chosen_list_says_at_each_gate(level):
     below = max(level - 1, 0)
     answers = {**POINTS[4], **scenarios_at(below)}
     # Exactly `count` scenarios at the level, exactly `constrained` of them constrained, warehousing one of them.
-    chosen = ["warehousing"] + [q for q in CONSTRAINED_10 if q != "warehousing"][:constrained - 1] + FREE[:count - constrained]
+    others = [q for q in CONSTRAINED_10 if q != "warehousing"]
+    chosen = ["warehousing"] + others[:constrained - 1] + FREE[:count - constrained]
     answers.update({q: f"l{level}" for q in chosen})
     assert scoring.score(SME, answers).level == level              # 10-scenario list: warehousing counts
     assert scoring.score(SME_9, answers).level == below           # 9-scenario list: one constrained short
@@ -134,7 +135,8 @@ def test_the_spend_help_states_the_rule_for_young_firms_and_the_zero_band():
 def private_cloud_firm() -> dict:
     """Business and data on a private cloud with industrial apps, and all equipment on the cloud."""
     return {"infra_systems": "all", "cloud_kinds": ["private"], "months_in_use": 12,
-            "business_areas": ["production", "logistics", "sales", "finance"], "industrial_apps": 2, "data_share": "all",
+            "business_areas": ["production", "logistics", "sales", "finance"], "industrial_apps": 2,
+            "data_share": "all",
             "devices_connected": "all", "edge_processing": True, "device_uses": ["management", "monitoring"],
             "model_results": "none"}
 

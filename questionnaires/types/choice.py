@@ -161,5 +161,6 @@ def _encode_codes(lookup: dict, raw: tuple, n: int) -> dict[str, np.ndarray]:
     try:  # clean answers map in one C-level pass
         code = np.fromiter(map(lookup.__getitem__, raw), np.int16, n)
     except (KeyError, TypeError):
-        code = np.fromiter((lookup.get(v, MISSING) if isinstance(v, (str, bool)) else MISSING for v in raw), np.int16, n)
+        code = np.fromiter((lookup.get(v, MISSING) if isinstance(v, (str, bool)) else MISSING for v in raw),
+                           np.int16, n)
     return {"code": code, "answered": code != MISSING}
