@@ -37,6 +37,7 @@ class Row:
     new_level_name: str
     unmapped: list[str]
     answers: dict | None = None
+    not_applicable: dict | None = None
 
     @property
     def changes(self) -> bool:
@@ -66,11 +67,13 @@ def plan(mapping_file: Path, zone_id: int | None = None) -> tuple[list[Row], Map
         carried, unmapped = mapping.carry(a.answer_dict())
         carried, problems = questionnaires.clean_answers(new, carried)
         unmapped += [p.question for p in problems]
+        # Subdomains marked not applicable stay so where the new version has them.
+        marked = {k: v for k, v in a.not_applicable_reasons().items() if new.indicator(k) is not None}
         rows.append(Row(a.id, c.name, c.uscc, a.result.level, old.level(a.result.level).name.zh, None, "",
-                        sorted(set(unmapped)), None if unmapped else carried))
+                        sorted(set(unmapped)), None if unmapped else carried, marked))
     ready = [r for r in rows if r.answers is not None]
     if ready:
-        batch = scoring.score_batch(new, [r.answers for r in ready])
+        batch = scoring.score_batch(new, [r.answers for r in ready], [r.not_applicable for r in ready])
         for i, r in enumerate(ready):
             r.new_level = int(batch.level[i])
             r.new_level_name = new.level(r.new_level).name.zh
@@ -103,6 +106,8 @@ def apply(rows: list[Row]) -> list[int]:
         old = db.session.get(Assessment, r.assessment_id)
         a = service.start(old.company_id, old.instrument_version.instrument_id, None)
         service.save_answers(a, r.answers, None, via="upgrade")
+        kept = r.not_applicable or {}
+        a.not_applicable = {k: v for k, v in (old.not_applicable or {}).items() if k in kept} or None
         db.session.flush()
         service.submit(a)
         # The answers date from the old submission: keep its date and quarter, so zone figures

@@ -17,7 +17,6 @@ from . import charts
 from .i18n import gettext_for
 
 
-
 def N_(message: str) -> str:
     """Mark a message for extraction; it is translated where it is shown."""
     return message
@@ -69,6 +68,9 @@ def firm_context(inst: Instrument, result: dict[str, Any], company: dict[str, An
         "total_text": f"{result['total']:.1f}" if inst.method.type == "level_gated" else f"{result['total']:g}",
         "max_total_text": f"{_max_total(inst):g}",
         "rule_set": rule_set_context(inst, lang),
+        # Subdomains a consultant marked 不适用 (tailoring): out of the weights, named with the reason.
+        "tailorable": inst.method.type == "level_gated",
+        "not_applicable": _not_applicable_text(inst, result.get("not_applicable") or {}, lang),
         # Star ratings are their level; the other methods also have a headline score.
         "score_label": {"weighted_points": _("总分"), "level_gated": _("成熟度得分")}.get(inst.method.type),
         "level": {"id": level.id, "name": level.name.get(lang), "description": level.description.get(lang)},
@@ -107,6 +109,14 @@ def _percentile_chart(inst: Instrument, result: dict, bench: dict | None, dims: 
         stats = bench.get("dimensions", {}).get(d["id"], {})
         rows.append({"label": d["title"], "value": d["percent"], **{k: stats.get(k) for k in ("p25", "p50", "p75", "p90")}})
     return charts.percentile_bars(rows)
+
+
+def _not_applicable_text(inst: Instrument, marked: dict[str, str], lang: str) -> str:
+    """'Subdomain (reason); ...' in the reader's punctuation."""
+    items = [(inst.indicator(k).title.get(lang), v) for k, v in marked.items() if inst.indicator(k)]
+    if lang == "en":
+        return "; ".join(f"{title} ({why})" for title, why in items)
+    return "；".join(f"{title}（{why}）" for title, why in items)
 
 
 def rule_set_context(inst: Instrument, lang: str) -> dict[str, Any]:

@@ -135,7 +135,8 @@ def store_result(assessment: Assessment, result: scoring.Result) -> Result:
     row.level = data["level"]
     row.next_gap = next_gap(data["blockers"])
     row.dimensions = data["dimensions"]
-    row.details = {k: data[k] for k in ("indicators", "blockers", "hidden", "question_levels", "question_points")}
+    row.details = {k: data[k] for k in ("indicators", "blockers", "hidden", "question_levels", "question_points",
+                                        "not_applicable") if k in data}
     row.indicators = data["indicators"]
     row.computed_at = utcnow()
     by_dim = {d.dimension_id: d for d in row.dimension_scores}
@@ -167,7 +168,7 @@ def refresh_history(company_id: int, instrument_id: str) -> None:
 def submit(assessment: Assessment) -> Result:
     """Freeze the answers, score them on the assessment's own version and benchmark the result."""
     inst = instrument_of(assessment)
-    result = scoring.score(inst, assessment.answer_dict())
+    result = scoring.score(inst, assessment.answer_dict(), assessment.not_applicable_reasons())
     assessment.status = "submitted"
     assessment.submitted_at = utcnow()
     row = store_result(assessment, result)
