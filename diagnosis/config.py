@@ -19,7 +19,7 @@ def load(instance_path: str, overrides: dict | None = None) -> dict:
                           "(python -c 'import secrets; print(secrets.token_hex(32))'), the same on every app server")
     cfg = {
         "APP_ENV": "production" if production else "development",
-        "SQLALCHEMY_DATABASE_URI": _database_url(env.get("DATABASE_URL") or f"sqlite:///{instance / 'diagnosis.sqlite'}"),
+        "SQLALCHEMY_DATABASE_URI": database_url(env.get("DATABASE_URL") or f"sqlite:///{instance / 'diagnosis.sqlite'}"),
         "SECRET_KEY": env.get("SECRET_KEY") or _dev_secret(instance),
         "BABEL_DEFAULT_LOCALE": "zh",
         "LANGUAGES": ["zh", "en"],
@@ -48,7 +48,7 @@ def load(instance_path: str, overrides: dict | None = None) -> dict:
     return cfg
 
 
-def _database_url(url: str) -> str:
+def database_url(url: str) -> str:
     # Accept the plain postgres URLs operators paste and use the psycopg 3 driver.
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):

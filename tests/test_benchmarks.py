@@ -111,12 +111,12 @@ def test_reference_files_match_their_instruments():
 
 def test_submission_is_benchmarked_and_rescore_refreshes_it(app, world, client):
     from diagnosis.rescore import rescore
-    from diagnosis.demo import _submit
+    from diagnosis.demo import submit_synthetic
     from diagnosis.extensions import db
     from diagnosis.models import Assessment, Company, Result, utcnow
     with app.app_context():
         peers = db.session.scalars(sa.select(Company)).all()
-        _submit("sme-digital", peers * 20, np.full(len(peers) * 20, 0.3), np.random.default_rng(0), utcnow(), days=(1, 540))
+        submit_synthetic("sme-digital", peers * 20, np.full(len(peers) * 20, 0.3), np.random.default_rng(0), utcnow(), days=(1, 540))
         db.session.commit()
     c = client().login(world.a.enterprise)
     aid = c.start()
