@@ -5,6 +5,7 @@ and the CLI all read the same context.
 """
 from __future__ import annotations
 
+import math
 from datetime import date, datetime
 from typing import Any
 
@@ -64,8 +65,7 @@ def firm_context(inst: Instrument, result: dict[str, Any], company: dict[str, An
         "date": (assessment_date or date.today()).strftime("%Y-%m-%d"),
         "total": result["total"],
         "max_total": _max_total(inst),
-        # The maturity score S is this tool's reading of GB/T 39117: one decimal, not two.
-        "total_text": f"{result['total']:.1f}" if inst.method.type == "level_gated" else f"{result['total']:g}",
+        "total_text": _total_text(inst, result["total"]),
         "max_total_text": f"{_max_total(inst):g}",
         "rule_set": rule_set_context(inst, lang),
         # Subdomains a consultant marked 不适用 (tailoring): out of the weights, named with the reason.
@@ -109,6 +109,15 @@ def _percentile_chart(inst: Instrument, result: dict, bench: dict | None, dims: 
         stats = bench.get("dimensions", {}).get(d["id"], {})
         rows.append({"label": d["title"], "value": d["percent"], **{k: stats.get(k) for k in ("p25", "p50", "p75", "p90")}})
     return charts.percentile_bars(rows)
+
+
+def _total_text(inst: Instrument, total: float) -> str:
+    """The headline score as shown. The maturity score S is this tool's reading of GB/T 39117:
+    one decimal, cut (not rounded) so a shown S never enters the band of a level not reached
+    (S = 0.76 is below level 1 and shows 0.7, not 0.8)."""
+    if inst.method.type == "level_gated":
+        return f"{math.floor(total * 10 + 1e-9) / 10:.1f}"
+    return f"{total:g}"
 
 
 def _not_applicable_text(inst: Instrument, marked: dict[str, str], lang: str) -> str:

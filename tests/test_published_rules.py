@@ -191,6 +191,12 @@ def test_smart_manufacturing_says_what_is_published_and_shows_s_to_one_decimal()
     r = scoring.score(SM, level_one("full")).to_dict()
     ctx = firm_context(SM, r, {"name": "X"}, "zh")
     assert ctx["total_text"] == "1.0"
+    # S is cut to one decimal, never rounded up into the band of a level not reached.
+    below = level_one("mostly")
+    below[next(iter(below))] = "partly"
+    r = scoring.score(SM, below)
+    assert r.level == 0 and 0.75 < r.total < 0.8
+    assert firm_context(SM, r.to_dict(), {"name": "X"}, "zh")["total_text"] == "0.7"
     note = ctx["rule_set"]["note"]
     assert "GB/T 39116-2020" in note and "本工具" in note and "0.8" in note
     assert all(q.text.zh[:5] in {f"{n}级要求：" for n in "一二三四五"} for q in SM.questions if q.level)
