@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import click
+import yaml
 from flask.cli import FlaskGroup, with_appcontext
 
 import questionnaires
@@ -121,7 +122,33 @@ def q_check(paths: tuple[Path, ...]):
                 click.echo(str(err), err=True)
         else:
             click.echo(f"{path}: ok ({inst.id} {inst.version}, {len(inst.questions)} questions)")
+    if not paths:
+        failed |= _check_variants_and_mappings()
     sys.exit(1 if failed else 0)
+
+
+def _check_variants_and_mappings() -> bool:
+    """The shipped variant overlays and version mappings: each must still apply. True if any fails."""
+    from questionnaires.upgrade import MAPPING_DIR, MappingInvalid, archived, load_mapping
+    failed = False
+    for iid in questionnaires.available():
+        for name in questionnaires.variants(iid):
+            try:
+                v = questionnaires.variant(iid, name)
+                click.echo(f"variant {iid}:{name}: ok ({v.version})")
+            except (questionnaires.InstrumentInvalid, KeyError) as exc:
+                failed = True
+                click.echo(f"variant {iid}:{name}: {exc}", err=True)
+    for path in sorted(MAPPING_DIR.glob("*.yaml")):
+        head = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        try:
+            load_mapping(path, archived(str(head.get("instrument")), str(head.get("from"))),
+                         questionnaires.get(str(head.get("instrument"))))
+            click.echo(f"{path.name}: ok")
+        except (MappingInvalid, KeyError, questionnaires.InstrumentInvalid) as exc:
+            failed = True
+            click.echo(f"{path.name}: {exc}", err=True)
+    return failed
 
 
 def _instrument(instrument_id: str):

@@ -218,3 +218,18 @@ def test_skipped_requirements_cannot_change_the_level_or_s():
     hidden = set(skipping.result(len(sets) - 1).hidden)
     assert {q.id for q in SM.questions if q.level >= 3} == hidden
     assert skipping.shown.sum() < full.shown.sum()
+
+
+def test_the_level_is_named_on_paper_in_the_xlsx_template_and_in_the_report_appendix():
+    import io
+
+    from openpyxl import load_workbook
+
+    from diagnosis.imports import template
+    from questionnaires.describe import paper_form
+    from reports.context import answer_text
+    assert "[ ] 一级：用财务软件" in paper_form(SME) and "[ ] Level 1: Accounting software" in paper_form(SME, "en")
+    guide = load_workbook(io.BytesIO(template(SME))).worksheets[1]
+    finance = next(row for row in guide.iter_rows(values_only=True) if row[0] == "finance")
+    assert "l1 = 一级：用财务软件" in finance[3] and "l0 = 尚未开展" in finance[3]
+    assert answer_text(SME, "finance", "l1", "zh").startswith("一级：")
