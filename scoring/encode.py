@@ -42,8 +42,10 @@ class Encoded:
     # Per firm, the subdomains (indicator id -> reason) a consultant marked 不适用.
     not_applicable: list[dict[str, str]] = field(default_factory=list)
 
-    def excluded(self) -> np.ndarray:
-        """(n, indicators) whether each firm's indicator is marked not applicable."""
+    def excluded(self) -> np.ndarray | None:
+        """(n, indicators) whether each firm's indicator is marked not applicable; None when none is."""
+        if not any(self.not_applicable):
+            return None
         ids = [i.id for d in self.instrument.dimensions for i in d.indicators]
         out = np.zeros((self.n, len(ids)), bool)
         col = {ind: k for k, ind in enumerate(ids)}

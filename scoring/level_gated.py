@@ -19,14 +19,18 @@ from .outcome import Outcome
 
 
 def requirement_columns(inst: Instrument, level: int) -> list[tuple[object, list[int]]]:
-    """(indicator, question columns) for each indicator with requirements at `level`."""
-    col = {q.id: j for j, q in enumerate(inst.questions)}
-    out = []
-    for ind in (i for d in inst.dimensions for i in d.indicators):
-        cols = [col[q.id] for q in ind.questions if q.level == level and q.type != "text"]
-        if cols:
-            out.append((ind, cols))
-    return out
+    """(indicator, question columns) for each indicator with requirements at `level`.
+    Kept with the (immutable) instrument: scoring one firm asks for it many times."""
+    cache = inst.__dict__.setdefault("_requirement_columns", {})
+    if level not in cache:
+        col = {q.id: j for j, q in enumerate(inst.questions)}
+        out = []
+        for ind in (i for d in inst.dimensions for i in d.indicators):
+            cols = [col[q.id] for q in ind.questions if q.level == level and q.type != "text"]
+            if cols:
+                out.append((ind, cols))
+        cache[level] = out
+    return cache[level]
 
 
 def level_scores(inst: Instrument, qpoints: np.ndarray, excluded: np.ndarray | None = None) -> np.ndarray:
@@ -38,6 +42,13 @@ def level_scores(inst: Instrument, qpoints: np.ndarray, excluded: np.ndarray | N
     out = np.zeros((n, len(m.levels)))
     for k, lv in enumerate(m.levels):
         groups = requirement_columns(inst, lv)
+        if excluded is None:  # the common case: the same weights for every firm
+            weight_sum = sum(ind.weight or 0.0 for ind, _ in groups)
+            if groups and weight_sum > 0:
+                # Subdomain by subdomain (not a matrix product): one firm scores the same alone or in a batch.
+                for ind, cols in groups:
+                    out[:, k] += qpoints[:, cols].mean(axis=1) * ((ind.weight or 0.0) / weight_sum)
+            continue
         # Per firm, added subdomain by subdomain in a fixed order (not a matrix product),
         # so one firm's score is computed the same way alone or inside a batch.
         weights = [np.full(n, ind.weight or 0.0) if excluded is None else
@@ -60,14 +71,16 @@ def skipped(inst: Instrument, enc: Encoded, shown: dict[str, np.ndarray]) -> dic
     m: LevelGated = inst.method
     qs = inst.questions
     best = np.ones((enc.n, len(qs)))  # unanswered or hidden: assume fully met
+    tables = inst.__dict__.setdefault("_best_tables", {})
     for j, q in enumerate(qs):
         if q.type != "single":
             continue
         col = enc.columns[q.id]
-        table = np.array([o.points for o in q.options] + [1.0])
-        best[:, j] = np.where(col.answered & shown[q.id], table[col.code], 1.0)
+        if q.id not in tables:
+            tables[q.id] = np.array([o.points for o in q.options] + [1.0])
+        best[:, j] = np.where(col.answered & shown[q.id], tables[q.id][col.code], 1.0)
     excluded = enc.excluded()
-    out = _not_applicable_questions(inst, excluded)
+    out = _not_applicable_questions(inst, excluded) if excluded is not None else {}
     if not m.skip_above_missed:
         return out
     missed = level_scores(inst, best, excluded) < m.threshold - 1e-9          # (n, levels)
@@ -81,8 +94,6 @@ def skipped(inst: Instrument, enc: Encoded, shown: dict[str, np.ndarray]) -> dic
 
 def _not_applicable_questions(inst: Instrument, excluded: np.ndarray) -> dict[str, np.ndarray]:
     """The requirements of subdomains marked not applicable: nothing to answer there."""
-    if not excluded.any():
-        return {}
     out = {}
     for k, ind in enumerate(i for d in inst.dimensions for i in d.indicators):
         if excluded[:, k].any():
