@@ -20,12 +20,20 @@ def visible(enc: Encoded) -> dict[str, np.ndarray]:
     for qid, col in enc.columns.items():
         cond = col.question.show_if
         shown[qid] = np.ones(enc.n, bool) if cond is None else _eval(cond, enc, shown)
-    # A scoring method may also let firms skip questions that cannot change their level.
-    from .methods import method_of
-    skip = getattr(method_of(enc.instrument), "skipped", None)
-    for qid, mask in (skip(enc.instrument, enc, shown) if skip else {}).items():
-        shown[qid] = shown[qid] & ~mask
     return shown
+
+
+def asked(enc: Encoded, shown: dict[str, np.ndarray] | None = None) -> dict[str, np.ndarray]:
+    """The questions a form asks each firm: the visible ones, less those its scoring method lets
+    it skip because they cannot change its level (an answer already given still scores, so
+    answering more never lowers a score)."""
+    shown = visible(enc) if shown is None else shown
+    from .methods import method_of  # the methods import this module
+    skip = getattr(method_of(enc.instrument), "skipped", None)
+    out = dict(shown)
+    for qid, mask in (skip(enc.instrument, enc, shown) if skip else {}).items():
+        out[qid] = shown[qid] & ~mask
+    return out
 
 
 def evaluate_condition(cond: Condition, enc: Encoded, shown: dict[str, np.ndarray]) -> np.ndarray:

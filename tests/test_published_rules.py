@@ -203,21 +203,20 @@ def test_smart_manufacturing_says_what_is_published_and_shows_s_to_one_decimal()
 
 
 def test_skipped_requirements_cannot_change_the_level_or_s():
-    """Requirements two or more levels above the first clearly missed level are hidden; the
-    level and S are those of the same answers scored with nothing skipped."""
+    """Requirements two or more levels above the first clearly missed level are not asked; a firm
+    that leaves them unanswered gets the level and S it would get by answering them."""
     import numpy as np
 
     from questionnaires.synthetic import answer_sets
-    data = SM.model_dump(mode="json", by_alias=True, exclude_none=True)
-    data["method"].pop("skip_above_missed")
-    plain = questionnaires.parse(data)
     sets = answer_sets(SM, 300, np.random.default_rng(11))
-    sets.append(level_one("none"))                     # level 1 clearly missed: levels 3-5 skipped
-    skipping, full = scoring.score_batch(SM, sets), scoring.score_batch(plain, sets)
-    assert (skipping.level == full.level).all() and np.allclose(skipping.total, full.total)
-    hidden = set(skipping.result(len(sets) - 1).hidden)
-    assert {q.id for q in SM.questions if q.level >= 3} == hidden
-    assert skipping.shown.sum() < full.shown.sum()
+    sets.append(level_one("none"))                     # level 1 clearly missed: levels 3-5 not asked
+    asked = scoring.asked(scoring.encode(SM, sets))
+    skipped = [{q: v for q, v in a.items() if asked[q][i]} for i, a in enumerate(sets)]
+    full, short = scoring.score_batch(SM, sets), scoring.score_batch(SM, skipped)
+    assert (full.level == short.level).all() and np.allclose(full.total, short.total)
+    assert {q.id for q in SM.questions if not asked[q.id][-1]} == {q.id for q in SM.questions if q.level >= 3}
+    n_asked = sum(int(m.sum()) for m in asked.values())
+    assert n_asked < len(sets) * len(SM.questions)
 
 
 def test_the_level_is_named_on_paper_in_the_xlsx_template_and_in_the_report_appendix():

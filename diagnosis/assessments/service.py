@@ -116,7 +116,7 @@ class Completion:
 
 def completion(inst: Instrument, answers: dict[str, Any]) -> Completion:
     enc = scoring.encode(inst, [answers])
-    shown = scoring.visible(enc)
+    shown = scoring.asked(enc)  # visible, less what the scoring method lets the firm skip
     visible = [q for q in inst.questions if shown[q.id][0]]
     answered = {q.id for q in visible if enc.columns[q.id].answered[0]}
     return Completion(len(answered), len(visible), [q.id for q in visible if q.required and q.id not in answered],
