@@ -22,6 +22,7 @@ from ..access import assessments_query, can_edit, can_start, find_assessment, fi
 from ..errors import Refused
 from ..extensions import db
 from ..ids import MAX_ID
+from ..notifications.service import notify
 from ..models import Answer, AnswerChange, Assessment, Assignment, DimensionScore, InstrumentVersion, Result, User, utcnow
 
 
@@ -301,6 +302,10 @@ def write_comments(a: Assessment, consultant: User, text: str | None, finalise: 
     if finalise:
         a.finalised_at = utcnow()
         a.finalised_by_id = consultant.id
+        inst = instrument_of(a)
+        for user in db.session.scalars(sa.select(User).where(User.company_id == a.company_id)):
+            notify(user, "report_final", f"/assessments/{a.id}/result", firm=a.company.name,
+                   instrument=inst.title.get(user.lang or "zh"))
     db.session.commit()
 
 

@@ -10,6 +10,8 @@ from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf.csrf import validate_csrf
 from wtforms import ValidationError
 
+import questionnaires
+
 from ..api import tokens as api_tokens
 from ..extensions import db, limiter
 from ..ids import form_id
@@ -37,13 +39,13 @@ def login():
         outcome = service.authenticate(form.email.data, form.password.data)
         if outcome.locked:
             flash(_("登录失败次数过多，账号已暂时锁定，请 %(m)s 分钟后再试。", m=current_app.config["LOCKOUT_MINUTES"]), "error")
-            return render_template("auth/login.html", form=form), 429
+            return render_template("auth/login.html", form=form, instruments=questionnaires.available().values()), 429
         if outcome.user is not None:
             login_user(outcome.user)
             session.permanent = True
             return redirect(_safe_next(request.args.get("next")) or url_for("main.home"))
         flash(_("邮箱或密码不正确。"), "error")
-    return render_template("auth/login.html", form=form)
+    return render_template("auth/login.html", form=form, instruments=questionnaires.available().values())
 
 
 @bp.post("/logout")

@@ -19,6 +19,7 @@ from flask import current_app
 from ..access import ZONE_ADMIN, assessments_query, has_role
 from ..extensions import db
 from ..models import Assessment, Company, ReportBatch, Result, User, utcnow
+from ..notifications.service import notify
 from ..queue import app as queue_app
 from ..queue import huey
 from ..reporting import render_report
@@ -157,4 +158,5 @@ def collect(batch_id: int) -> None:
     batch.status = "done"
     batch.done = batch.total
     batch.finished_at = utcnow()
+    notify(user, "batch_ready", f"/reports/batches/{batch.id}", done=batch.total - len(failures))
     db.session.commit()

@@ -7,6 +7,7 @@ import sqlalchemy as sa
 
 from ..extensions import db
 from ..models import Assignment, Company, User
+from ..notifications.service import notify
 
 
 def consultants(zone_id: int) -> list[User]:
@@ -43,6 +44,9 @@ def assign(consultant: User, codes: list[str]) -> Assigned:
     have = set(db.session.scalars(sa.select(Assignment.company_id).where(Assignment.consultant_id == consultant.id)))
     added = [cid for cid in dict.fromkeys(found.values()) if cid not in have]
     db.session.add_all([Assignment(consultant_id=consultant.id, company_id=cid) for cid in added])
+    if added:
+        names = db.session.scalars(sa.select(Company.name).where(Company.id.in_(added)).order_by(Company.name).limit(5)).all()
+        notify(consultant, "assigned", "/workspace/", n=len(added), firms="、".join(names) + ("…" if len(added) > 5 else ""))
     db.session.commit()
     return Assigned(len(added), [c for c in codes if c not in found])
 

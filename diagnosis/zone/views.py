@@ -1,7 +1,7 @@
 """Zone staff's pages. Each view reads the request, calls one operation and renders."""
 from __future__ import annotations
 
-from flask import Response, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -12,6 +12,7 @@ from ..audit import ACTIONS, record, zone_events
 from ..exports import to_csv, to_xlsx
 from ..extensions import db
 from ..i18n import current_lang
+from ..mail import zone_outbox
 from ..ids import form_id
 from ..industries import SIZE_CLASSES, industry_label
 from ..models import Zone
@@ -128,3 +129,11 @@ def assignments():
         return redirect(url_for(".assignments"))
     return render_template("zone/assignments.html", consultants=consultants,
                            by_consultant=assigning.by_consultant(current_user.zone_id))
+
+
+@bp.get("/outbox")
+@require_role(ZONE_ADMIN)
+def outbox():
+    """Mail to the zone's users: what went out, what failed and why (or everything, held, without SMTP)."""
+    return render_template("zone/outbox.html", rows=zone_outbox(current_user.zone_id),
+                           mail_enabled=current_app.config.get("MAIL_ENABLED"))

@@ -1,7 +1,7 @@
 """Subdomains a consultant marks not applicable (不适用) on an assessment, with the reason.
 
 Revision ID: b13a0e5f7c21
-Revises: caa591b5610d
+Revises: b7e1c2d3a4f5
 Create Date: 2026-11-23 02:00:00
 
 """
@@ -10,7 +10,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'b13a0e5f7c21'
-down_revision = 'caa591b5610d'
+down_revision = 'b7e1c2d3a4f5'
 branch_labels = None
 depends_on = None
 
