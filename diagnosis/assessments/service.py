@@ -108,7 +108,7 @@ class Completion:
     answered: int        # shown questions with an answer
     shown: int           # questions currently shown
     missing: list[str]   # shown, required and unanswered
-    hidden: set[str]     # not shown because of show_if
+    hidden: set[str]     # not shown: show_if, or skippable under the scoring method (scoring.asked)
 
     @property
     def percent(self) -> int:

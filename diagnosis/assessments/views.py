@@ -136,6 +136,8 @@ def autosave(assessment_id: int):
                       for qid, row in out.conflicts.items()},
         "versions": service.versions(a),
         "progress": {"answered": done.answered, "shown": done.shown, "percent": done.percent},
+        # Questions not asked now (show_if, or skippable under the scoring method), for the page to hide.
+        "not_asked": sorted(done.hidden),
         "saved_at": a.updated_at.isoformat(),
     }
     return jsonify(body), (409 if out.conflicts else 400 if out.problems else 200)
