@@ -2,7 +2,7 @@
 version and an active flag per user, failed logins counted per account and address.
 
 Revision ID: 112b9da83495
-Revises: b7e1c2d3a4f5
+Revises: b13a0e5f7c21
 Create Date: 2026-11-23 01:37:31.176467
 
 """
@@ -12,7 +12,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '112b9da83495'
-down_revision = 'b7e1c2d3a4f5'  # after main's outbox and notifications
+down_revision = 'b13a0e5f7c21'  # after main's outbox, notifications and not-applicable subdomains
 branch_labels = None
 depends_on = None
 
