@@ -1,7 +1,7 @@
 """Consultants' workspace, firm histories and offline imports. Views parse, call one operation, render."""
 from __future__ import annotations
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -10,7 +10,9 @@ import questionnaires
 from ..access import CONSULTANT, STAFF, get_company, require_role
 from ..i18n import current_lang
 from ..imports import ImportRejected, import_answers, template
-from . import bp, service
+from . import service
+
+bp = Blueprint("workspace", __name__)
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
