@@ -81,3 +81,36 @@ def explain(inst: Instrument, out: Outcome, i: int) -> dict | None:
         "conditions": [{"kind": "level_score", "need": m.threshold, "have": round(have, 3), "at_level": nxt}],
         "indicators_below": [ind_id for _, _, ind_id in sorted(weak)],
     }
+
+
+def next_level_path(inst: Instrument, result: dict) -> dict | None:
+    """The fewest requirements to bring to full satisfaction so that the next level's
+    score reaches the threshold: each adds (its room) x (its subdomain's weight share) /
+    (the subdomain's requirements at that level), so the largest additions go first."""
+    m: LevelGated = inst.method
+    following = [lv for lv in m.levels if lv > int(result["level"])]
+    if not following:
+        return None
+    nxt = following[0]
+    qpoints = result.get("question_points", {})
+    groups = requirement_columns(inst, nxt)
+    weight_sum = sum(ind.weight or 0.0 for ind, _ in groups) or 1.0
+    have, room = 0.0, []
+    for ind, cols in groups:
+        share = (ind.weight or 0.0) / weight_sum / len(cols)
+        for j in cols:
+            q = inst.questions[j]
+            got = float(qpoints.get(q.id, 0.0))
+            have += got * share
+            if q.max_points - got > 1e-9:
+                room.append(((q.max_points - got) * share, q.id, ind.id, got))
+    room.sort(key=lambda t: -t[0])
+    chosen, score = [], have
+    for gain, qid, ind_id, got in room:
+        if score >= m.threshold - 1e-9:
+            break
+        chosen.append({"question": qid, "indicator": ind_id, "have": round(got, 2), "gain": round(gain, 4)})
+        score += gain
+    step = {"kind": "requirements", "count": len(chosen), "at_level": nxt, "need": m.threshold,
+            "have": round(have, 3), "chosen": chosen}
+    return {"level": nxt, "changes": len(chosen), "steps": [step]}

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from questionnaires.schema import Instrument, RuleLevels
+from questionnaires.schema import Instrument, RuleLevels, condition_refs
 
 from .encode import Encoded
 from .outcome import Outcome
@@ -37,3 +37,17 @@ def explain(inst: Instrument, out: Outcome, i: int) -> dict | None:
         return None
     failed = [req.id for req in nxt.requires if not out.state["met"][req.id][i]]
     return {"level": nxt.level, "conditions": [{"kind": "requirement", "id": rid} for rid in failed]}
+
+
+def next_level_path(inst: Instrument, result: dict) -> dict | None:
+    """Every unmet requirement of the next star: a star needs all of its requirements,
+    so the shortest path is exactly the set that fails, each with the questions it reads."""
+    level = int(result["level"])
+    nxt = next((r for r in inst.method.rules if r.level > level), None)
+    if nxt is None:
+        return None
+    failing = {c["id"] for c in (result.get("blockers") or {}).get("conditions", []) if c.get("kind") == "requirement"}
+    steps = [{"kind": "requirement", "id": req.id, "count": 1,
+              "questions": sorted({ref.question for ref in condition_refs(req.condition)})}
+             for req in nxt.requires if req.id in failing]
+    return {"level": nxt.level, "changes": len(steps), "steps": steps}
