@@ -22,6 +22,7 @@ from ..models import AnswerChange, Assessment, Company, InstrumentVersion, utcno
 from ..registry import industry_label
 from . import bp, service
 from .forms import CommentsForm, page_form, posted_answers
+from reports.names import content_disposition
 
 
 @bp.get("/")
@@ -280,7 +281,15 @@ def report_extras(a: Assessment, viewer) -> dict:
     consultant = a.finalised_by.name if a.finalised_by else service.consultant_name(a.company_id)
     final = a.finalised_at is not None
     show = final or viewer is None or viewer.role != "enterprise"
-    return {"consultant": consultant, "comments": a.comments if show else None, "comments_final": final}
+    return {"consultant": consultant, "comments": a.comments if show else None, "comments_final": final,
+            "report_no": service.report_number(a), "previous": service.previous_result(a)}
+
+
+def report_name(a: Assessment, lang: str) -> str:
+    """The PDF's file name: firm, instrument and date."""
+    from reports.names import report_filename
+    when = (a.submitted_at or a.updated_at).strftime("%Y-%m-%d")
+    return report_filename(a.company.name, service.instrument_of(a).title.get(lang), when)
 
 
 @bp.route("/<int:assessment_id>/comments", methods=["GET", "POST"])
@@ -295,6 +304,10 @@ def comments(assessment_id: int):
             abort(409 if a.finalised_at else 403)
         if form.validate_on_submit():
             a.comments = form.comments.data.strip() or None
+            if form.finalise.data and request.form.get("confirm") != "yes":
+                # Finalising cannot be undone: keep the text as a draft and ask once more.
+                db.session.commit()
+                return render_template("assessments/comments.html", a=a, form=form, editable=True, confirm=True)
             if form.finalise.data:
                 a.finalised_at = utcnow()
                 a.finalised_by_id = current_user.id
@@ -311,7 +324,12 @@ def comments(assessment_id: int):
 def report_preview(assessment_id: int):
     """The PDF's own template in the browser, styled by the same print stylesheet."""
     a = scored_assessment(assessment_id)
-    return report_html(a, current_lang(), current_user, preview=url_for("main.report_asset", filename="report.css"))
+    other = "zh" if current_lang() == "en" else "en"
+    nav = {"home": url_for("main.index"), "back": url_for(".result", assessment_id=a.id),
+           "download": url_for(".report_pdf", assessment_id=a.id),
+           "lang_url": url_for("main.set_language", code=other), "lang_name": "中文" if other == "zh" else "English"}
+    return report_html(a, current_lang(), current_user, preview=url_for("main.report_asset", filename="report.css"),
+                       preview_nav=nav)
 
 
 @bp.get("/<int:assessment_id>/report.pdf")
@@ -324,7 +342,7 @@ def report_pdf(assessment_id: int):
     pdf = render_report(a, current_lang(), variant, viewer=current_user)
     resp = make_response(pdf)
     resp.headers["Content-Type"] = "application/pdf"
-    resp.headers["Content-Disposition"] = f"attachment; filename=diagnosis-{a.id}.pdf"
+    resp.headers["Content-Disposition"] = content_disposition(report_name(a, current_lang()), f"diagnosis-{a.id}.pdf")
     record("report", target=str(a.id))
     db.session.commit()
     return resp
@@ -336,12 +354,12 @@ def render_report(a: Assessment, lang: str, variant: str | None = None, viewer=N
     return cached_pdf(report_html(a, lang, viewer), current_app.config["REPORT_CACHE_DIR"], variant)
 
 
-def report_html(a: Assessment, lang: str, viewer, preview: str | None = None) -> str:
+def report_html(a: Assessment, lang: str, viewer, preview: str | None = None, preview_nav: dict | None = None) -> str:
     """The firm report's HTML, for the PDF and (with the stylesheet's URL) for the browser."""
     from reports import firm_report_html
     return firm_report_html(service.instrument_of(a), _result_dict(a), _company_dict(a.company, lang), lang,
                             answers=a.answer_dict(), assessment_date=a.submitted_at, preview=preview,
-                            **report_extras(a, viewer))
+                            preview_nav=preview_nav, **report_extras(a, viewer))
 
 
 def _result_dict(a: Assessment) -> dict:

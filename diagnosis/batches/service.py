@@ -121,16 +121,20 @@ def zip_batch(batch_id: int, task=None) -> None:
 
 def collect(batch_id: int) -> None:
     """Write the ZIP from the render cache (a report rendered by a part is not rendered again)."""
-    from ..assessments.views import render_report
+    from ..assessments.views import render_report, report_name
     batch = db.session.get(ReportBatch, batch_id)
     user = db.session.get(User, batch.created_by_id)
     folder = Path(current_app.instance_path) / "batches"
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"batch-{batch.id}.zip"
-    failures = []
+    failures, used = [], set()
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_STORED) as zf:  # PDFs are compressed already
         for a in matching(user, batch.filters):
-            name = f"{a.company.uscc}-{a.instrument_version.instrument_id}-{a.id}.pdf"
+            # Firm, instrument and date (zipfile marks non-ASCII names as UTF-8); the id only on a clash.
+            name = report_name(a, batch.lang)
+            if name in used:
+                name = f"{name[:-4]}-{a.id}.pdf"
+            used.add(name)
             try:
                 zf.writestr(name, render_report(a, batch.lang))
             except Exception as exc:
