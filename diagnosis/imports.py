@@ -83,17 +83,18 @@ def template(inst: Instrument, lang: str = "zh") -> bytes:
 
 def _how(q: Question, lang: str) -> str:
     zh = lang != "en"
+    sep = "；" if zh else "; "
     if q.type in ("single", "level"):
-        opts = "；".join(f"{o.id} = {o.text.get(lang)}" for o in q.options)
+        opts = sep.join(f"{o.id} = {o.text.get(lang)}" for o in q.options)
         return ("填一个选项代码：" if zh else "One option code: ") + opts
     if q.type == "multi":
-        opts = "；".join(f"{o.id} = {o.text.get(lang)}" for o in q.options)
+        opts = sep.join(f"{o.id} = {o.text.get(lang)}" for o in q.options)
         return ("填选项代码，多个用分号隔开：" if zh else "Option codes separated by semicolons: ") + opts
     if q.type == "yesno":
         return "是 / 否" if zh else "yes / no"
     if q.type == "number":
         rng = f"{q.min if q.min is not None else ''}–{q.max if q.max is not None else ''}"
-        return ("填数字" if zh else "A number") + (f"（{rng}）" if q.min is not None or q.max is not None else "") + (q.unit or "")
+        return ("填数字" if zh else "A number") + ((f"（{rng}）" if zh else f" ({rng})") if q.min is not None or q.max is not None else "") + (q.unit or "")
     return "文字" if zh else "Text"
 
 
