@@ -39,9 +39,9 @@ def history(app, world, client):
     ids = {}
     for k, inst_id in enumerate(INSTRUMENTS):
         inst = questionnaires.get(inst_id)
+        peer.submit(answer_sets(inst, 1, np.random.default_rng(21 + k))[0], inst_id)  # first, to be a peer
         firm.submit(extreme_answers(inst, best=False), inst_id)
         ids[inst_id] = firm.submit(answer_sets(inst, 1, np.random.default_rng(11 + k))[0], inst_id)
-        peer.submit(answer_sets(inst, 1, np.random.default_rng(21 + k))[0], inst_id)
     consultant.post_form(f"/assessments/{ids['sme-digital']}/comments",
                          {"comments": COMMENTS, "finalise": "1", "confirm": "yes"})
     consultant.post_form(f"/assessments/{ids['cloud-adoption']}/comments", {"comments": COMMENTS, "save": "1"})
@@ -130,9 +130,17 @@ def test_every_page_and_report_renders_in_both_languages(app, world, client, his
     assert not problems, "\n".join(problems)
 
 
-def test_the_walk_covers_results_previews_pdfs_and_zone_reports(app, world, history):
-    """The walk above is only worth something if it reaches the pages that matter."""
+def test_the_walk_covers_results_previews_pdfs_and_zone_reports(app, world, client, history):
+    """The walk above is only worth something if it reaches the pages that matter, drawn whole:
+    peers, progress against the previous assessment, the path to the next level, comments."""
     urls = _urls(app, history, world)
+    consultant = client().login(world.a.consultant)
+    for inst_id, aid in history["results"].items():
+        page = consultant.get(f"/assessments/{aid}/result").text
+        assert "同类前25%" in page and "与上次评估相比" in page, inst_id
+        report = consultant.get(f"/assessments/{aid}/report").text
+        assert "同类前25%" in report and "与上次评估相比" in report, inst_id
+    assert "第二段" in consultant.get(f"/assessments/{history['results']['sme-digital']}/report").text
     for aid in history["results"].values():
         for suffix in ("result", "report", "report.pdf", "comments"):
             assert f"/assessments/{aid}/{suffix}" in urls
