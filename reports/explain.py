@@ -106,8 +106,10 @@ def path_context(inst: Instrument, result: dict, lang: str) -> dict | None:
         elif kind == "requirement":
             req = next(r for rule in inst.method.rules for r in rule.requires if r.id == step["id"])
             items.append(req.text.get(lang))
-            for ind in {ind_of[q] for q in step["questions"] if q in ind_of}:
-                per_indicator[ind] = per_indicator.get(ind, 0) + 1
+            # One change per requirement, counted at the first indicator it reads, so the column adds up.
+            first = next((ind_of[q] for q in step["questions"] if q in ind_of), None)
+            if first:
+                per_indicator[first] = per_indicator.get(first, 0) + 1
     return {"level": path["level"], "level_name": target, "changes": path["changes"], "items": items,
             "per_indicator": per_indicator, "steps": path["steps"]}
 
