@@ -240,7 +240,9 @@ def _references(inst: Instrument, result: dict, answers: dict, lang: str) -> lis
                     if pos["met"] else
                     _("目标等级为%(target)s；贵企业的等级尚低于该水平（如贵企业属于目标所指的企业）。", target=target))
         else:
-            text = _("参考值 %(value)s，贵企业 %(firm)s。", value=f"{pos['value']:g}", firm=f"{pos['firm']:g}")
+            q = inst.question(fig.question)
+            unit = (q.unit or "") if q else ""
+            text = _("参考值 %(value)s，贵企业 %(firm)s。", value=f"{pos['value']:g}{unit}", firm=f"{pos['firm']:g}{unit}")
         out.append({"title": fig.title.get(lang), "source": fig.source.get(lang), "year": fig.year, "text": text})
     return out
 

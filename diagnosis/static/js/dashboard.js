@@ -28,6 +28,8 @@
     window.addEventListener("resize", function () { c.resize(); });
     return c;
   }
+  // True when `n` columns would get less than `min` px each: labels then turn or go.
+  function narrow(c, n, min) { return c.getWidth() / Math.max(1, n) < min; }
   function link(list, text, href) {
     var li = document.createElement("li");
     var a = document.createElement("a");
@@ -51,10 +53,11 @@
   get("levels").then(function (d) {
     var c = chart("chart-levels");
     c.setOption({
-      tooltip: {trigger: "axis"}, grid: {left: 10, right: 10, top: 20, bottom: 10, containLabel: true},
+      tooltip: {trigger: "axis"}, grid: {left: 28, right: 10, top: 20, bottom: 10, containLabel: true},
       // Every level's name, wrapped onto lines of its own rather than every other one dropped.
       xAxis: {type: "category", data: d.levels.map(function (l) { return l.name; }),
-              axisLabel: {interval: 0, width: 64, overflow: "break", fontSize: 11}},
+              axisLabel: narrow(c, d.levels.length, 90) ? {interval: 0, rotate: 35, fontSize: 11}
+                                                        : {interval: 0, width: 90, overflow: "break", fontSize: 11}},
       yAxis: {type: "value", minInterval: 1},
       series: [{type: "bar", data: d.levels.map(function (l) { return l.count; }), itemStyle: {color: BLUE},
                 label: {show: true, position: "top", formatter: function (p) { return d.levels[p.dataIndex].share + "%"; }}}]
@@ -105,7 +108,9 @@
                   orient: "horizontal", left: "center", bottom: 0, show: true, itemHeight: 120, itemWidth: 12,
                   text: [L.high || "", L.low || ""], textStyle: {fontSize: 11},
                   inRange: {color: ["#fff8c5", "#9ec5fe", "#0b3d91"]}},
-      series: [{type: "heatmap", data: data, label: {show: true, formatter: function (p) { return Math.round(p.value[2]); }}}]
+      // Numbers in the cells only where a cell is wide enough to hold one; the tooltip always has it.
+      series: [{type: "heatmap", data: data, label: {show: !narrow(c, d.industries.length + 2, 28),
+                                                    formatter: function (p) { return Math.round(p.value[2]); }}}]
     });
     c.on("click", function (p) {
       window.location = firmsUrl({industry: d.industries[p.value[0]], dimension: d.dimensions[p.value[1]]});
