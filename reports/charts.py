@@ -142,7 +142,7 @@ def distribution(labels: list[str], shares: list[float], references: list[tuple[
                  width: int = 560, height: int = 200) -> str:
     """Vertical bars of shares (percent) per level, with published reference shares as markers."""
     n = len(labels)
-    left, bottom, top = 34, 40, 16
+    left, bottom, top = 34, 46, 16
     plot_h = height - bottom - top
     step = (width - left - 10) / max(1, n)
     peak = max([max(shares, default=0.0)] + [v for _, vals in references for v in vals if v is not None] + [10.0])
@@ -157,7 +157,8 @@ def distribution(labels: list[str], shares: list[float], references: list[tuple[
         h = share * scale
         parts.append(f'<rect x="{x0 + step * 0.2:.1f}" y="{base - h:.1f}" width="{step * 0.6:.1f}" height="{h:.1f}" fill="#1f6feb"/>')
         parts.append(f'<text x="{x0 + step / 2:.1f}" y="{base - h - 4:.1f}" text-anchor="middle" font-size="11" fill="#24292f">{share:.0f}%</text>')
-        parts.append(f'<text x="{x0 + step / 2:.1f}" y="{base + 16}" text-anchor="middle" font-size="12" fill="#24292f">{escape(label)}</text>')
+        for k, line in enumerate(_wrap(label, step)):
+            parts.append(f'<text x="{x0 + step / 2:.1f}" y="{base + 15 + 14 * k}" text-anchor="middle" font-size="12" fill="#24292f">{escape(line)}</text>')
         for k, (_, vals) in enumerate(references):
             v = vals[i] if i < len(vals) else None
             if v is not None:
@@ -199,3 +200,15 @@ def impact_effort(points: list[tuple[int, float, str]], effort_names: dict[str, 
         parts.append(f'<text x="{x:.1f}" y="{y + 4:.1f}" text-anchor="middle" font-size="11" fill="#ffffff">{n}</text>')
     parts.append("</svg>")
     return "".join(parts)
+
+
+def _wrap(label: str, width: float, font: float = 12) -> list[str]:
+    """A label in at most two lines that fit `width` px: split at the space nearest the middle
+    (Latin text), or in the middle of a CJK label, only when one line would not fit."""
+    def size(text: str) -> float:
+        return sum(font if ord(ch) > 0x2e7f else font * 0.56 for ch in text)
+    if size(label) <= width - 4:
+        return [label]
+    spaces = [i for i, ch in enumerate(label) if ch == " "]
+    cut = min(spaces, key=lambda i: abs(i - len(label) / 2)) if spaces else len(label) // 2
+    return [label[:cut].strip(), label[cut:].strip()]

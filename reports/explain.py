@@ -87,7 +87,7 @@ def path_context(inst: Instrument, result: dict, lang: str) -> dict | None:
                    _("再有 %(n)s 个业务场景达到%(level)s：", n=step["count"], level=level_name(step["at_level"])))
             text = msg + _("最接近的是 %(names)s。", names=chosen)
             if step["alternatives"]:
-                text += _("也可以选 %(names)s。", names=sep.join(name(c["question"]) for c in step["alternatives"]))
+                text += (" " if lang == "en" else "") + _("也可以选 %(names)s。", names=sep.join(name(c["question"]) for c in step["alternatives"]))
             items.append(text)
             for c in step["chosen"]:
                 per_indicator[ind_of[c["question"]]] = per_indicator.get(ind_of[c["question"]], 0) + 1

@@ -14,7 +14,7 @@ from .. import zone_stats as zs
 from ..audit import record
 from ..exports import to_csv, to_xlsx
 from ..extensions import db
-from ..models import Zone
+from ..models import Zone, utcnow
 from ..registry import SIZE_CLASSES, industry_label
 from . import bp
 from .filters import BadFilter, parse_drill, parse_filters
@@ -168,8 +168,10 @@ def zone_report():
     pdf = cached_pdf(html, current_app.config["REPORT_CACHE_DIR"], None)
     record("zone_report", target=str(zone.id))
     db.session.commit()
+    from reports.names import content_disposition, report_filename
+    name = report_filename(zone.name, f.sub_zone or "", _("园区数字化转型诊断报告"), f"{utcnow():%Y-%m-%d}")
     return Response(pdf, mimetype="application/pdf",
-                    headers={"Content-Disposition": f"attachment; filename=zone-report-{zone.id}.pdf"})
+                    headers={"Content-Disposition": content_disposition(name, f"zone-report-{zone.id}.pdf")})
 
 
 AUDIT_ACTIONS = ("login", "login_failed", "lockout", "login_locked", "view_result", "view_company", "report", "zone_report",
