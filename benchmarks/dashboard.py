@@ -60,7 +60,7 @@ def main() -> None:
     from diagnosis.demo import DEMO_INVITE, DEMO_PASSWORD, DEMO_USERS, seed
     from diagnosis.extensions import db
     from diagnosis.models import Assessment, Company, Result, Zone
-    from diagnosis.zone_stats import periods
+    from diagnosis.zone.stats import periods
 
     app = create_app()
     with app.app_context():
@@ -93,10 +93,11 @@ def main() -> None:
         for part in PARTS:
             url = f"/zone/data/{part}.json" + (f"?{query}" if query else "")
             assert client.get(url).status_code == 200  # warm: instrument files, caches
-            times = timed(lambda: client.get(url), args.repeat)
+            times = timed(lambda url=url: client.get(url), args.repeat)
             worst = max(worst, statistics.median(times))
             print(f"{part + ' (' + label + ')':<34}{1000 * statistics.median(times):>10.1f}{1000 * max(times):>10.1f}")
-        page_times = timed(lambda: client.get("/zone/" + (f"?{query}" if query else "")), args.repeat)
+        page = "/zone/" + (f"?{query}" if query else "")
+        page_times = timed(lambda page=page: client.get(page), args.repeat)
         print(f"{'page HTML (' + label + ')':<34}{1000 * statistics.median(page_times):>10.1f}{1000 * max(page_times):>10.1f}")
 
     with app.app_context():

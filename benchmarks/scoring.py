@@ -47,10 +47,10 @@ def main() -> None:
         inst = questionnaires.get(instrument_id)
         sets = answer_sets(inst, args.n, np.random.default_rng(42))
         enc = scoring.encode(inst, sets)
-        t_encode = best_of(args.repeat, lambda: scoring.encode(inst, sets))
-        t_score = best_of(args.repeat, lambda: scoring.score_batch(inst, enc))
+        t_encode = best_of(args.repeat, lambda inst=inst, sets=sets: scoring.encode(inst, sets))
+        t_score = best_of(args.repeat, lambda inst=inst, enc=enc: scoring.score_batch(inst, enc))
         sample = sets[: args.loop_n]
-        t_loop_sample = best_of(1, lambda: [scoring.score(inst, a) for a in sample])
+        t_loop_sample = best_of(1, lambda inst=inst, sample=sample: [scoring.score(inst, a) for a in sample])
         t_loop = t_loop_sample * args.n / len(sample)
         t_batch = t_encode + t_score
         scaled = "" if len(sample) == args.n else f"  (loop timed on {len(sample)}, scaled)"

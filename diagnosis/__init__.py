@@ -1,10 +1,9 @@
-"""The diagnosis web application (Flask application factory)."""
+"""The diagnosis web application: the application factory and nothing else."""
 from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask, request, session
-from flask_login import current_user
+from flask import Flask
 
 from . import config
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
@@ -13,8 +12,11 @@ MIGRATIONS = str(Path(__file__).parent / "migrations")
 
 
 def create_app(overrides: dict | None = None) -> Flask:
-    app = Flask(__name__, instance_relative_config=True)
+    from . import access, i18n, queue
     from .ids import IdConverter
+    from .security import init_security
+
+    app = Flask(__name__, instance_relative_config=True)
     app.url_map.converters["int"] = IdConverter  # before any blueprint registers its routes
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.update(config.load(app.instance_path, overrides))
@@ -31,7 +33,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = None
-    babel.init_app(app, locale_selector=_locale)
+    login_manager.user_loader(access.load_user)
+    babel.init_app(app, locale_selector=i18n.select_locale)
 
     from . import models  # noqa: F401  (register tables with SQLAlchemy)
     from .api import bp as api_bp
@@ -39,66 +42,18 @@ def create_app(overrides: dict | None = None) -> Flask:
     from .auth import bp as auth_bp
     from .batches import bp as batches_bp
     from .company import bp as company_bp
-    from .dashboard import bp as zone_bp
-    from .workspace import bp as workspace_bp
     from .main import bp as main_bp
+    from .notifications import bp as notifications_bp
+    from .workspace import bp as workspace_bp
+    from .zone import bp as zone_bp
 
-    app.register_blueprint(main_bp)
-    app.register_blueprint(auth_bp)
-    app.register_blueprint(company_bp)
-    app.register_blueprint(assessments_bp)
-    app.register_blueprint(batches_bp)
-    app.register_blueprint(zone_bp)
-    app.register_blueprint(workspace_bp)
-    app.register_blueprint(api_bp)
+    for bp in (main_bp, auth_bp, company_bp, assessments_bp, batches_bp, zone_bp, workspace_bp, notifications_bp, api_bp):
+        app.register_blueprint(bp)
 
-    from . import queue
     queue.bind(app)  # queue tasks run in the first app of the process
-
-    from .security import init_security
     init_security(app)
-    app.context_processor(_template_helpers)
+    app.context_processor(i18n.template_helpers)
     return app
 
 
-def _template_helpers() -> dict:
-    from flask_babel import gettext
-    from .registry import division
-    from reports.context import SIZE_NAMES
-
-    def industry_name(code: str) -> str:
-        d = division(code or "")
-        return f"{d.code} {d.name(current_lang())}" if d else ""
-
-    def instrument_title(instrument_id: str) -> str:
-        import questionnaires
-        inst = questionnaires.available().get(instrument_id)
-        return inst.title.get(current_lang()) if inst else instrument_id
-
-    return {
-        "current_lang": current_lang,
-        "instrument_title": instrument_title,
-        "industry_name": industry_name,
-        "size_name": lambda key: gettext(SIZE_NAMES[key]) if key in SIZE_NAMES else "",
-    }
-
-
-def _locale() -> str:
-    lang = request.args.get("lang") or session.get("lang")
-    if lang in ("zh", "en"):
-        return lang
-    return "zh"
-
-
-@login_manager.user_loader
-def _load_user(user_id: str):
-    from .models import User
-    return db.session.get(User, int(user_id))
-
-
-def current_lang() -> str:
-    from flask_babel import get_locale
-    return "en" if str(get_locale()).startswith("en") else "zh"
-
-
-__all__ = ["create_app", "current_lang", "current_user"]
+__all__ = ["create_app"]

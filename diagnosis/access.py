@@ -1,38 +1,94 @@
-"""Who may see what. Every query for tenant data goes through these helpers.
+"""Who may see and do what. Every query for tenant data and every role check goes through here.
 
 Enterprise users see their own company; consultants the companies assigned to
 them; zone administrators every company of their zone. Anything else is a 404,
-so that ids of other tenants' records cannot even be confirmed to exist.
+so that ids of other tenants' records cannot even be confirmed to exist. A page
+or API route meant for other roles answers 403.
 """
 from __future__ import annotations
 
+from functools import wraps
+
 import sqlalchemy as sa
 from flask import abort
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
 
+from .errors import Refused
 from .extensions import db
 from .models import Assessment, Assignment, Company, User
 
+ENTERPRISE, CONSULTANT, ZONE_ADMIN = "enterprise", "consultant", "zone_admin"
+STAFF = (CONSULTANT, ZONE_ADMIN)
+
+
+def load_user(user_id: str) -> User | None:
+    """Flask-Login's user loader: the user of a session cookie."""
+    return db.session.get(User, int(user_id))
+
+
+def require_role(*roles: str):
+    """A view for logged-in users of these roles only; others get 403."""
+    def decorate(view):
+        @wraps(view)
+        @login_required
+        def wrapper(*args, **kwargs):
+            if current_user.role not in roles:
+                abort(403)
+            return view(*args, **kwargs)
+        return wrapper
+    return decorate
+
+
+def has_role(user: User, *roles: str) -> bool:
+    return user.role in roles
+
+
+def ensure_role(user: User, *roles: str) -> None:
+    """The same check as `require_role` for the API and services: Refused (403) for other roles."""
+    if user.role not in roles:
+        raise Refused(403, "forbidden", _l("您的角色不能进行这项操作。"))
+
 
 def visible_company_ids(user: User) -> sa.Select:
-    if user.role == "enterprise":
+    if user.role == ENTERPRISE:
         return sa.select(Company.id).where(Company.id == user.company_id)
-    if user.role == "consultant":
+    if user.role == CONSULTANT:
         return (
             sa.select(Company.id)
             .join(Assignment, Assignment.company_id == Company.id)
             .where(Assignment.consultant_id == user.id, Company.zone_id == user.zone_id)
         )
-    if user.role == "zone_admin":
+    if user.role == ZONE_ADMIN:
         return sa.select(Company.id).where(Company.zone_id == user.zone_id)
     return sa.select(Company.id).where(sa.false())
+
+
+def find_company(user: User, company_id: int | None) -> Company | None:
+    """The company if the user may see it, else None."""
+    if company_id is None:
+        return None
+    return db.session.scalar(sa.select(Company).where(Company.id == company_id,
+                                                      Company.id.in_(visible_company_ids(user))))
+
+
+def get_company(user: User, company_id: int) -> Company:
+    found = find_company(user, company_id)
+    if found is None:
+        abort(404)
+    return found
 
 
 def assessments_query(user: User) -> sa.Select:
     return sa.select(Assessment).where(Assessment.company_id.in_(visible_company_ids(user)))
 
 
+def find_assessment(user: User, assessment_id: int) -> Assessment | None:
+    return db.session.scalar(assessments_query(user).where(Assessment.id == assessment_id))
+
+
 def get_assessment(user: User, assessment_id: int) -> Assessment:
-    found = db.session.scalar(assessments_query(user).where(Assessment.id == assessment_id))
+    found = find_assessment(user, assessment_id)
     if found is None:
         abort(404)
     return found
@@ -40,4 +96,25 @@ def get_assessment(user: User, assessment_id: int) -> Assessment:
 
 def can_edit(user: User, assessment: Assessment) -> bool:
     """Drafts are edited by the firm itself or by its assigned consultant, never by zone staff."""
-    return assessment.status == "draft" and user.role in ("enterprise", "consultant")
+    return assessment.status == "draft" and user.role in (ENTERPRISE, CONSULTANT)
+
+
+def can_start(user: User) -> bool:
+    """Firms start assessments for themselves, consultants for their firms on site; zone staff only read."""
+    return user.role in (ENTERPRISE, CONSULTANT)
+
+
+def can_comment(user: User, assessment: Assessment) -> bool:
+    """The firm's assigned consultant writes the comments, until they finalise the report."""
+    return user.role == CONSULTANT and assessment.status == "submitted" and assessment.finalised_at is None
+
+
+def sees_draft_comments(viewer: User | None) -> bool:
+    """Consultants and zone staff see comments before they are final; the firm sees them once final.
+    No viewer (a batch or the command line) is staff."""
+    return viewer is None or viewer.role != ENTERPRISE
+
+
+def is_staff_read(user: User) -> bool:
+    """Reads of a firm's data by someone other than the firm are audited."""
+    return user.role != ENTERPRISE

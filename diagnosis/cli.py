@@ -156,8 +156,8 @@ def score_cmd(instrument_id: str, answers_file, company_file):
     """Score one answer set (JSON) and print the result, benchmark and recommendations as JSON."""
     from scoring.benchmark import Firm, benchmark
     from scoring.recommend import gaps, recommend
-    from .benchmarks import min_peers, population
-    from .registry import division, size_class
+    from .peers import min_peers, population
+    from .industries import division, size_class
     inst = _instrument(instrument_id)
     clean = _answers(inst, answers_file)
     result = scoring.score(inst, clean).to_dict()
@@ -197,7 +197,7 @@ def report_cmd(assessment_id, instrument_id, answers_file, company_file, lang, p
     from reports import firm_report_html
     from reports.render import html_to_pdf
     if assessment_id is not None:
-        from .assessments.views import render_report
+        from .reporting import render_report
         from .extensions import db
         from .models import Assessment
         a = db.session.get(Assessment, assessment_id)
@@ -210,7 +210,7 @@ def report_cmd(assessment_id, instrument_id, answers_file, company_file, lang, p
         company = _read_json(company_file, "company")
         if not isinstance(company, dict) or not company.get("name"):
             raise click.ClickException("company: a JSON object with at least a name")
-        from .registry import industry_label
+        from .industries import industry_label
         company.setdefault("industry", industry_label(str(company.get("industry_division", "")), lang))
         result = scoring.score(inst, clean).to_dict()
         pdf = html_to_pdf(firm_report_html(inst, result, company, lang, answers=clean), pdf_variant)
@@ -241,7 +241,7 @@ def worker_cmd(workers: int):
 @with_appcontext
 def rescore_cmd(zone_id: int | None):
     """Score every submitted assessment again and refresh its benchmark."""
-    from .benchmarks import rescore
+    from .rescore import rescore
     counts = rescore(zone_id)
     for instrument_id, n in sorted(counts.items()):
         click.echo(f"{instrument_id}: {n} assessments rescored")

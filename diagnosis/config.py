@@ -19,7 +19,7 @@ def load(instance_path: str, overrides: dict | None = None) -> dict:
                           "(python -c 'import secrets; print(secrets.token_hex(32))'), the same on every app server")
     cfg = {
         "APP_ENV": "production" if production else "development",
-        "SQLALCHEMY_DATABASE_URI": _database_url(env.get("DATABASE_URL") or f"sqlite:///{instance / 'diagnosis.sqlite'}"),
+        "SQLALCHEMY_DATABASE_URI": database_url(env.get("DATABASE_URL") or f"sqlite:///{instance / 'diagnosis.sqlite'}"),
         "SECRET_KEY": env.get("SECRET_KEY") or _dev_secret(instance),
         "BABEL_DEFAULT_LOCALE": "zh",
         "LANGUAGES": ["zh", "en"],
@@ -41,14 +41,43 @@ def load(instance_path: str, overrides: dict | None = None) -> dict:
         "LOCKOUT_MINUTES": int(env.get("LOCKOUT_MINUTES", 15)),
         "WTF_CSRF_TIME_LIMIT": None,  # a questionnaire page may stay open all day
         "REPORT_CACHE_DIR": str(instance / "reports"),
+        # Links in mail point here: the address users reach the app at.
+        "BASE_URL": env.get("BASE_URL", "http://127.0.0.1:8000"),
         # A peer group smaller than this falls back to a wider one (industry, zone, all).
         "BENCHMARK_MIN_PEERS": int(env.get("BENCHMARK_MIN_PEERS", 30)),
     }
+    cfg.update(mail_settings(env))
     cfg.update(overrides or {})
     return cfg
 
 
-def _database_url(url: str) -> str:
+def mail_settings(env) -> dict:
+    """Flask-Mail's settings from MAIL_URL (smtp://user:pass@host:587?starttls=1, smtps://... for SSL)
+    or from the MAIL_* variables themselves. With neither, mail stays in the outbox (MAIL_ENABLED off)."""
+    from urllib.parse import parse_qs, unquote, urlparse
+    cfg = {"MAIL_DEFAULT_SENDER": env.get("MAIL_DEFAULT_SENDER", "noreply@localhost"),
+           "MAIL_SUPPRESS_SEND": False,  # whether to send is decided by MAIL_ENABLED, also in tests
+           "MAIL_TIMEOUT": int(env.get("MAIL_TIMEOUT", 20))}
+    url = env.get("MAIL_URL")
+    if url:
+        u = urlparse(url)
+        if u.scheme not in ("smtp", "smtps") or not u.hostname:
+            raise ConfigError("MAIL_URL must look like smtp://user:password@host:587?starttls=1 or smtps://host:465")
+        query = parse_qs(u.query)
+        cfg.update(MAIL_ENABLED=True, MAIL_SERVER=u.hostname, MAIL_PORT=u.port or (465 if u.scheme == "smtps" else 25),
+                   MAIL_USERNAME=unquote(u.username) if u.username else None,
+                   MAIL_PASSWORD=unquote(u.password) if u.password else None,
+                   MAIL_USE_SSL=u.scheme == "smtps", MAIL_USE_TLS=query.get("starttls", ["0"])[0] == "1")
+    elif env.get("MAIL_SERVER"):
+        cfg.update(MAIL_ENABLED=True, MAIL_SERVER=env["MAIL_SERVER"], MAIL_PORT=int(env.get("MAIL_PORT", 25)),
+                   MAIL_USERNAME=env.get("MAIL_USERNAME"), MAIL_PASSWORD=env.get("MAIL_PASSWORD"),
+                   MAIL_USE_TLS=env.get("MAIL_USE_TLS") == "1", MAIL_USE_SSL=env.get("MAIL_USE_SSL") == "1")
+    else:
+        cfg["MAIL_ENABLED"] = False
+    return cfg
+
+
+def database_url(url: str) -> str:
     # Accept the plain postgres URLs operators paste and use the psycopg 3 driver.
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):

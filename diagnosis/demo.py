@@ -15,7 +15,8 @@ from .extensions import db
 from scoring.progress import next_gap, period_of
 
 from .models import Answer, Assessment, Assignment, Company, DimensionScore, Result, User, Zone
-from .registry import USCC_ALPHABET, size_class, uscc_check_char
+from .credit_codes import USCC_ALPHABET, uscc_check_char
+from .industries import size_class
 
 DEMO_INVITE = "DEMO-2026"
 # Share of demo firms that took each instrument.
@@ -65,10 +66,10 @@ def seed(firms: int = 300, seed_value: int = 2026) -> dict:
         again = taking[rng.random(len(taking)) < REASSESSED]
         # An earlier round, before the firm's latest one: a little less mature, 9-18 months ago.
         earlier = np.clip(maturity[again] - rng.normal(0.12, 0.07, len(again)), 0.0, 1.0)
-        _submit(instrument_id, [companies[i] for i in again], earlier, rng, now, days=(270, 540))
+        submit_synthetic(instrument_id, [companies[i] for i in again], earlier, rng, now, days=(270, 540))
         twice = np.isin(taking, again)[:, None]
         latest_days = np.where(twice, [1, 260], [1, 540])
-        levels[instrument_id] = _submit(instrument_id, [companies[i] for i in taking], maturity[taking], rng, now,
+        levels[instrument_id] = submit_synthetic(instrument_id, [companies[i] for i in taking], maturity[taking], rng, now,
                                         days=latest_days)
     _stale_drafts(companies, rng, now)
 
@@ -81,12 +82,12 @@ def seed(firms: int = 300, seed_value: int = 2026) -> dict:
     with db.engine.connect() as conn:
         conn.execution_options(isolation_level="AUTOCOMMIT").execute(sa.text(statement))
     if firms <= FULL_BENCHMARK_UP_TO:
-        from .benchmarks import rescore
+        from .rescore import rescore
         rescore(zone.id)  # benchmark every demo result against the seeded population
     return {"created": True, "zone": zone.name, "firms": firms, "users": users, "levels": levels}
 
 
-def _submit(instrument_id: str, companies: list[Company], maturity: np.ndarray, rng: np.random.Generator,
+def submit_synthetic(instrument_id: str, companies: list[Company], maturity: np.ndarray, rng: np.random.Generator,
             now: datetime, days) -> list[int]:
     """Submitted assessments with answers drawn around each firm's maturity, stored in bulk
     (hundreds of thousands of rows for `--firms 100000`); returns the level counts."""

@@ -21,7 +21,9 @@ import questionnaires
 from questionnaires import Instrument, Question
 
 from .access import visible_company_ids
+from .answer_errors import answer_error_text
 from .assessments import service
+from .audit import record
 from .extensions import db
 from .models import Company, User
 
@@ -150,8 +152,7 @@ def _cell(q: Question, v):
     return str(v)
 
 
-def validate(inst: Instrument, rows: list[tuple[int, dict]], user: User,
-             explain=lambda p: p.reason) -> tuple[list[tuple[int, dict]], list[RowError]]:
+def validate(inst: Instrument, rows: list[tuple[int, dict]], user: User) -> tuple[list[tuple[int, dict]], list[RowError]]:
     """Every problem in the sheet, and the firms and answers to import when there are none."""
     errors: list[RowError] = []
     header = rows[0][1]["__header__"]
@@ -182,7 +183,7 @@ def validate(inst: Instrument, rows: list[tuple[int, dict]], user: User,
         answers = {q.id: _cell(q, raw.get(q.id)) for q in inst.questions if q.id in raw}
         answers = {k: v for k, v in answers.items() if v is not None}
         clean, problems = questionnaires.clean_answers(inst, answers)
-        errors += [RowError(number, p.question, explain(p)) for p in problems]
+        errors += [RowError(number, p.question, answer_error_text(p)) for p in problems]
         missing = service.completion(inst, clean).missing
         if missing and not problems:
             errors.append(RowError(number, ",".join(missing[:10]), _("必答题未填写。")))
@@ -190,10 +191,10 @@ def validate(inst: Instrument, rows: list[tuple[int, dict]], user: User,
     return ready, errors
 
 
-def import_answers(inst: Instrument, data: bytes, user: User, explain=lambda p: p.reason) -> list[int]:
+def import_answers(inst: Instrument, data: bytes, user: User) -> list[int]:
     """Create and submit one assessment per row, or raise ImportRejected and write nothing."""
     rows = read_rows(data)
-    ready, errors = validate(inst, rows, user, explain)
+    ready, errors = validate(inst, rows, user)
     if errors:
         raise ImportRejected(errors)
     if not ready:
@@ -206,6 +207,7 @@ def import_answers(inst: Instrument, data: bytes, user: User, explain=lambda p: 
             db.session.flush()
             service.submit(a)
             created.append(a.id)
+        record("import", target=inst.id, detail={"assessments": len(created)}, user=user)
         db.session.commit()
     except Exception:
         db.session.rollback()

@@ -56,6 +56,8 @@ class User(UserMixin, db.Model):
     failed_logins: Mapped[int] = mapped_column(sa.Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    lang: Mapped[str] = mapped_column(sa.String(2), default="zh", server_default="zh")  # for mail and notifications
+    notify_by_mail: Mapped[bool] = mapped_column(sa.Boolean, default=True, server_default=sa.true())
 
     zone: Mapped[Zone] = relationship()
     company: Mapped[Company | None] = relationship()
@@ -242,3 +244,40 @@ class AuditEvent(db.Model):
     target: Mapped[str | None] = mapped_column(sa.String(200))
     ip: Mapped[str | None] = mapped_column(sa.String(64))
     detail: Mapped[Any] = mapped_column(sa.JSON, nullable=True)
+
+
+class OutboxMessage(db.Model):
+    """A mail to someone: kept whether or not it could be sent, so staff can see what went out and
+    the demo works with no mail server (messages then stay 'held' and are read in the app)."""
+
+    __tablename__ = "outbox"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    zone_id: Mapped[int | None] = mapped_column(sa.ForeignKey("zones.id"), index=True)
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    to_address: Mapped[str] = mapped_column(sa.String(254))
+    kind: Mapped[str] = mapped_column(sa.String(32))
+    subject: Mapped[str] = mapped_column(sa.String(300))
+    body: Mapped[str] = mapped_column(sa.Text)
+    lang: Mapped[str] = mapped_column(sa.String(2), default="zh")
+    status: Mapped[str] = mapped_column(sa.String(8), default="queued")
+    attempts: Mapped[int] = mapped_column(sa.Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(sa.String(500))
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow, index=True)
+    sent_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+
+    __table_args__ = (sa.CheckConstraint("status IN ('queued', 'sent', 'failed', 'held')", name="ck_outbox_status"),)
+
+
+class Notification(db.Model):
+    """Something a user should know or act on, shown under the bell, with a link to the page."""
+
+    __tablename__ = "notifications"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    kind: Mapped[str] = mapped_column(sa.String(32))
+    message: Mapped[str] = mapped_column(sa.String(500))  # in the recipient's language
+    link: Mapped[str | None] = mapped_column(sa.String(300))
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    read_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+
+    __table_args__ = (sa.Index("ix_notifications_unread", "user_id", "read_at"),)

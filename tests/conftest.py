@@ -16,7 +16,7 @@ import pytest
 import sqlalchemy as sa
 
 from diagnosis import create_app
-from diagnosis.config import _database_url
+from diagnosis.config import database_url
 from diagnosis.demo import demo_uscc
 from diagnosis.extensions import db
 from diagnosis.models import Assignment, Company, User, Zone
@@ -27,12 +27,12 @@ PASSWORD = "correct-horse-42"
 def _database(tmp_path_factory) -> str:
     url = os.environ.get("TEST_DATABASE_URL")
     if url:
-        url = _database_url(url)
+        url = database_url(url)
         try:
             with sa.create_engine(url).connect():
                 return url
         except sa.exc.OperationalError as exc:
-            warnings.warn(f"TEST_DATABASE_URL is not reachable ({exc.orig}); testing on SQLite instead")
+            warnings.warn(f"TEST_DATABASE_URL is not reachable ({exc.orig}); testing on SQLite instead", stacklevel=2)
     return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite'}"
 
 

@@ -56,7 +56,7 @@ def _urls(app, ids: dict) -> list[tuple[str, str, set[str]]]:
             raise AssertionError(f"no test value for {rule.rule} {rule.arguments}")
         url = rule.rule
         for arg, value in params.items():
-            url = re.sub(r"<(?:[a-z]+:)?%s>" % arg, str(value), url)
+            url = re.sub(rf"<(?:[a-z]+:)?{arg}>", str(value), url)
         out.append((rule.endpoint, url, set(rule.methods) - {"HEAD", "OPTIONS"}))
         if "assessment_id" in params:  # the draft too
             out.append((rule.endpoint, url.replace(f"/{ids['assessment_id']}/", f"/{ids['draft']}/").replace(

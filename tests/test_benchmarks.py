@@ -110,13 +110,13 @@ def test_reference_files_match_their_instruments():
 
 
 def test_submission_is_benchmarked_and_rescore_refreshes_it(app, world, client):
-    from diagnosis.benchmarks import rescore
-    from diagnosis.demo import _submit
+    from diagnosis.rescore import rescore
+    from diagnosis.demo import submit_synthetic
     from diagnosis.extensions import db
     from diagnosis.models import Assessment, Company, Result, utcnow
     with app.app_context():
         peers = db.session.scalars(sa.select(Company)).all()
-        _submit("sme-digital", peers * 20, np.full(len(peers) * 20, 0.3), np.random.default_rng(0), utcnow(), days=(1, 540))
+        submit_synthetic("sme-digital", peers * 20, np.full(len(peers) * 20, 0.3), np.random.default_rng(0), utcnow(), days=(1, 540))
         db.session.commit()
     c = client().login(world.a.enterprise)
     aid = c.start()
@@ -160,26 +160,27 @@ def test_score_command_prints_result_benchmark_and_recommendations(app, tmp_path
 
 def test_the_cached_population_follows_new_results_and_rescores(app, world, client):
     """The peer population is read once and then extended: it must equal a fresh read."""
-    from diagnosis import benchmarks
+    from diagnosis import peers
+    from diagnosis.rescore import rescore
     from diagnosis.extensions import db
     with app.app_context():
-        benchmarks._populations.clear()
-        first = benchmarks.population("sme-digital")
+        peers.forget_populations()
+        first = peers.population("sme-digital")
         assert len(first) == 0
     c = client().login(world.a.enterprise)
     c.submit(extreme_answers(sme(), best=False))
     c.submit(extreme_answers(sme(), best=True))  # the same firm again: replaces its first result
     client().login(world.a.other_enterprise).submit(extreme_answers(sme(), best=False))
     with app.app_context():
-        cached = benchmarks.population("sme-digital")
-        benchmarks._populations.clear()
-        fresh = benchmarks.population("sme-digital")
+        cached = peers.population("sme-digital")
+        peers.forget_populations()
+        fresh = peers.population("sme-digital")
         assert len(cached) == len(fresh) == 2
         order = np.argsort(cached.ids)
         assert sorted(cached.ids) == sorted(fresh.ids) and np.allclose(cached.total[order], fresh.total[np.argsort(fresh.ids)])
-        benchmarks.rescore()
-        assert len(benchmarks.population("sme-digital")) == 2
+        rescore()
+        assert len(peers.population("sme-digital")) == 2
         db.session.execute(sa.text("DELETE FROM dimension_scores"))
         db.session.execute(sa.text("DELETE FROM results WHERE company_id = :c"), {"c": world.a.other})
         db.session.commit()
-        assert len(benchmarks.population("sme-digital")) == 1
+        assert len(peers.population("sme-digital")) == 1

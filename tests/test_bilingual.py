@@ -72,7 +72,7 @@ def _urls(app, history, world) -> list[str]:
             url = rule.rule
             for arg in rule.arguments:
                 value = aid if arg == "assessment_id" else values[arg]
-                url = re.sub(r"<(?:[a-z]+:)?%s>" % arg, str(value), url)
+                url = re.sub(rf"<(?:[a-z]+:)?{arg}>", str(value), url)
             urls.append(url)
     urls += [f"/zone/?instrument={i}" for i in INSTRUMENTS] + [f"/zone/report.pdf?lang={lang}" for lang in ("zh", "en")]
     return urls

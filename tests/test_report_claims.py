@@ -11,7 +11,7 @@ and is shortest (one change fewer cannot).
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
 from hypothesis import HealthCheck, given, settings
@@ -30,7 +30,7 @@ INSTRUMENTS = ("sme-digital", "smart-manufacturing", "cloud-adoption")
 LEVEL_TITLES = {"sme-digital": "数字化水平等级", "smart-manufacturing": "智能制造能力成熟度等级", "cloud-adoption": "上云星级"}
 
 
-@lru_cache(maxsize=None)
+@cache
 def population(inst_id: str) -> Population:
     """60 scored peers of one industry, size and zone."""
     inst = questionnaires.get(inst_id)

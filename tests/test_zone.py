@@ -19,13 +19,13 @@ PARTS = ("overview", "levels", "dimensions", "heatmap", "trend", "closest", "sta
 @pytest.fixture
 def seeded(app, world):
     """Zone A: its two firms assessed three times each; zone B: its two firms once."""
-    from diagnosis.demo import _submit
+    from diagnosis.demo import submit_synthetic
     with app.app_context():
         rng = np.random.default_rng(7)
         for zone, rounds in ((world.a.zone, 3), (world.b.zone, 1)):
             firms = db.session.scalars(sa.select(Company).where(Company.zone_id == zone).order_by(Company.id)).all()
             for k in range(rounds):
-                _submit("sme-digital", firms, np.full(len(firms), 0.2 + 0.2 * k), rng, utcnow(), days=(400 - 150 * k, 401 - 150 * k))
+                submit_synthetic("sme-digital", firms, np.full(len(firms), 0.2 + 0.2 * k), rng, utcnow(), days=(400 - 150 * k, 401 - 150 * k))
         db.session.commit()
     return world
 
@@ -41,7 +41,7 @@ def test_dashboard_figures_count_each_firm_once_and_only_in_its_zone(app, seeded
     names = [r["name"] for r in figures["closest"]["rows"]] + [r["name"] for r in figures["stalled"]["rows"]]
     assert names and all(n.startswith("A号") for n in names)
     # A zone id in the query changes nothing: the zone is always the user's own.
-    assert c.get("/zone/data/overview.json?zone_id=%d" % seeded.b.zone).get_json() == figures["overview"]
+    assert c.get(f"/zone/data/overview.json?zone_id={seeded.b.zone}").get_json() == figures["overview"]
     page = c.get("/zone/firms").text
     assert "A号精密机械有限公司" in page and "B号" not in page
 

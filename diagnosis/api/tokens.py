@@ -30,3 +30,17 @@ def user_for(token: str) -> User | None:
         return None
     row.last_used_at = utcnow()
     return row.user
+
+
+def of_user(user: User) -> list[ApiToken]:
+    return db.session.scalars(sa.select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id.desc())).all()
+
+
+def revoke(user: User, token_id: int) -> bool:
+    """Revoke one of the user's own tokens; False when there is no such live token."""
+    row = db.session.scalar(sa.select(ApiToken).where(ApiToken.id == token_id, ApiToken.user_id == user.id))
+    if row is None or row.revoked_at is not None:
+        return False
+    row.revoked_at = utcnow()
+    db.session.commit()
+    return True

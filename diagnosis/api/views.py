@@ -1,23 +1,26 @@
 from __future__ import annotations
 
+import hashlib
+import json
+
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm.exc import StaleDataError
 from flask import Response, current_app, g, jsonify, request
+from flask_babel import force_locale
 from werkzeug.exceptions import HTTPException
 
 import questionnaires
 import scoring
 
-from .. import zone_stats as zs
-from ..access import assessments_query, can_edit, visible_company_ids
+from ..access import ENTERPRISE, ZONE_ADMIN, assessments_query, ensure_role, has_role, find_assessment, find_company, is_staff_read, visible_company_ids
 from ..assessments import service
 from ..audit import record
-from ..dashboard.filters import BadFilter, parse_filters
-from ..dashboard.views import figure
+from ..errors import Refused
 from ..extensions import csrf, db, limiter
 from ..ids import MAX_ID
-from ..models import Assessment, Company, InstrumentVersion
+from ..models import Assessment, Company
+from ..reporting import ensure_benchmark, render_report
+from ..zone.figures import aggregates
+from ..zone.filters import BadFilter, parse_filters
 from . import bp
 from .openapi import spec
 from .tokens import user_for
@@ -27,7 +30,6 @@ csrf.exempt(bp)  # no cookies are read here: every request carries its bearer to
 
 def _token_key() -> str:
     """Limit per token (hashed), or per address when there is none."""
-    import hashlib
     auth = request.headers.get("Authorization", "")
     return "t:" + hashlib.sha256(auth.encode()).hexdigest()[:16] if auth else "a:" + (request.remote_addr or "")
 
@@ -37,15 +39,14 @@ PUBLIC = {"api.openapi"}
 PAGE_SIZE = 100
 
 
-class ApiError(Exception):
-    def __init__(self, status: int, code: str, message: str, details: list | None = None):
-        super().__init__(message)
-        self.status, self.code, self.message, self.details = status, code, message, details
+ApiError = Refused  # the API's errors are the operations' own refusals
 
 
-@bp.errorhandler(ApiError)
-def _api_error(e: ApiError):
-    body = {"error": {"code": e.code, "message": e.message}}
+@bp.errorhandler(Refused)
+def _api_error(e: Refused):
+    with force_locale("en"):  # the API speaks English to integrators
+        message = str(e.message)
+    body = {"error": {"code": e.code, "message": message}}
     if e.details is not None:
         body["error"]["details"] = e.details
     return jsonify(body), e.status
@@ -115,7 +116,6 @@ def instrument(instrument_id: str):
     inst = questionnaires.available().get(instrument_id)
     if inst is None:
         raise ApiError(404, "not_found", "no such instrument")
-    import json
     return jsonify({**_instrument_summary(inst), "definition": json.loads(questionnaires.canonical_json(inst))})
 
 
@@ -140,16 +140,16 @@ def companies():
 
 @bp.get("/companies/<int:company_id>")
 def company(company_id: int):
-    c = db.session.scalar(sa.select(Company).where(Company.id == company_id, Company.id.in_(visible_company_ids(_user()))))
+    c = find_company(_user(), company_id)
     if c is None:
         raise ApiError(404, "not_found", "no such company")
-    if _user().role != "enterprise":
+    if is_staff_read(_user()):
         record("view_company", target=str(c.id), user=_user())
     return jsonify(_company_dict(c))
 
 
 def _get_assessment(assessment_id: int) -> Assessment:
-    a = db.session.scalar(assessments_query(_user()).where(Assessment.id == assessment_id))
+    a = find_assessment(_user(), assessment_id)
     if a is None:
         raise ApiError(404, "not_found", "no such assessment")
     return a
@@ -191,25 +191,9 @@ def assessments():
 def create_assessment():
     body = _json_body()
     user = _user()
-    instrument_id = body.get("instrument")
-    if not isinstance(instrument_id, str) or instrument_id not in questionnaires.available():
-        raise ApiError(422, "unknown_instrument", "instrument must be the id of an available instrument",
-                       [{"field": "instrument", "allowed": sorted(questionnaires.available())}])
-    if user.role == "zone_admin":
-        raise ApiError(403, "forbidden", "zone administrators read assessments; firms and their consultants fill them in")
-    company_id = body.get("company_id", user.company_id if user.role == "enterprise" else None)
-    if not isinstance(company_id, int) or isinstance(company_id, bool) or not 0 < company_id <= MAX_ID:
-        raise ApiError(422, "bad_company", "company_id must be an integer")
-    if db.session.scalar(visible_company_ids(user).where(Company.id == company_id)) is None:
-        raise ApiError(404, "not_found", "no such company")
-    existing = db.session.scalar(
-        assessments_query(user).join(Assessment.instrument_version)
-        .where(Assessment.company_id == company_id, Assessment.status == "draft", InstrumentVersion.instrument_id == instrument_id))
-    if existing is not None:
-        return jsonify(_assessment_dict(existing)), 200
-    a = service.start(company_id, instrument_id, user.id)
-    db.session.commit()
-    return jsonify(_assessment_dict(a)), 201
+    company_id = body.get("company_id", user.company_id if has_role(user, ENTERPRISE) else None)
+    a, created = service.start_or_resume(user, company_id, body.get("instrument"))
+    return jsonify(_assessment_dict(a)), (201 if created else 200)
 
 
 @bp.get("/assessments/<int:assessment_id>")
@@ -220,46 +204,15 @@ def assessment(assessment_id: int):
 @bp.route("/assessments/<int:assessment_id>/answers", methods=["PATCH", "PUT"])
 def save_answers(assessment_id: int):
     """Save some answers (null clears one). All or nothing: any bad answer rejects the request."""
-    a = _get_assessment(assessment_id)
     body = _json_body()
-    if not can_edit(_user(), a):
-        raise ApiError(409, "not_editable", "the assessment is submitted or you may only read it")
-    answers = body.get("answers")
-    if not isinstance(answers, dict):
-        raise ApiError(422, "bad_answers", 'the body must be {"answers": {question id: value}}')
-    base = body.get("base")
-    if base is not None and not (isinstance(base, dict) and all(isinstance(v, int) and not isinstance(v, bool) for v in base.values())):
-        raise ApiError(422, "bad_base", "base must map question ids to the answer versions you read")
-    inst = service.instrument_of(a)
-    clean, problems = questionnaires.clean_answers(inst, answers)
-    if problems:
-        raise ApiError(422, "invalid_answers", "some answers are not valid; nothing was saved",
-                       [{"question": p.question, "code": p.code, "reason": p.reason} for p in problems])
-    try:
-        saved = service.save_answers(a, clean, _user().id, via="api", base=base)
-        if saved.conflicts:
-            db.session.rollback()
-            raise ApiError(409, "conflict", "answers changed since the versions in base; nothing was saved",
-                           [{"question": q, "version": row.version, "value": row.value} for q, row in saved.conflicts.items()])
-        db.session.commit()
-    except (IntegrityError, StaleDataError):
-        db.session.rollback()
-        raise ApiError(409, "conflict", "the same answers were being saved at the same moment; read and try again") from None
-    return jsonify({**_assessment_dict(a), "changed": saved.changed, "versions": service.versions(a)})
+    out = service.save(_user(), assessment_id, body.get("answers"), service.parse_base(body.get("base")), via="api",
+                       all_or_nothing=True)
+    return jsonify({**_assessment_dict(out.assessment), "changed": out.saved, "versions": service.versions(out.assessment)})
 
 
 @bp.post("/assessments/<int:assessment_id>/submit")
 def submit(assessment_id: int):
-    a = _get_assessment(assessment_id)
-    if not can_edit(_user(), a):
-        raise ApiError(409, "not_editable", "the assessment is submitted or you may only read it")
-    inst = service.instrument_of(a)
-    missing = service.completion(inst, a.answer_dict()).missing
-    if missing:
-        raise ApiError(409, "incomplete", "required questions are unanswered", [{"question": q} for q in missing])
-    service.submit(a)
-    db.session.commit()
-    return jsonify(_result_body(a))
+    return jsonify(_result_body(service.submit_checked(_user(), assessment_id)))
 
 
 def _result_body(a: Assessment) -> dict:
@@ -277,14 +230,12 @@ def result(assessment_id: int):
     a = _get_assessment(assessment_id)
     if a.result is None:
         raise ApiError(404, "not_found", "the assessment has no result until it is submitted")
-    from ..assessments.views import ensure_benchmark
     ensure_benchmark(a)
     return jsonify(_result_body(a))
 
 
 @bp.get("/assessments/<int:assessment_id>/report.pdf")
 def report(assessment_id: int):
-    from ..assessments.views import render_report
     a = _get_assessment(assessment_id)
     if a.result is None:
         raise ApiError(404, "not_found", "the assessment has no report until it is submitted")
@@ -300,12 +251,10 @@ def report(assessment_id: int):
 @bp.get("/zone/aggregates")
 def zone_aggregates():
     user = _user()
-    if user.role != "zone_admin":
-        raise ApiError(403, "forbidden", "zone aggregates are for zone administrators")
+    ensure_role(user, ZONE_ADMIN)
     try:
         f = parse_filters(request.args, user.zone_id)
     except BadFilter as e:
         raise ApiError(400, "bad_filter", str(e)) from None
     lang = request.args.get("lang", "zh") if request.args.get("lang") in ("zh", "en") else "zh"
-    return jsonify({"filters": f.to_query(), **{part: figure(part, f, lang) for part in ("overview", "levels", "dimensions", "trend")},
-                    "movement": zs.movement(f)})
+    return jsonify(aggregates(f, lang))

@@ -1,4 +1,4 @@
-"""Assessment operations shared by the web views, the CLI and the demo seeder."""
+"""Assessment operations shared by the web views, the API, imports, the CLI and the demo seeder."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -6,15 +6,24 @@ from functools import lru_cache
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 
 import questionnaires
 import scoring
 from questionnaires import Instrument
-
-from ..extensions import db
+from questionnaires.answers import AnswerError
+from reports.context import answer_text
 from scoring.progress import next_gap, period_of
 
-from ..models import Answer, AnswerChange, Assessment, Assignment, User, DimensionScore, InstrumentVersion, Result, utcnow
+from .. import peers
+from ..access import assessments_query, can_edit, can_start, find_assessment, find_company
+from ..errors import Refused
+from ..extensions import db
+from ..ids import MAX_ID
+from ..notifications.service import notify
+from ..models import Answer, AnswerChange, Assessment, Assignment, DimensionScore, InstrumentVersion, Result, User, utcnow
 
 
 def snapshot(inst: Instrument) -> InstrumentVersion:
@@ -158,8 +167,6 @@ def refresh_history(company_id: int, instrument_id: str) -> None:
 
 def submit(assessment: Assessment) -> Result:
     """Freeze the answers, score them on the assessment's own version and benchmark the result."""
-    from ..benchmarks import store_benchmark  # benchmarks build on this module
-
     inst = instrument_of(assessment)
     result = scoring.score(inst, assessment.answer_dict())
     assessment.status = "submitted"
@@ -167,7 +174,7 @@ def submit(assessment: Assessment) -> Result:
     row = store_result(assessment, result)
     db.session.flush()
     refresh_history(assessment.company_id, row.instrument_id)
-    store_benchmark(assessment)
+    peers.store_benchmark(assessment)
     return row
 
 
@@ -175,6 +182,145 @@ def consultant_name(company_id: int) -> str | None:
     """The name of a consultant assigned to the firm, for the report cover."""
     return db.session.scalar(sa.select(User.name).join(Assignment, Assignment.consultant_id == User.id)
                              .where(Assignment.company_id == company_id).order_by(User.id).limit(1))
+
+
+# --- Operations of a user on assessments: the web pages and the API call these same functions. ---
+
+def open_draft(user: User, company_id: int, instrument_id: str) -> Assessment | None:
+    return db.session.scalar(
+        assessments_query(user).join(Assessment.instrument_version)
+        .where(Assessment.company_id == company_id, Assessment.status == "draft",
+               InstrumentVersion.instrument_id == instrument_id))
+
+
+def start_or_resume(user: User, company_id: int | None, instrument_id: Any) -> tuple[Assessment, bool]:
+    """The firm's open draft on this instrument, or a new one (then True): one draft per firm and instrument."""
+    if not can_start(user):
+        raise Refused(403, "forbidden", _l("园区管理人员查看评估；评估由企业或其顾问填写。"))
+    if not isinstance(instrument_id, str) or instrument_id not in questionnaires.available():
+        raise Refused(422, "unknown_instrument", _l("没有这个评估工具。"),
+                      [{"field": "instrument", "allowed": sorted(questionnaires.available())}])
+    if not isinstance(company_id, int) or isinstance(company_id, bool) or not 0 < company_id <= MAX_ID:
+        raise Refused(422, "bad_company", _l("请指明企业。"))
+    if find_company(user, company_id) is None:
+        raise Refused(404, "not_found", _l("找不到这家企业，或您无权查看。"))
+    existing = open_draft(user, company_id, instrument_id)
+    if existing is not None:
+        return existing, False
+    a = start(company_id, instrument_id, user.id)
+    db.session.commit()
+    return a, True
+
+
+def parse_base(raw: Any) -> dict[str, int] | None:
+    """The answer versions a client last saw, {question id: version}; None when it sent none."""
+    if raw is None:
+        return None
+    if isinstance(raw, dict) and all(isinstance(k, str) and isinstance(v, int) and not isinstance(v, bool)
+                                     and 0 <= v <= MAX_ID for k, v in raw.items()):
+        return raw
+    raise Refused(422, "bad_base", _l("base 应为题号到版本号的对象。"))
+
+
+@dataclass
+class Outcome:
+    """What became of a save: which answers were stored, which were invalid, which changed elsewhere."""
+    assessment: Assessment
+    saved: list[str]
+    problems: list[AnswerError]
+    conflicts: dict[str, Answer]
+
+
+def save(user: User, assessment_id: int, answers: Any, base: dict[str, int] | None, via: str = "web",
+         all_or_nothing: bool = False) -> Outcome:
+    """Check and save answers as `user`, with the version check, and commit.
+
+    An answer changed elsewhere since the version in `base` is a conflict, never
+    overwritten. With `all_or_nothing` (the API) any invalid answer or conflict
+    stores nothing; otherwise (the pages' autosave) the good answers are stored and
+    the rest reported. When a concurrent save of the same question wins the race
+    (a unique or version clash in the database), it is read again and retried once,
+    so the loser sees a conflict.
+    """
+    if not isinstance(answers, dict):
+        raise Refused(422, "bad_answers", _l("请求格式不正确：需要 {\"answers\": {...}}。"))
+    for _attempt in range(2):
+        a = _editable(user, assessment_id)
+        clean, problems = questionnaires.clean_answers(instrument_of(a), answers)
+        if problems and all_or_nothing:
+            raise Refused(422, "invalid_answers", _l("有答案不符合要求，均未保存。"),
+                          [{"question": p.question, "code": p.code, "reason": p.reason} for p in problems])
+        try:
+            saved = save_answers(a, clean, user.id, via=via, base=base)
+            if saved.conflicts and all_or_nothing:
+                db.session.rollback()
+                raise Refused(409, "conflict", _l("答案在您读取之后已被修改，均未保存。"),
+                              [{"question": q, "version": row.version, "value": row.value}
+                               for q, row in saved.conflicts.items()])
+            db.session.commit()
+            stored = [k for k in clean if k not in saved.conflicts]
+            return Outcome(a, sorted(stored), problems, saved.conflicts)
+        except (IntegrityError, StaleDataError):
+            db.session.rollback()
+    raise Refused(409, "conflict", _l("同一道题正被同时保存，请稍后再试。"))
+
+
+def _editable(user: User, assessment_id: int) -> Assessment:
+    a = find_assessment(user, assessment_id)
+    if a is None:
+        raise Refused(404, "not_found", _l("找不到这份评估，或您无权查看。"))
+    if not can_edit(user, a):
+        raise Refused(409, "not_editable", _l("该评估已提交，不能再修改。"))
+    return a
+
+
+def submit_checked(user: User, assessment_id: int) -> Assessment:
+    """Submit a draft once every shown required question is answered; score and benchmark it."""
+    a = _editable(user, assessment_id)
+    missing = completion(instrument_of(a), a.answer_dict()).missing
+    if missing:
+        raise Refused(409, "incomplete", _l("还有必答题未填写，请补全后再提交。"), [{"question": q} for q in missing])
+    submit(a)
+    db.session.commit()
+    return a
+
+
+def resume_page(a: Assessment) -> int:
+    """The first page with an unanswered question, so a returning user lands where they left."""
+    inst = instrument_of(a)
+    missing = set(completion(inst, a.answer_dict()).missing)
+    for n, dim in enumerate(inst.dimensions, start=1):
+        if any(q.id in missing for q in dim.questions):
+            return n
+    return len(inst.dimensions)
+
+
+def write_comments(a: Assessment, consultant: User, text: str | None, finalise: bool) -> None:
+    """The consultant's comments for the report; finalising shows them to the firm and freezes them."""
+    a.comments = (text or "").strip() or None
+    if finalise:
+        a.finalised_at = utcnow()
+        a.finalised_by_id = consultant.id
+        inst = instrument_of(a)
+        for user in db.session.scalars(sa.select(User).where(User.company_id == a.company_id)):
+            notify(user, "report_final", f"/assessments/{a.id}/result", firm=a.company.name,
+                   instrument=inst.title.get(user.lang or "zh"))
+    db.session.commit()
+
+
+def change_log(a: Assessment, lang: str, limit: int = 500) -> list[dict]:
+    """Every change to the answers, newest first: who, when, through what, from what to what."""
+    inst = instrument_of(a)
+    rows = db.session.scalars(sa.select(AnswerChange).where(AnswerChange.assessment_id == a.id)
+                              .order_by(AnswerChange.at.desc(), AnswerChange.id.desc()).limit(limit)).all()
+
+    def label(qid: str) -> str:
+        q = inst.question(qid)
+        return q.label(lang) if q else qid
+
+    return [{"at": r.at, "who": r.user.name if r.user else "—", "role": r.user.role if r.user else "", "via": r.via,
+             "question": label(r.question_id), "old": answer_text(inst, r.question_id, r.old_value, lang),
+             "new": answer_text(inst, r.question_id, r.new_value, lang)} for r in rows]
 
 
 def report_number(a: Assessment) -> str:

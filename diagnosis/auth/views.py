@@ -1,19 +1,21 @@
+"""Login, logout, registration and the API token page."""
 from __future__ import annotations
 
 from urllib.parse import urlparse
 
-import sqlalchemy as sa
-from datetime import timedelta, timezone
-
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
+from flask_wtf.csrf import validate_csrf
+from wtforms import ValidationError
 
-from ..audit import record
-from ..ids import form_id
+import questionnaires
+
+from ..api import tokens as api_tokens
 from ..extensions import db, limiter
-from ..models import User, Zone, utcnow
-from . import bp
+from ..ids import form_id
+from . import bp, service
 from .forms import LoginForm, RegisterForm
 
 
@@ -34,38 +36,16 @@ def login():
         return redirect(url_for("main.home"))
     form = LoginForm()
     if form.validate_on_submit():
-        email = form.email.data.strip().lower()
-        user = db.session.scalar(sa.select(User).where(User.email == email))
-        now = utcnow()
-        if user is not None and user.locked_until is not None and _aware(user.locked_until) > now:
-            record("login_locked", target=email, user=user)
-            db.session.commit()
+        outcome = service.authenticate(form.email.data, form.password.data)
+        if outcome.locked:
             flash(_("登录失败次数过多，账号已暂时锁定，请 %(m)s 分钟后再试。", m=current_app.config["LOCKOUT_MINUTES"]), "error")
-            return render_template("auth/login.html", form=form), 429
-        if user is not None and user.check_password(form.password.data):
-            user.failed_logins = 0
-            user.locked_until = None
-            record("login", target=email, user=user)
-            db.session.commit()
-            login_user(user)
+            return render_template("auth/login.html", form=form, instruments=questionnaires.available().values()), 429
+        if outcome.user is not None:
+            login_user(outcome.user)
             session.permanent = True
             return redirect(_safe_next(request.args.get("next")) or url_for("main.home"))
-        if user is not None:
-            # Lock after several failures in a row, so a password cannot be guessed slowly either.
-            user.failed_logins = (user.failed_logins or 0) + 1
-            if user.failed_logins >= current_app.config["LOCKOUT_AFTER"]:
-                user.locked_until = now + timedelta(minutes=current_app.config["LOCKOUT_MINUTES"])
-                user.failed_logins = 0
-                record("lockout", target=email, user=user)
-        record("login_failed", target=email[:200], user=user or False)
-        db.session.commit()
         flash(_("邮箱或密码不正确。"), "error")
-    return render_template("auth/login.html", form=form)
-
-
-def _aware(when):
-    """SQLite hands back naive datetimes; they were stored in UTC."""
-    return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
+    return render_template("auth/login.html", form=form, instruments=questionnaires.available().values())
 
 
 @bp.post("/logout")
@@ -75,27 +55,24 @@ def logout():
     return redirect(url_for("auth.login"))
 
 
+REGISTER_PROBLEMS = {
+    "invite": _l("邀请码无效，请向园区管理部门确认。"),
+    "email_taken": _l("该邮箱已注册，请直接登录。"),
+    "password_has_email": _l("密码不能包含邮箱名。"),
+}
+
+
 @bp.route("/register", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
 def register():
     form = RegisterForm()
     if form.validate_on_submit():
-        zone = db.session.scalar(sa.select(Zone).where(Zone.invite_code == form.invite_code.data.strip()))
-        email = form.email.data.strip().lower()
-        if zone is None:
-            form.invite_code.errors.append(_("邀请码无效，请向园区管理部门确认。"))
-        elif db.session.scalar(sa.select(User.id).where(User.email == email)) is not None:
-            form.email.errors.append(_("该邮箱已注册，请直接登录。"))
-        elif email.split("@")[0] and email.split("@")[0] in form.password.data.lower():
-            form.password.errors.append(_("密码不能包含邮箱名。"))
-        else:
-            user = User(email=email, name=form.name.data.strip(), role="enterprise", zone_id=zone.id)
-            user.set_password(form.password.data)
-            db.session.add(user)
-            db.session.commit()
-            login_user(user)
+        done = service.register(form.invite_code.data, form.email.data, form.name.data, form.password.data)
+        if done.user is not None:
+            login_user(done.user)
             flash(_("注册成功，请填写企业信息。"), "success")
             return redirect(url_for("company.profile"))
+        getattr(form, done.field).errors.append(str(REGISTER_PROBLEMS[done.problem]))
     return render_template("auth/register.html", form=form)
 
 
@@ -103,25 +80,17 @@ def register():
 @login_required
 def tokens():
     """API tokens for integrators: made here, shown once, revocable."""
-    from ..api.tokens import issue
-    from ..models import ApiToken
     new_token = None
     if request.method == "POST":
-        from flask_wtf.csrf import validate_csrf
-        from wtforms import ValidationError
         try:
             validate_csrf(request.form.get("csrf_token"))
         except ValidationError:
             return redirect(url_for(".tokens"))
         revoke = form_id(request.form.get("revoke"))
         if revoke:
-            row = db.session.scalar(sa.select(ApiToken).where(ApiToken.id == revoke, ApiToken.user_id == current_user.id))
-            if row is not None and row.revoked_at is None:
-                row.revoked_at = utcnow()
-                db.session.commit()
+            if api_tokens.revoke(current_user, revoke):
                 flash(_("令牌已作废。"), "success")
             return redirect(url_for(".tokens"))
-        new_token = issue(current_user, (request.form.get("name") or "").strip()[:100] or "api")
+        new_token = api_tokens.issue(current_user, (request.form.get("name") or "").strip()[:100] or "api")
         db.session.commit()
-    rows = db.session.scalars(sa.select(ApiToken).where(ApiToken.user_id == current_user.id).order_by(ApiToken.id.desc())).all()
-    return render_template("auth/tokens.html", tokens=rows, new_token=new_token)
+    return render_template("auth/tokens.html", tokens=api_tokens.of_user(current_user), new_token=new_token)

@@ -16,31 +16,51 @@ import sqlalchemy as sa
 
 from flask import current_app
 
-from ..access import assessments_query
+from ..access import ZONE_ADMIN, assessments_query, has_role
 from ..extensions import db
-from ..models import Assessment, Company, InstrumentVersion, ReportBatch, Result, User, utcnow
+from ..models import Assessment, Company, ReportBatch, Result, User, utcnow
+from ..notifications.service import notify
 from ..queue import app as queue_app
 from ..queue import huey
+from ..reporting import render_report, report_name
+from ..zone.stats import Filters
+
+
+def filters_of(f: Filters, drill: dict) -> dict:
+    """What a batch keeps of the zone filters: the instrument, industry, size and level."""
+    level = drill.get("level")
+    return {"instrument": f.instrument_id, "industry": f.industry or "", "size": f.size or "",
+            "level": "" if level is None else str(level)}
 
 
 def matching(user: User, filters: dict) -> list[Assessment]:
-    """The latest submitted assessment per firm the user may see, matching the filters."""
+    """The latest submitted assessment per firm the user may see, matching the filters, by firm name."""
     q = (assessments_query(user)
-         .join(InstrumentVersion, InstrumentVersion.id == Assessment.instrument_version_id)
          .join(Company, Company.id == Assessment.company_id)
          .join(Result, Result.assessment_id == Assessment.id)
-         .where(Assessment.status == "submitted", InstrumentVersion.instrument_id == filters["instrument"]))
+         .where(Result.is_latest, Result.instrument_id == filters["instrument"]))
     if filters.get("industry"):
         q = q.where(Company.industry_division == filters["industry"])
     if filters.get("size"):
         q = q.where(Company.size_class == filters["size"])
-    latest = {}
-    for a in db.session.scalars(q.order_by(Assessment.submitted_at, Assessment.id)):
-        latest[a.company_id] = a
-    found = list(latest.values())
     if filters.get("level") not in (None, ""):
-        found = [a for a in found if a.result.level == int(filters["level"])]
-    return sorted(found, key=lambda a: a.company.name)
+        q = q.where(Result.level == int(filters["level"]))
+    return list(db.session.scalars(q.order_by(Company.name, Company.id)))
+
+
+def find_batch(user: User, batch_id: int) -> ReportBatch | None:
+    """A batch is seen by whoever started it and by the administrators of its zone."""
+    batch = db.session.get(ReportBatch, batch_id)
+    if batch is None or not (batch.created_by_id == user.id or (has_role(user, ZONE_ADMIN) and batch.zone_id == user.zone_id)):
+        return None
+    return batch
+
+
+def visible_batches(user: User, limit: int = 50) -> list[ReportBatch]:
+    q = sa.select(ReportBatch).where(ReportBatch.created_by_id == user.id)
+    if has_role(user, ZONE_ADMIN):
+        q = sa.select(ReportBatch).where(ReportBatch.zone_id == user.zone_id)
+    return db.session.scalars(q.order_by(ReportBatch.id.desc()).limit(limit)).all()
 
 
 def start(user: User, filters: dict, lang: str) -> ReportBatch:
@@ -93,7 +113,6 @@ def run(batch_id: int) -> None:
 @huey.task(retries=2, retry_delay=5)
 def render_part(batch_id: int, assessment_ids: list[int]) -> None:
     """Render some of a batch's reports into the render cache; a failure is left for zip_batch to report."""
-    from ..assessments.views import render_report
     with queue_app().app_context():
         batch = db.session.get(ReportBatch, batch_id)
         if batch is None or batch.status != "running":
@@ -121,7 +140,6 @@ def zip_batch(batch_id: int, task=None) -> None:
 
 def collect(batch_id: int) -> None:
     """Write the ZIP from the render cache (a report rendered by a part is not rendered again)."""
-    from ..assessments.views import render_report, report_name
     batch = db.session.get(ReportBatch, batch_id)
     user = db.session.get(User, batch.created_by_id)
     folder = Path(current_app.instance_path) / "batches"
@@ -144,4 +162,5 @@ def collect(batch_id: int) -> None:
     batch.status = "done"
     batch.done = batch.total
     batch.finished_at = utcnow()
+    notify(user, "batch_ready", f"/reports/batches/{batch.id}", done=batch.total - len(failures))
     db.session.commit()

@@ -3,7 +3,7 @@ from flask_wtf import FlaskForm
 from wtforms import FloatField, IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, ValidationError
 
-from ..registry import normalise_uscc, uscc_error
+from ..credit_codes import normalise_uscc, uscc_error
 
 USCC_REASONS = {
     "length": _l("统一社会信用代码应为18位。"),

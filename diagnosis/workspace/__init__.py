@@ -1,4 +1,4 @@
-"""Consultants' workspace and firm histories."""
+"""Consultants' workspace, firm histories and offline imports of answers."""
 from flask import Blueprint
 
 bp = Blueprint("workspace", __name__)

@@ -136,7 +136,7 @@ def axe_violations_in(page):
 
 def _submitted_zone(app, world, n=30):
     """Zone A with firms that have results, for the dashboard."""
-    from diagnosis.demo import _submit
+    from diagnosis.demo import submit_synthetic
     from diagnosis.models import utcnow
     with app.app_context():
         firms = [Company(zone_id=world.a.zone, name=f"示例{i}号机械有限公司", uscc=demo_uscc(5000 + i), industry_section="C",
@@ -145,9 +145,9 @@ def _submitted_zone(app, world, n=30):
         db.session.add_all(firms)
         db.session.flush()
         rng = np.random.default_rng(3)
-        _submit("sme-digital", firms, rng.uniform(0.1, 0.7, n), rng, utcnow(), days=(1, 400))
+        submit_synthetic("sme-digital", firms, rng.uniform(0.1, 0.7, n), rng, utcnow(), days=(1, 400))
         firm = db.session.get(Company, world.a.firm)
-        _submit("sme-digital", [firm], np.array([0.3]), rng, utcnow(), days=(1, 2))
+        submit_synthetic("sme-digital", [firm], np.array([0.3]), rng, utcnow(), days=(1, 2))
         db.session.commit()
         return db.session.scalar(sa.select(Assessment.id).where(Assessment.company_id == world.a.firm))
 

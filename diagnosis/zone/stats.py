@@ -18,8 +18,8 @@ import questionnaires
 from questionnaires.references import references
 from scoring.progress import previous_period
 
-from .extensions import db
-from .models import Assessment, Company, DimensionScore, InstrumentVersion, Result, utcnow
+from ..extensions import db
+from ..models import Assessment, Company, DimensionScore, InstrumentVersion, Result, utcnow
 
 STALE_DRAFT_DAYS = 60
 
@@ -126,6 +126,11 @@ def _platform_means(instrument_id: str, version: tuple, database: str) -> tuple:
          .where(Result.instrument_id == instrument_id, Result.is_latest)
          .group_by(DimensionScore.dimension_id))
     return tuple(db.session.execute(q).all())
+
+
+def forget_platform_means() -> None:
+    """Scores changed under the same result ids (a rescore): the cached means are stale."""
+    _platform_means.cache_clear()
 
 
 def heatmap(f: Filters) -> dict:
@@ -262,7 +267,7 @@ def with_path(rows: list[dict]) -> list[dict]:
     level by the rule (scoring.next_level_path), which staff can read, unlike the summed gap."""
     from scoring import next_level_path
 
-    from .assessments.service import instrument_of
+    from ..assessments.service import instrument_of
     ids = [r["assessment_id"] for r in rows]
     found = {a.id: a for a in db.session.scalars(sa.select(Assessment).where(Assessment.id.in_(ids)))} if ids else {}
     out = []

@@ -1,13 +1,17 @@
-"""Gather a zone's aggregates for the zone report (PDF) from zone_stats, labelled for one language."""
+"""Gather a zone's aggregates for the zone report (PDF) from zone/stats.py, labelled for one language."""
 from __future__ import annotations
 
+from flask import current_app
+
 import questionnaires
+from reports import zone_report_html
+from reports.cache import cached_pdf
 from reports.context import SIZE_NAMES
 from reports.i18n import gettext_for
 
-from . import zone_stats as zs
-from .models import Zone
-from .registry import industry_label
+from . import stats as zs
+from ..models import Zone
+from ..industries import industry_label
 
 INSTRUMENT_ORDER = ("sme-digital", "smart-manufacturing", "cloud-adoption")
 
@@ -42,3 +46,9 @@ def collect(zone: Zone, lang: str, period: str | None = None, sub_zone: str | No
             "trend": zs.trend(f),
         })
     return {"zone": {"name": zone.name, "sub_zone": sub_zone}, "period": period, "sections": sections}
+
+
+def render_zone_report(zone: Zone, lang: str, period: str | None = None, sub_zone: str | None = None) -> bytes:
+    """The zone report as a PDF, from the render cache when nothing changed."""
+    html = zone_report_html(collect(zone, lang, period=period, sub_zone=sub_zone), lang)
+    return cached_pdf(html, current_app.config["REPORT_CACHE_DIR"], None)

@@ -1,6 +1,7 @@
 import pytest
 
-from diagnosis.registry import division, normalise_uscc, sections, size_class, uscc_check_char, uscc_error
+from diagnosis.credit_codes import normalise_uscc, uscc_check_char, uscc_error
+from diagnosis.industries import division, sections, size_class
 
 
 def test_check_character_of_the_standards_example():

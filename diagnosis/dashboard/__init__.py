@@ -1,6 +1,0 @@
-"""Zone staff's pages: dashboard, firm lists behind each figure, exports, zone report, assignments, imports."""
-from flask import Blueprint
-
-bp = Blueprint("zone", __name__, url_prefix="/zone")
-
-from . import views  # noqa: E402,F401

@@ -1,0 +1,11 @@
+// On a phone the navigation folds into a menu button. Without JavaScript the links simply stay visible.
+document.documentElement.classList.add("js");
+document.addEventListener("DOMContentLoaded", function () {
+  var button = document.querySelector(".menu-toggle");
+  var nav = document.getElementById("main-nav");
+  if (!button || !nav) return;
+  button.addEventListener("click", function () {
+    var open = nav.classList.toggle("open");
+    button.setAttribute("aria-expanded", open ? "true" : "false");
+  });
+});

@@ -1,0 +1,141 @@
+"""Zone staff's pages. Each view reads the request, calls one operation and renders."""
+from __future__ import annotations
+
+from flask import Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+import questionnaires
+from reports.names import content_disposition, report_filename
+
+from ..access import ZONE_ADMIN, require_role
+from ..audit import ACTIONS, record, zone_events
+from ..exports import to_csv, to_xlsx
+from ..extensions import db
+from ..i18n import current_lang
+from ..mail import zone_outbox
+from ..ids import form_id
+from ..industries import SIZE_CLASSES, industry_label
+from ..models import Zone, utcnow
+from . import assignments as assigning
+from . import bp
+from . import stats as zs
+from .figures import PARTS, export_rows, figure, firm_page
+from .filters import BadFilter, parse, parse_filters
+from .report import render_zone_report
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _filters_and_drill():
+    """The filters, and which figure was clicked, from the query string; a 400 with the reason if malformed."""
+    try:
+        return parse(request.args, current_user.zone_id)
+    except BadFilter as e:
+        abort(Response(str(e), status=400, mimetype="text/plain"))
+
+
+@bp.get("/")
+@require_role(ZONE_ADMIN)
+def dashboard():
+    f, _drill = _filters_and_drill()
+    opts = zs.options(f.zone_id)
+    lang = current_lang()
+    return render_template(
+        "zone/index.html", f=f, instruments=questionnaires.available(), sizes=SIZE_CLASSES,
+        industries=[(code, industry_label(code, lang)) for code in opts["industries"]], sub_zones=opts["sub_zones"],
+        periods=zs.periods(f.zone_id, f.instrument_id), parts=PARTS)
+
+
+@bp.get("/data/<part>.json")
+@require_role(ZONE_ADMIN)
+def data(part: str):
+    """One figure of the dashboard; the page asks for each in parallel."""
+    if part not in PARTS:
+        abort(404)
+    try:
+        f = parse_filters(request.args, current_user.zone_id)
+    except BadFilter as e:
+        return jsonify(error=str(e)), 400
+    return jsonify(figure(part, f, current_lang()))
+
+
+@bp.get("/firms")
+@require_role(ZONE_ADMIN)
+def firm_list():
+    """The firms behind any figure of the dashboard."""
+    f, drill = _filters_and_drill()
+    page = min(max(1, request.args.get("page", 1, type=int) or 1), 100_000)
+    per_page = 50
+    found = firm_page(f, drill, page, per_page, current_lang())
+    query = {**f.to_query(), **{k: ("1" if v is True else v) for k, v in drill.items()}}
+    return render_template("zone/firms.html", f=f, page=page, per_page=per_page, drill=drill, query=query, **found)
+
+
+@bp.get("/firms.<fmt>")
+@require_role(ZONE_ADMIN)
+def export(fmt: str):
+    if fmt not in ("csv", "xlsx"):
+        abort(404)
+    f, drill = _filters_and_drill()
+    header, rows = export_rows(f, drill, current_lang())
+    record("export", target=f"{f.instrument_id}.{fmt}", detail={"filters": f.to_query(), "rows": len(rows)})
+    db.session.commit()
+    disposition = {"Content-Disposition": f"attachment; filename=firms-{f.instrument_id}.{fmt}"}
+    if fmt == "csv":
+        return Response(to_csv(header, rows), mimetype="text/csv; charset=utf-8", headers=disposition)
+    return Response(to_xlsx(header, rows), mimetype=XLSX, headers=disposition)
+
+
+@bp.get("/report.pdf")
+@require_role(ZONE_ADMIN)
+def zone_report():
+    f, _drill = _filters_and_drill()
+    zone = db.session.get(Zone, current_user.zone_id)
+    pdf = render_zone_report(zone, current_lang(), period=f.period, sub_zone=f.sub_zone)
+    record("zone_report", target=str(zone.id))
+    db.session.commit()
+    name = report_filename(zone.name, f.sub_zone or "", _("园区数字化转型诊断报告"), f"{utcnow():%Y-%m-%d}")
+    return Response(pdf, mimetype="application/pdf",
+                    headers={"Content-Disposition": content_disposition(name, f"zone-report-{zone.id}.pdf")})
+
+
+@bp.get("/audit")
+@require_role(ZONE_ADMIN)
+def audit():
+    """The zone's audit log: logins, views of firms' data, exports, imports and reports."""
+    action = request.args.get("action") or None
+    if action is not None and action not in ACTIONS:
+        abort(400)
+    return render_template("zone/audit.html", rows=zone_events(current_user.zone_id, action), action=action,
+                           actions=ACTIONS)
+
+
+@bp.route("/assignments", methods=["GET", "POST"])
+@require_role(ZONE_ADMIN)
+def assignments():
+    """Zone staff assign consultants to firms by their credit codes (as kept in their own lists)."""
+    consultants = assigning.consultants(current_user.zone_id)
+    if request.method == "POST":
+        consultant = next((c for c in consultants if c.id == form_id(request.form.get("consultant"))), None)
+        if consultant is None:
+            abort(400)
+        if request.form.get("remove"):
+            assigning.unassign(consultant, form_id(request.form.get("remove")))
+            flash(_("已取消分配。"), "success")
+            return redirect(url_for(".assignments"))
+        done = assigning.assign(consultant, assigning.parse_codes(request.form.get("codes", "")))
+        flash(_("已为%(name)s分配 %(n)s 家企业。", name=consultant.name, n=done.added), "success")
+        if done.unknown:
+            flash(_("本园区没有这些统一社会信用代码的企业：%(codes)s", codes="、".join(done.unknown[:20])), "warning")
+        return redirect(url_for(".assignments"))
+    return render_template("zone/assignments.html", consultants=consultants,
+                           by_consultant=assigning.by_consultant(current_user.zone_id))
+
+
+@bp.get("/outbox")
+@require_role(ZONE_ADMIN)
+def outbox():
+    """Mail to the zone's users: what went out, what failed and why (or everything, held, without SMTP)."""
+    return render_template("zone/outbox.html", rows=zone_outbox(current_user.zone_id),
+                           mail_enabled=current_app.config.get("MAIL_ENABLED"))
