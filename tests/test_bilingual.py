@@ -33,7 +33,11 @@ USER_TEXT = (COMMENTS, "第一段：刀具寿命管理值得先做。", "第二�
 
 @pytest.fixture
 def history(app, world, client):
-    """Two assessments per instrument for firm A, one for a peer, comments on two results."""
+    """Two assessments per instrument for firm A, one for a peer, comments on two results. Zone A's
+    users read mail and notifications in English, so those stored messages are checked too."""
+    with app.app_context():
+        db.session.execute(sa.update(User).where(User.zone_id == world.a.zone).values(lang="en"))
+        db.session.commit()
     firm, peer, consultant = (client().login(world.a.enterprise), client().login(world.a.other_enterprise),
                               client().login(world.a.consultant))
     ids = {}
