@@ -167,6 +167,10 @@ def test_consultant_comments_and_finalises(app, world, new_page):
     shot(page, "report-preview-1280")
     page.goto(f"/assessments/{aid}/comments")
     page.locator("input[name=finalise]").click()
+    # 定稿 cannot be undone: the page asks once more and says so.
+    assert "不能撤销" in page.locator("form.confirm").inner_text()
+    shot(page, "finalise-confirm-1280")
+    page.locator("form.confirm button[type=submit]").click()
     assert "已定稿" in page.content() or "定稿" in page.locator(".flash").first.inner_text()
     firm = new_page(PHONE)
     login(firm, world.a.enterprise)
