@@ -138,12 +138,13 @@ def queued_batch(n: int, workers: int) -> None:
         from huey.consumer import Consumer
 
         from diagnosis import create_app
+        app = create_app({"REPORT_CACHE_DIR": f"{tmp}/cache"})  # a cold cache: every report is rendered
+        # After the app: importing diagnosis.batches first runs into the reporting <-> assessments import cycle.
         from diagnosis.batches import service
         from diagnosis.demo import DEMO_USERS, seed
         from diagnosis.extensions import db
         from diagnosis.models import ReportBatch, User
         from diagnosis.queue import huey
-        app = create_app({"REPORT_CACHE_DIR": f"{tmp}/cache"})  # a cold cache: every report is rendered
         with app.app_context():
             upgrade()
             seed(firms=n)
