@@ -60,6 +60,8 @@ def test_enterprise_journey_on_a_phone(app, world, new_page, tmp_path):
     page.fill("input[name=employees]", "85")
     page.fill("input[name=revenue]", "6200")
     page.click("main button[type=submit]")
+    # Wait for the answer to the submit (is_visible does not wait; first in a cold run the page is slow).
+    page.locator(".error, .errors").first.wait_for(state="visible", timeout=10000)
     assert page.locator(".error, .errors").first.is_visible()
     page.fill("input[name=uscc]", demo_uscc(4242))
     page.click("main button[type=submit]")
