@@ -6,6 +6,8 @@ text cannot contradict the table (tests/test_report_claims.py checks this on ran
 """
 from __future__ import annotations
 
+import math
+
 from questionnaires import Instrument
 from scoring import next_level_path
 
@@ -52,11 +54,13 @@ def score_text(inst: Instrument, total: float, lang: str) -> str | None:
     """The headline score with its unit, at the precision the method supports."""
     _ = gettext_for(lang)
     m = inst.method
+    # One decimal, cut rather than rounded, so a shown score never reaches a threshold the firm
+    # has not (59.96 points shows 59.9, not the 60.0 of the next level; S = 0.76 shows 0.7).
+    shown = f"{math.floor(total * 10 + 1e-9) / 10:.1f}"
     if m.type == "weighted_points":
-        # Thresholds are whole points and answers earn tenths: one decimal is all the method supports.
-        return _("%(score)s / %(max)s 分", score=f"{total:.1f}", max=f"{m.total:g}")
+        return _("%(score)s / %(max)s 分", score=shown, max=f"{m.total:g}")
     if m.type == "level_gated":
-        return f"{total:.1f} / {len(m.levels)}"
+        return f"{shown} / {len(m.levels)}"
     return None
 
 
