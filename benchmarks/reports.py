@@ -139,7 +139,7 @@ def queued_batch(n: int, workers: int) -> None:
 
         from diagnosis import create_app
         app = create_app({"REPORT_CACHE_DIR": f"{tmp}/cache"})  # a cold cache: every report is rendered
-        # After the app: importing diagnosis.batches first runs into the reporting <-> assessments import cycle.
+        # After the app, as a worker process has it.
         from diagnosis.batches import service
         from diagnosis.demo import DEMO_USERS, seed
         from diagnosis.extensions import db
