@@ -60,7 +60,7 @@ def test_firms_never_read_draft_comments(app, world, client):
     for url in (f"/api/v1/assessments/{aid}", f"/api/v1/assessments/{aid}/result"):
         assert "XYZ" not in api.get(url, headers={"Authorization": f"Bearer {token}"}).get_data(as_text=True)
 
-    r = consultant.post_form(f"/assessments/{aid}/comments", {"comments": DRAFT, "finalise": "1"})
+    r = consultant.post_form(f"/assessments/{aid}/comments", {"comments": DRAFT, "finalise": "1", "confirm": "yes"})
     assert r.status_code == 302
     assert DRAFT in firm.get(f"/assessments/{aid}/comments").text  # once final, the firm reads them
 

@@ -32,7 +32,7 @@ from ..models import Assessment, Company, ReportBatch, ReportPart, Result, User,
 from ..notifications.service import notify
 from ..queue import app as queue_app
 from ..queue import huey
-from ..reporting import render_report
+from ..reporting import render_report, report_name
 from ..zone.stats import Filters
 
 
@@ -240,13 +240,17 @@ def collect(batch_id: int) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"batch-{batch.id}.zip"
     partial = folder / f"batch-{batch.id}.{os.getpid()}.part"  # two ZIP steps at once must not write one file
-    failures = []
+    failures, used = [], set()
     with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_STORED) as zf:  # PDFs are compressed already
         for a in sorted((db.session.get(Assessment, i) for i in ids), key=lambda a: (a.company.name, a.company.id)):
             if a.id in lost:  # its worker died on it three times: rendering it here could kill this one too
                 failures.append({"assessment": a.id, "company": a.company.name, "reason": lost[a.id]})
                 continue
-            name = f"{a.company.uscc}-{a.instrument_version.instrument_id}-{a.id}.pdf"
+            # Firm, instrument and date (zipfile marks non-ASCII names as UTF-8); the id only on a clash.
+            name = report_name(a, batch.lang)
+            if name in used:
+                name = f"{name[:-4]}-{a.id}.pdf"
+            used.add(name)
             try:
                 zf.writestr(name, render_report(a, batch.lang))
             except Exception as exc:
