@@ -43,6 +43,7 @@ def load(instance_path: str, overrides: dict | None = None) -> dict:
         "LOCKOUT_MINUTES": int(env.get("LOCKOUT_MINUTES", 15)),
         "WTF_CSRF_TIME_LIMIT": None,  # a questionnaire page may stay open all day
         "REPORT_CACHE_DIR": str(instance / "reports"),
+        "PASSWORD_RESET_HOURS": float(env.get("PASSWORD_RESET_HOURS", 2)),
         # Links in mail point here: the address users reach the app at.
         "BASE_URL": env.get("BASE_URL", "http://127.0.0.1:8000"),
         # A peer group smaller than this falls back to a wider one (industry, zone, all).
