@@ -62,6 +62,9 @@ class User(UserMixin, db.Model):
     # (logout, password change, deactivation).
     session_version: Mapped[int] = mapped_column(sa.Integer, default=0, server_default="0")
     active: Mapped[bool] = mapped_column(sa.Boolean, default=True, server_default=sa.true())
+    # Which privacy notice the user accepted, and when (个人信息保护法: consent is recorded).
+    privacy_version: Mapped[str | None] = mapped_column(sa.String(16))
+    privacy_accepted_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
 
     zone: Mapped[Zone] = relationship()
     company: Mapped[Company | None] = relationship()

@@ -13,7 +13,7 @@ from .conftest import csrf_from
 from .helpers import extreme_answers, sme
 
 SECRET = "A号精密机械有限公司"
-VALUES = {"instrument_id": "sme-digital", "part": "levels", "fmt": "csv", "filename": "report.css", "code": "zh", "n": 1}
+VALUES = {"instrument_id": "sme-digital", "part": "levels", "fmt": "csv", "filename": "report.css", "code": "zh", "n": 1, "token": "not-a-token"}
 
 
 def _state(app, company_id: int):

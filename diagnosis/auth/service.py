@@ -29,6 +29,10 @@ from ..extensions import db
 from ..models import ApiToken, LoginThrottle, User, Zone, utcnow
 
 
+# The privacy notice in force (templates/auth/privacy.html); a new text gets a new version.
+PRIVACY_VERSION = "2026.11"
+
+
 @lru_cache(maxsize=1)
 def _dummy_hash() -> str:
     """A hash to check when there is no account, so an unknown address costs what a known one does."""
@@ -104,7 +108,8 @@ def register(invite_code: str, name: str, email: str, password: str) -> Registra
                       _("有人用您的邮箱 %(email)s 在智改数转诊断平台申请注册。您已有账号，无需再注册；如果不是您本人，"
                         "请忽略这封邮件，您的账号没有任何变化。", email=email))
         return Registration(True, None)
-    user = User(email=email, name=name.strip(), role="enterprise", zone_id=zone.id, password_hash=password_hash)
+    user = User(email=email, name=name.strip(), role="enterprise", zone_id=zone.id, password_hash=password_hash,
+                privacy_version=PRIVACY_VERSION, privacy_accepted_at=utcnow())
     db.session.add(user)
     db.session.flush()
     record("register", target=email[:200], user=user)

@@ -100,6 +100,12 @@ def password():
     return render_template("auth/password.html", form=form)
 
 
+@bp.get("/privacy")
+def privacy():
+    """The privacy notice a firm accepts at registration, with its version."""
+    return render_template("auth/privacy.html", version=service.PRIVACY_VERSION)
+
+
 @bp.route("/forgot", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
 def forgot():
