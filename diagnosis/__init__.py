@@ -36,7 +36,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     login_manager.user_loader(access.load_user)
     babel.init_app(app, locale_selector=i18n.select_locale)
 
-    from . import models  # noqa: F401  (register tables with SQLAlchemy)
+    from . import areas, models  # noqa: F401  (register tables with SQLAlchemy; every new zone becomes an area)
     from .api import bp as api_bp
     from .assessments import bp as assessments_bp
     from .auth import bp as auth_bp
