@@ -81,6 +81,13 @@ def staff_scope(user: User) -> Scope:
     return Scope(area.id, zone_ids, area.name if area.kind == "sub_zone" else None)
 
 
+def area_companies(area: Area) -> sa.ColumnElement:
+    """The condition on `companies` for the firms of an area (its zones, or its sub-zone)."""
+    from .areas import zone_ids_under
+    clause = Company.zone_id.in_(zone_ids_under(area))
+    return sa.and_(clause, Company.sub_zone == area.name) if area.kind == "sub_zone" else clause
+
+
 def ensure_area_visible(user: User, area_id: int | None) -> Area:
     """An area at or below the user's own; 404 for any other (above, beside, or none)."""
     own = staff_area(user) if user.role == ZONE_ADMIN else None
