@@ -229,6 +229,7 @@ def worker_cmd(workers: int):
     GIL, so only processes put a second core to use on one batch."""
     from huey.consumer import Consumer
     from .batches import service  # noqa: F401  (registers the tasks)
+    from .programmes import tasks  # noqa: F401  (the periodic reminder round)
     from .extensions import db
     from .queue import huey
     db.engine.dispose()  # no connection may cross the fork into the workers

@@ -167,11 +167,11 @@ def import_roster(user: User, programme_id: int, data: bytes) -> roster.Imported
 
 
 def link(p: Programme, entry: RosterEntry) -> str:
-    from flask import url_for
-    return current_app.config["BASE_URL"].rstrip("/") + url_for("programmes.join", token=token(p.id, entry.uscc))
+    """The firm's personal link; built by hand because reminders go out from the worker, outside a request."""
+    return current_app.config["BASE_URL"].rstrip("/") + f"/programmes/join/{token(p.id, entry.uscc)}"
 
 
-def _mail(p: Programme, entry: RosterEntry, kind: str) -> None:
+def _mail(p: Programme, entry: RosterEntry, kind: str, now: datetime | None = None) -> None:
     """An invitation or a reminder with the firm's personal link, logged with its outbox row."""
     creator = db.session.get(User, p.created_by_id) if p.created_by_id else None
     with force_locale(creator.lang if creator is not None and creator.lang else "zh"):
@@ -186,7 +186,7 @@ def _mail(p: Programme, entry: RosterEntry, kind: str) -> None:
         body = "\n\n".join([first, _("通过这个专属链接注册或登录，直接进入评估：%(url)s", url=link(p, entry)),
                             _("如有疑问，请联系园区管理部门。")])
     row = mail.send(entry.email, f"programme_{kind}", subject, body, zone_id=p.zone_id)
-    now = utcnow()
+    now = now or utcnow()
     entry.last_mailed_at = now
     if kind == "invited":
         entry.invited_at = now
@@ -237,7 +237,7 @@ def send_due_reminders(now: datetime | None = None, limit: int = 500) -> int:
                       RosterEntry.last_mailed_at <= now - timedelta(days=p.reminder_days))
                .order_by(RosterEntry.id).limit(limit - sent))
         for entry in db.session.scalars(due).all():
-            _mail(p, entry, "reminded")
+            _mail(p, entry, "reminded", now)
             sent += 1
         db.session.commit()
         if sent >= limit:
