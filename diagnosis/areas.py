@@ -11,7 +11,8 @@ import sqlalchemy as sa
 from .extensions import db
 from .models import Area, Zone
 
-PARENT_KINDS = {"province": (), "city": ("province",), "zone": ("city", "province"), "sub_zone": ("zone",)}
+# What each kind may sit under (None: at the top, e.g. a city-level deployment).
+PARENT_KINDS = {"province": (None,), "city": (None, "province"), "zone": (None, "city", "province"), "sub_zone": ("zone",)}
 
 
 @sa.event.listens_for(Zone, "after_insert")
@@ -25,7 +26,7 @@ def _zone_is_an_area(mapper, connection, zone: Zone) -> None:
 
 def create(kind: str, name: str, parent: Area | None = None, zone_id: int | None = None) -> Area:
     """A new area below `parent` (a province has none); ValueError for a kind that cannot sit there."""
-    if kind not in PARENT_KINDS or (parent.kind if parent else None) not in (PARENT_KINDS[kind] or (None,)):
+    if kind not in PARENT_KINDS or (parent.kind if parent else None) not in PARENT_KINDS[kind]:
         raise ValueError(f"a {kind} cannot be placed under {parent.kind if parent else 'nothing'}")
     area = Area(kind=kind, name=name, parent_id=parent.id if parent else None, path="",
                 zone_id=zone_id if zone_id is not None else (parent.zone_id if kind == "sub_zone" else None))

@@ -93,14 +93,14 @@ def test_a_hostile_file_is_refused_before_parsing(app, world, client):
     assert r.status_code == 422 and "XLSX" in r.text
 
 
-def _wait(smtp, n):
+def _wait(inbox, n):
     for _ in range(100):  # bounded wait for the worker
-        if len(smtp.messages) >= n:
+        if len(inbox.messages) >= n:
             return
         time.sleep(0.1)
 
 
-def test_an_invited_firm_reaches_its_programme_assessment_through_the_mailed_link(app, world, client, smtp, worker):
+def test_an_invited_firm_reaches_its_programme_assessment_through_the_mailed_link(app, world, client, smtp, worker):  # noqa: F811
     admin = client().login(world.a.zone_admin)
     pid = _create(admin)
     assert _upload(admin, pid, xlsx(roster_rows(2))).status_code == 302
@@ -189,6 +189,12 @@ def test_target_progress_counts_roster_firms_at_the_level(app, world, client):
         assert (coverage["value"], coverage["counted"], coverage["progress"]) == (50.0, 2, 50.0)
         movers = tg.movers(coverage["target"])
         assert [m["uscc"] for m in movers] == [demo_uscc(100), demo_uscc(101)]
+    # The dashboard and the zone report show both targets with their current values.
+    dashboard = admin.get("/zone/").text
+    assert "达到该等级的企业" in dashboard and "名单覆盖" in dashboard and "测试用文件" in dashboard
+    from pypdf import PdfReader
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(admin.get("/zone/report.pdf").data)).pages)
+    assert "目标进展" in text and "名单覆盖" in text
 
 
 def test_the_ledger_rows_match_the_database(app, world, client):
