@@ -107,6 +107,16 @@ def rows(p: Programme, status: str | None = None, limit: int | None = 200, offse
             for e, st, started, submitted in db.session.execute(q).all()]
 
 
+def page(user: User, programme_id: int, status: str | None = None) -> dict:
+    """Everything the programme page shows: progress per sub-zone, targets with their movers, the roster."""
+    from . import targets
+    p = get(user, programme_id)
+    evaluated = targets.of_programme(user, p.id)
+    return {"p": p, "counts": status_counts(p), "rows": rows(p, status if status in STATUSES else None),
+            "status": status, "evaluated": evaluated,
+            "movers": {ev["target"].id: targets.movers(ev["target"], 10) for ev in evaluated}}
+
+
 # --- Changing ------------------------------------------------------------------------------------
 
 @dataclass

@@ -138,12 +138,17 @@ def movers(t: Target, limit: int = 20) -> list[dict]:
     furthest along first); for a level, firms one level short, closest to it first."""
     if t.indicator == "coverage":
         p = db.session.get(Programme, t.programme_id)
-        order = {"started": 0, "opened": 1, "invited": 2, "not_invited": 3}
-        found = [r for r in service.rows(p, limit=None) if r["status"] != "submitted"
-                 and (not t.above_scale_only or r["entry"].above_scale)]
-        found.sort(key=lambda r: (order[r["status"]], r["entry"].id))
-        return [{"name": r["entry"].name, "uscc": r["entry"].uscc, "status": r["status"], "level": None,
-                 "next_gap": None} for r in found[:limit]]
+        prog = service.progress_subquery(p)
+        status = service.status_column(prog)
+        rank = sa.case((status == "started", 0), (status == "opened", 1), (status == "invited", 2), else_=3)
+        q = (sa.select(RosterEntry.name, RosterEntry.uscc, status)
+             .outerjoin(prog, prog.c.company_id == RosterEntry.company_id)
+             .where(RosterEntry.programme_id == p.id, status != "submitted")
+             .order_by(rank, RosterEntry.id).limit(limit))
+        if t.above_scale_only:
+            q = q.where(RosterEntry.above_scale)
+        return [{"name": n, "uscc": u, "status": st, "level": None, "next_gap": None}
+                for n, u, st in db.session.execute(q).all()]
     q = (sa.select(Company.name, Company.uscc, Result.level, Result.next_gap, Result.assessment_id)
          .join(Company, Company.id == Result.company_id)
          .where(Result.instrument_id == t.instrument_id, Result.is_latest, Result.level == (t.min_level or 0) - 1,
@@ -221,6 +226,22 @@ def of_user(user) -> list[dict]:
     """Every target the user's area is held to or has set below it, evaluated."""
     ensure_role(user, ZONE_ADMIN)
     return [evaluate(t) for t in db.session.scalars(visible(user).order_by(Target.id))]
+
+
+def of_area(area: Area) -> list[dict]:
+    """Targets of an area and of the areas and programmes below it, evaluated (for the zone report)."""
+    q = sa.select(Target).join(Area, Area.id == Target.area_id).where(Area.path.startswith(area.path)).order_by(Target.id)
+    return [evaluate(t) for t in db.session.scalars(q)]
+
+
+def plain(ev: dict) -> dict:
+    """An evaluated target as plain values for the report package (no models, no Flask)."""
+    t = ev["target"]
+    return {"name": t.name, "nature": t.nature, "indicator": t.indicator, "min_level": t.min_level,
+            "base_year": t.base_year, "base_value": t.base_value, "target_year": t.target_year,
+            "target_value": t.target_value, "source": t.source, "is_demo": t.is_demo, "value": ev["value"],
+            "counted": ev["counted"], "denominator": ev["denominator"], "progress": ev["progress"],
+            "projection": ev["projection"], "on_track": ev["on_track"]}
 
 
 def of_programme(user, programme_id: int) -> list[dict]:

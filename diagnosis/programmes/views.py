@@ -40,18 +40,16 @@ def index():
                            names=targets.INDICATOR_NAMES, natures=targets.NATURE_NAMES)
 
 
+def _labels(p) -> dict:
+    return {"statuses": service.STATUSES, "status_names": service.STATUS_NAMES, "names": targets.INDICATOR_NAMES,
+            "natures": targets.NATURE_NAMES, "instrument": questionnaires.get(p.instrument_id)}
+
+
 @bp.get("/<int:programme_id>")
 @require_role(ZONE_ADMIN)
 def detail(programme_id: int):
-    status = request.args.get("status") or None
-    p = service.get(current_user, programme_id)
-    return render_template("programmes/detail.html", p=p, counts=service.status_counts(p),
-                           rows=service.rows(p, status if status in service.STATUSES else None),
-                           status=status, statuses=service.STATUSES, status_names=service.STATUS_NAMES,
-                           evaluated=targets.of_programme(current_user, p.id), names=targets.INDICATOR_NAMES,
-                           natures=targets.NATURE_NAMES, instrument=questionnaires.get(p.instrument_id),
-                           movers={ev["target"].id: targets.movers(ev["target"], 10)
-                                   for ev in targets.of_programme(current_user, p.id)}, errors=[])
+    shown = service.page(current_user, programme_id, request.args.get("status") or None)
+    return render_template("programmes/detail.html", **shown, **_labels(shown["p"]), errors=[])
 
 
 @bp.post("/<int:programme_id>/roster")
@@ -61,11 +59,8 @@ def import_roster(programme_id: int):
     try:
         done = service.import_roster(current_user, programme_id, upload.read() if upload else b"")
     except ImportRejected as e:
-        p = service.get(current_user, programme_id)
-        return render_template("programmes/detail.html", p=p, counts=service.status_counts(p), rows=service.rows(p),
-                               status=None, statuses=service.STATUSES, status_names=service.STATUS_NAMES,
-                               evaluated=[], names=targets.INDICATOR_NAMES, natures=targets.NATURE_NAMES,
-                               instrument=questionnaires.get(p.instrument_id), movers={},
+        shown = service.page(current_user, programme_id)
+        return render_template("programmes/detail.html", **shown, **_labels(shown["p"]),
                                errors=[err.to_dict() for err in e.errors]), 422
     flash(_("已导入 %(n)s 家企业，其中 %(m)s 家已在平台注册。", n=done.added, m=done.matched), "success")
     return redirect(url_for(".detail", programme_id=programme_id))
