@@ -16,6 +16,7 @@ from ..mail import zone_outbox
 from ..ids import form_id
 from ..industries import SIZE_CLASSES, industry_label
 from ..models import Zone
+from ..programmes import targets
 from . import assignments as assigning
 from . import bp
 from . import stats as zs
@@ -43,7 +44,8 @@ def dashboard():
     return render_template(
         "zone/index.html", f=f, instruments=questionnaires.available(), sizes=SIZE_CLASSES,
         industries=[(code, industry_label(code, lang)) for code in opts["industries"]], sub_zones=opts["sub_zones"],
-        periods=zs.periods(f, f.instrument_id), parts=PARTS)
+        periods=zs.periods(f, f.instrument_id), parts=PARTS, targets=targets.of_user(current_user),
+        target_names=targets.INDICATOR_NAMES, target_natures=targets.NATURE_NAMES)
 
 
 @bp.get("/data/<part>.json")
