@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import click
+import yaml
 from flask.cli import FlaskGroup, with_appcontext
 
 import questionnaires
@@ -121,7 +122,33 @@ def q_check(paths: tuple[Path, ...]):
                 click.echo(str(err), err=True)
         else:
             click.echo(f"{path}: ok ({inst.id} {inst.version}, {len(inst.questions)} questions)")
+    if not paths:
+        failed |= _check_variants_and_mappings()
     sys.exit(1 if failed else 0)
+
+
+def _check_variants_and_mappings() -> bool:
+    """The shipped variant overlays and version mappings: each must still apply. True if any fails."""
+    from questionnaires.upgrade import MAPPING_DIR, MappingInvalid, archived, load_mapping
+    failed = False
+    for iid in questionnaires.available():
+        for name in questionnaires.variants(iid):
+            try:
+                v = questionnaires.variant(iid, name)
+                click.echo(f"variant {iid}:{name}: ok ({v.version})")
+            except (questionnaires.InstrumentInvalid, KeyError) as exc:
+                failed = True
+                click.echo(f"variant {iid}:{name}: {exc}", err=True)
+    for path in sorted(MAPPING_DIR.glob("*.yaml")):
+        head = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        try:
+            load_mapping(path, archived(str(head.get("instrument")), str(head.get("from"))),
+                         questionnaires.get(str(head.get("instrument"))))
+            click.echo(f"{path.name}: ok")
+        except (MappingInvalid, KeyError, questionnaires.InstrumentInvalid) as exc:
+            failed = True
+            click.echo(f"{path.name}: {exc}", err=True)
+    return failed
 
 
 def _instrument(instrument_id: str):
@@ -238,15 +265,53 @@ def worker_cmd(workers: int):
 
 @main.command("rescore")
 @click.option("--zone", "zone_id", type=int, help="Only assessments of firms in this zone (id).")
+@click.option("--mapping", "mapping_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Re-evaluate old answers under the current version through this mapping file "
+                   "(questionnaires/mappings/ID.FROM.TO.yaml).")
+@click.option("--dry-run", is_flag=True, help="With --mapping: print the firms whose level would change; change nothing.")
+@click.option("--report", "report_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="With --mapping: write every firm considered to this CSV file (required for a real run, written first).")
 @with_appcontext
-def rescore_cmd(zone_id: int | None):
-    """Score every submitted assessment again and refresh its benchmark."""
+def rescore_cmd(zone_id: int | None, mapping_file: Path | None, dry_run: bool, report_file: Path | None):
+    """Score every submitted assessment again and refresh its benchmark; or, with --mapping,
+    carry old answers to the current version of an instrument."""
+    if mapping_file is not None:
+        _upgrade(mapping_file, zone_id, dry_run, report_file)
+        return
+    if dry_run or report_file:
+        raise click.UsageError("--dry-run and --report go with --mapping.")
     from .rescore import rescore
     counts = rescore(zone_id)
     for instrument_id, n in sorted(counts.items()):
         click.echo(f"{instrument_id}: {n} assessments rescored")
     if not counts:
         click.echo("No submitted assessments matched.")
+
+
+def _upgrade(mapping_file: Path, zone_id: int | None, dry_run: bool, report_file: Path | None) -> None:
+    from . import upgrade
+    if not dry_run and report_file is None:
+        raise click.UsageError("A real run needs --report FILE: the report is written before anything changes.")
+    try:
+        rows, mapping = upgrade.plan(mapping_file, zone_id)
+    except (upgrade.MappingInvalid, KeyError) as e:
+        raise click.ClickException(str(e)) from None
+    changing = [r for r in rows if r.changes]
+    stuck = [r for r in rows if r.unmapped]
+    click.echo(f"{mapping.instrument} {mapping.old_version} -> {mapping.new_version}: {len(rows)} firms, "
+               f"{len(changing)} would change level, {len(stuck)} cannot be carried")
+    for r in changing:
+        click.echo(f"  {r.company} ({r.uscc}): {r.old_level_name} -> {r.new_level_name}")
+    for r in stuck:
+        click.echo(f"  {r.company} ({r.uscc}): not carried, to answer again: {', '.join(r.unmapped)}")
+    if report_file is not None:
+        upgrade.write_report(rows, mapping, report_file)
+        click.echo(f"Report written to {report_file}")
+    if dry_run:
+        click.echo("Dry run: nothing was changed.")
+        return
+    created = upgrade.apply(rows)
+    click.echo(f"{len(created)} new assessments on version {mapping.new_version}; the old ones keep their levels.")
 
 
 if __name__ == "__main__":

@@ -18,7 +18,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 import questionnaires
-from questionnaires import Instrument, Question
+from questionnaires import Instrument, Question, types
 
 from .access import visible_company_ids
 from .answer_errors import answer_error_text
@@ -30,8 +30,6 @@ from .models import Company, User
 KEY_COLUMNS = ("uscc", "company_name")
 FIRST_DATA_ROW = 3
 MAX_ROWS = 5000
-YES = {"是", "yes", "y", "true", "1", "有"}
-NO = {"否", "no", "n", "false", "0", "无"}
 
 
 @dataclass
@@ -62,11 +60,7 @@ def template(inst: Instrument, lang: str = "zh") -> bytes:
     for col, q in enumerate(inst.questions, start=len(KEY_COLUMNS) + 1):
         letter = get_column_letter(col)
         ws.column_dimensions[letter].width = 18
-        values = None
-        if q.type in ("single", "level"):
-            values = [o.id for o in q.options]
-        elif q.type == "yesno":
-            values = ["是", "否"] if zh else ["yes", "no"]
+        values = types.of(q).cell_choices(q, lang)
         if values and len(",".join(values)) < 250:
             dv = DataValidation(type="list", formula1='"' + ",".join(values) + '"', allow_blank=True)
             dv.add(f"{letter}{FIRST_DATA_ROW}:{letter}{FIRST_DATA_ROW + 999}")
@@ -84,19 +78,7 @@ def template(inst: Instrument, lang: str = "zh") -> bytes:
 
 
 def _how(q: Question, lang: str) -> str:
-    zh = lang != "en"
-    if q.type in ("single", "level"):
-        opts = "；".join(f"{o.id} = {o.text.get(lang)}" for o in q.options)
-        return ("填一个选项代码：" if zh else "One option code: ") + opts
-    if q.type == "multi":
-        opts = "；".join(f"{o.id} = {o.text.get(lang)}" for o in q.options)
-        return ("填选项代码，多个用分号隔开：" if zh else "Option codes separated by semicolons: ") + opts
-    if q.type == "yesno":
-        return "是 / 否" if zh else "yes / no"
-    if q.type == "number":
-        rng = f"{q.min if q.min is not None else ''}–{q.max if q.max is not None else ''}"
-        return ("填数字" if zh else "A number") + (f"（{rng}）" if q.min is not None or q.max is not None else "") + (q.unit or "")
-    return "文字" if zh else "Text"
+    return types.of(q).cell_hint(q, lang)
 
 
 def read_rows(data: bytes) -> list[tuple[int, dict]]:
@@ -128,27 +110,7 @@ def _cell(q: Question, v):
     """A spreadsheet cell as the answer value clean_answers expects; None for an empty cell."""
     if v is None or (isinstance(v, str) and not v.strip()):
         return None
-    if q.type in ("single", "level"):
-        text = str(v).strip()
-        by_text = {o.text.zh: o.id for o in q.options} | {o.text.en: o.id for o in q.options if o.text.en}
-        return by_text.get(text, text)
-    if q.type == "multi":
-        parts = [p.strip() for p in str(v).replace("；", ";").replace(",", ";").split(";") if p.strip()]
-        by_text = {o.text.zh: o.id for o in q.options}
-        return [by_text.get(p, p) for p in parts]
-    if q.type == "yesno":
-        text = str(v).strip().lower()
-        if isinstance(v, bool):
-            return v
-        return True if text in YES else False if text in NO else text
-    if q.type == "number":
-        if isinstance(v, (int, float)):
-            return v
-        try:
-            return float(str(v).strip().rstrip("%"))
-        except ValueError:
-            return str(v)
-    return str(v)
+    return types.of(q).from_cell(q, v)
 
 
 def validate(inst: Instrument, rows: list[tuple[int, dict]], user: User) -> tuple[list[tuple[int, dict]], list[RowError]]:

@@ -130,6 +130,8 @@ class Assessment(db.Model):
     comments: Mapped[str | None] = mapped_column(sa.Text)
     finalised_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
     finalised_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    # Subdomains a consultant marked 不适用: {indicator id: {"reason", "by", "at"}}.
+    not_applicable: Mapped[dict | None] = mapped_column(sa.JSON)
 
     company: Mapped[Company] = relationship()
     finalised_by: Mapped["User | None"] = relationship(foreign_keys=[finalised_by_id])
@@ -141,6 +143,10 @@ class Assessment(db.Model):
 
     def answer_dict(self) -> dict[str, Any]:
         return {a.question_id: a.value for a in self.answers if a.value is not None}
+
+    def not_applicable_reasons(self) -> dict[str, str]:
+        """Subdomain id -> the consultant's reason, as scoring takes them."""
+        return {k: v["reason"] for k, v in (self.not_applicable or {}).items()}
 
 
 class Answer(db.Model):

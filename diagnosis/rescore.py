@@ -27,7 +27,7 @@ def rescore(zone_id: int | None = None) -> dict[str, int]:
         by_version[a.instrument_version_id].append(a)
     for group in by_version.values():
         inst = service.instrument_of(group[0])
-        batch = scoring.score_batch(inst, [a.answer_dict() for a in group])
+        batch = scoring.score_batch(inst, [a.answer_dict() for a in group], [a.not_applicable_reasons() for a in group])
         for i, a in enumerate(group):
             service.store_result(a, batch.result(i))
     db.session.flush()

@@ -1,4 +1,5 @@
 """Questionnaire instruments as versioned data files and their loader (no Flask)."""
+from .answers import AnswerError, clean_answers
 from .loader import (
     InstrumentError,
     InstrumentInvalid,
@@ -9,11 +10,12 @@ from .loader import (
     get,
     load_file,
     parse,
+    variant,
+    variants,
 )
-from .answers import AnswerError, clean_answers
-from .schema import Instrument, Question
+from .shapes import Instrument, Question
 
 __all__ = [
     "AnswerError", "Instrument", "InstrumentError", "InstrumentInvalid", "Question", "available",
-    "canonical_json", "clean_answers", "content_hash", "from_json", "get", "load_file", "parse",
+    "canonical_json", "clean_answers", "content_hash", "from_json", "get", "load_file", "parse", "variant", "variants",
 ]

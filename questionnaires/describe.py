@@ -1,17 +1,22 @@
 """Conditions in words, for printed forms: 'answer if question 9 is not "None"'."""
 from __future__ import annotations
 
-from .schema import AllOf, AnyOf, Compare, Condition, Instrument, NotOf
+from . import types
+from .shapes import AllOf, AnyOf, Compare, Condition, Instrument, NotOf
 
 WORDS = {
     "zh": {"and": "且", "or": "或", "not": "并非", "q": "第{n}题", "answered": "{q}已作答", "unanswered": "{q}未作答",
            "equals": "{q}选择“{v}”", "not_equals": "{q}不是“{v}”", "in": "{q}选择{v}之一", "includes": "{q}选中“{v}”",
-           "count_gte": "{q}至少选{v}项", "gt": "{q}大于{v}", "gte": "{q}不小于{v}", "lt": "{q}小于{v}", "lte": "{q}不大于{v}",
+           "count_gte": "{q}至少选{v}项", "gt": "{q}大于{v}", "gte": "{q}不小于{v}", "lt": "{q}小于{v}",
+           "lte": "{q}不大于{v}",
            "yes": "是", "no": "否", "sep": "、", "if": "（仅当{c}时回答）", "optional": "（选答）"},
     "en": {"and": " and ", "or": " or ", "not": "not ", "q": "question {n}", "answered": "{q} is answered",
-           "unanswered": "{q} is unanswered", "equals": "{q} is \u201c{v}\u201d", "not_equals": "{q} is not \u201c{v}\u201d",
-           "in": "{q} is one of {v}", "includes": "{q} includes \u201c{v}\u201d", "count_gte": "{q} has at least {v} ticked",
-           "gt": "{q} is above {v}", "gte": "{q} is at least {v}", "lt": "{q} is below {v}", "lte": "{q} is at most {v}",
+           "unanswered": "{q} is unanswered", "equals": "{q} is \u201c{v}\u201d",
+           "not_equals": "{q} is not \u201c{v}\u201d",
+           "in": "{q} is one of {v}", "includes": "{q} includes \u201c{v}\u201d",
+           "count_gte": "{q} has at least {v} ticked",
+           "gt": "{q} is above {v}", "gte": "{q} is at least {v}", "lt": "{q} is below {v}",
+           "lte": "{q} is at most {v}",
            "yes": "yes", "no": "no", "sep": ", ", "if": " (answer only if {c})", "optional": " (optional)"},
 }
 
@@ -58,12 +63,6 @@ def paper_form(inst: Instrument, lang: str = "zh") -> str:
                 cond = w["if"].format(c=describe(q.show_if, inst, numbers, lang)) if q.show_if else ""
                 lines.append(f"{numbers[q.id]}. {q.text.get(lang)}{'' if q.required else w['optional']}{cond}")
                 lines.append(f"   {q.help.get(lang)}")
-                lines.extend(f"   [ ] {o.text.get(lang)}" for o in q.options)
-                if q.type == "number":
-                    lines.append(f"   ______ {q.unit or ''}  ({q.min:g}-{q.max:g})")
-                elif q.type == "yesno":
-                    lines.append(f"   [ ] {w['yes']}   [ ] {w['no']}")
-                elif q.type == "text":
-                    lines.append("   ____________________________________________")
+                lines.extend(types.of(q).paper_lines(q, lang, w))
         lines.append("")
     return "\n".join(lines)

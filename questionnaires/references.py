@@ -3,12 +3,12 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal
 
 import yaml
 from pydantic import Field
 
-from .schema import Id, Strict, Text
+from .shapes import Id, Strict, Text
 
 REFERENCE_DIR = Path(__file__).parent / "references"
 
@@ -41,7 +41,7 @@ class QuestionValue(Figure):
     value: float
 
 
-Reference = Annotated[Union[LevelDistribution, TargetLevel, QuestionValue], Field(discriminator="kind")]
+Reference = Annotated[LevelDistribution | TargetLevel | QuestionValue, Field(discriminator="kind")]
 
 
 class ReferenceFile(Strict):

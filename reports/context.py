@@ -5,16 +5,17 @@ and the CLI all read the same context.
 """
 from __future__ import annotations
 
+import math
 from datetime import date, datetime
 from typing import Any
 
-from questionnaires import Instrument
+import questionnaires
+from questionnaires import Instrument, types
 from questionnaires.references import position, references
 from scoring.recommend import gaps, recommend
 
 from . import charts
 from .i18n import gettext_for
-
 
 
 def N_(message: str) -> str:
@@ -64,6 +65,12 @@ def firm_context(inst: Instrument, result: dict[str, Any], company: dict[str, An
         "date": (assessment_date or date.today()).strftime("%Y-%m-%d"),
         "total": result["total"],
         "max_total": _max_total(inst),
+        "total_text": _total_text(inst, result["total"]),
+        "max_total_text": f"{_max_total(inst):g}",
+        "rule_set": rule_set_context(inst, lang),
+        # Subdomains a consultant marked 不适用 (tailoring): out of the weights, named with the reason.
+        "tailorable": inst.method.type == "level_gated",
+        "not_applicable": _not_applicable_text(inst, result.get("not_applicable") or {}, lang),
         # Star ratings are their level; the other methods also have a headline score.
         "score_label": {"weighted_points": _("总分"), "level_gated": _("成熟度得分")}.get(inst.method.type),
         "level": {"id": level.id, "name": level.name.get(lang), "description": level.description.get(lang)},
@@ -102,6 +109,42 @@ def _percentile_chart(inst: Instrument, result: dict, bench: dict | None, dims: 
         stats = bench.get("dimensions", {}).get(d["id"], {})
         rows.append({"label": d["title"], "value": d["percent"], **{k: stats.get(k) for k in ("p25", "p50", "p75", "p90")}})
     return charts.percentile_bars(rows)
+
+
+def _total_text(inst: Instrument, total: float) -> str:
+    """The headline score as shown. The maturity score S is this tool's reading of GB/T 39117:
+    one decimal, cut (not rounded) so a shown S never enters the band of a level not reached
+    (S = 0.76 is below level 1 and shows 0.7, not 0.8)."""
+    if inst.method.type == "level_gated":
+        return f"{math.floor(total * 10 + 1e-9) / 10:.1f}"
+    return f"{total:g}"
+
+
+def _not_applicable_text(inst: Instrument, marked: dict[str, str], lang: str) -> str:
+    """'Subdomain (reason); ...' in the reader's punctuation."""
+    items = [(inst.indicator(k).title.get(lang), v) for k, v in marked.items() if inst.indicator(k)]
+    if lang == "en":
+        return "; ".join(f"{title} ({why})" for title, why in items)
+    return "；".join(f"{title}（{why}）" for title, why in items)
+
+
+def rule_set_context(inst: Instrument, lang: str) -> dict[str, Any]:
+    """The rules a result was rated by: its instrument version's document and year, the
+    choices where sources differ, what is unverified, and whether a newer version exists."""
+    rs = inst.rule_set
+    try:
+        current = questionnaires.get(inst.id).version
+    except KeyError:
+        current = None
+    return {
+        "version": inst.version,
+        "document": rs.document.get(lang) if rs else None,
+        "year": rs.year if rs else None,
+        "note": rs.note.get(lang) if rs and rs.note else None,
+        "choices": [c.chosen.get(lang) for c in rs.choices] if rs else [],
+        "unverified": [u.get(lang) for u in rs.unverified] if rs else [],
+        "superseded_by": current if current and current != inst.version else None,
+    }
 
 
 def _max_total(inst: Instrument) -> float:
@@ -195,13 +238,4 @@ def answer_text(inst: Instrument, question_id: str, v: Any, lang: str) -> str:
         return "—"
     if q is None:
         return str(v)
-    if q.type in ("single", "level"):
-        opt = q.option(v)
-        return opt.text.get(lang) if opt else str(v)
-    if q.type == "multi":
-        return "；".join(q.option(o).text.get(lang) for o in v if q.option(o)) or _("均未选择")
-    if q.type == "yesno":
-        return _("是") if v else _("否")
-    if q.type == "number":
-        return f"{v:g}{q.unit or ''}"
-    return str(v)
+    return types.of(q).answer_text(q, v, lang, {"yes": _("是"), "no": _("否"), "none": _("均未选择")})

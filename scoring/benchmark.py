@@ -78,7 +78,8 @@ def stats(values: np.ndarray) -> dict[str, float]:
     return out
 
 
-def benchmark(pop: Population, firm: Firm, total: float, dimensions: dict[str, float], min_size: int = 30) -> dict | None:
+def benchmark(pop: Population, firm: Firm, total: float, dimensions: dict[str, float],
+              min_size: int = 30) -> dict | None:
     """The firm's percentile and its peers' figures, per total, dimension and indicator."""
     if len(pop) == 0:
         return None

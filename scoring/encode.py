@@ -5,14 +5,16 @@ scoring a hundred thousand run the same code.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Iterable, Mapping
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
-from questionnaires.schema import Instrument, Question
+from questionnaires import types
+from questionnaires.shapes import Instrument, Question
 
-MISSING = -1
+MISSING = types.base.MISSING
 
 
 @dataclass
@@ -37,46 +39,48 @@ class Encoded:
     instrument: Instrument
     n: int
     columns: dict[str, Column]
+    # Per firm, the subdomains (indicator id -> reason) a consultant marked 不适用.
+    not_applicable: list[dict[str, str]] = field(default_factory=list)
+
+    def excluded(self) -> np.ndarray | None:
+        """(n, indicators) whether each firm's indicator is marked not applicable; None when none is."""
+        if not any(self.not_applicable):
+            return None
+        ids = [i.id for d in self.instrument.dimensions for i in d.indicators]
+        out = np.zeros((self.n, len(ids)), bool)
+        col = {ind: k for k, ind in enumerate(ids)}
+        for row, marked in enumerate(self.not_applicable):
+            for ind in marked:
+                out[row, col[ind]] = True
+        return out
 
 
-def encode(inst: Instrument, answer_sets: Iterable[Mapping[str, Any]]) -> Encoded:
+def encode(inst: Instrument, answer_sets: Iterable[Mapping[str, Any]],
+           not_applicable: Iterable[Mapping[str, str] | None] | None = None) -> Encoded:
     sets = list(answer_sets)
     n = len(sets)
+    marked = [dict(m or {}) for m in not_applicable] if not_applicable is not None else [{} for _ in sets]
+    _check_not_applicable(inst, marked, n)
     qs = inst.questions
     ids = [q.id for q in qs]
     # Read each answer set once, then transpose: far faster than one pass per question.
-    raw_columns = list(zip(*(list(map(a.get, ids)) for a in sets))) if n else [() for _ in ids]
-    return Encoded(inst, n, {q.id: _column(q, raw, n) for q, raw in zip(qs, raw_columns)})
+    raw_columns = list(zip(*(list(map(a.get, ids)) for a in sets), strict=True)) if n else [() for _ in ids]
+    return Encoded(inst, n, {q.id: _column(q, raw, n) for q, raw in zip(qs, raw_columns, strict=True)}, marked)
+
+
+def _check_not_applicable(inst: Instrument, marked: list[dict[str, str]], n: int) -> None:
+    if len(marked) != n:
+        raise ValueError("one not-applicable mapping per answer set is needed")
+    if not any(marked):
+        return
+    if inst.method.type != "level_gated":
+        raise ValueError("only subdomains of a level-gated instrument can be marked not applicable")
+    known = {i.id for d in inst.dimensions for i in d.indicators}
+    unknown = sorted({k for m in marked for k in m} - known)
+    if unknown:
+        raise ValueError(f"unknown subdomain {', '.join(unknown)}")
 
 
 def _column(q: Question, raw: tuple, n: int) -> Column:
-    col = Column(q, np.zeros(n, bool))
-    if q.type in ("single", "level", "yesno"):
-        if q.type == "yesno":
-            lookup = {True: 1, False: 0}
-        else:
-            lookup = {o.id: i for i, o in enumerate(q.options)}
-        lookup[None] = MISSING
-        try:  # clean answers map in one C-level pass
-            col.code = np.fromiter(map(lookup.__getitem__, raw), np.int16, n)
-        except (KeyError, TypeError):  # anything else counts as unanswered
-            col.code = np.fromiter((lookup.get(v, MISSING) if isinstance(v, (str, bool)) else MISSING for v in raw), np.int16, n)
-        col.answered = col.code != MISSING
-    elif q.type == "multi":
-        index = {o.id: i for i, o in enumerate(q.options)}
-        lists = [v if isinstance(v, list) else () for v in raw]
-        try:  # clean answers: flatten the chosen ids and their row numbers in bulk
-            cols = np.fromiter((index[o] for v in lists for o in v), np.intp)
-        except (KeyError, TypeError):  # drop what is not an option of this question
-            lists = [[o for o in v if isinstance(o, str) and o in index] for v in lists]
-            cols = np.fromiter((index[o] for v in lists for o in v), np.intp)
-        rows = np.repeat(np.arange(n), np.fromiter(map(len, lists), np.intp, n))
-        col.chosen = np.zeros((n, len(q.options)), bool)
-        col.chosen[rows, cols] = True
-        col.answered = np.fromiter((v is not None for v in raw), bool, n)
-    elif q.type == "number":
-        col.number = np.fromiter((float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else np.nan for v in raw), float, n)
-        col.answered = ~np.isnan(col.number)
-    else:
-        col.answered = np.fromiter((v is not None for v in raw), bool, n)
-    return col
+    """The question's type encodes the column (see questionnaires/types)."""
+    return Column(q, **types.of(q).encode(q, raw, n))

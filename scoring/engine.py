@@ -1,19 +1,19 @@
 """Score one answer set or many in one pass, and explain each result."""
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 import numpy as np
 
-from questionnaires.schema import Instrument
+from questionnaires.shapes import Instrument
 
-from . import level_gated, rule_levels, weighted_points
+from . import weighted_points
 from .encode import Encoded, encode
+from .methods import METHODS
 from .outcome import Outcome
 from .visibility import visible
-
-METHODS = {"weighted_points": weighted_points, "level_gated": level_gated, "rule_levels": rule_levels}
 
 
 @dataclass
@@ -39,6 +39,8 @@ class Result:
     question_levels: dict[str, int]
     blockers: dict | None
     hidden: list[str] = field(default_factory=list)
+    # Subdomains marked 不适用 (id -> reason): left out of the level scores' weights.
+    not_applicable: dict[str, str] = field(default_factory=dict)
 
     def dimension(self, dim_id: str) -> DimensionScore:
         return next(d for d in self.dimensions if d.id == dim_id)
@@ -50,12 +52,14 @@ class Result:
             "total": self.total,
             "max_total": self.max_total,
             "level": self.level,
-            "dimensions": {d.id: {"points": d.points, "max_points": d.max_points, "percent": d.percent} for d in self.dimensions},
+            "dimensions": {d.id: {"points": d.points, "max_points": d.max_points, "percent": d.percent}
+                           for d in self.dimensions},
             "indicators": self.indicators,
             "blockers": self.blockers,
             "hidden": self.hidden,
             "question_points": self.question_points,
             "question_levels": self.question_levels,
+            **({"not_applicable": self.not_applicable} if self.not_applicable else {}),
         }
 
 
@@ -73,6 +77,7 @@ class BatchResult:
     qlevels: np.ndarray          # (n, questions)
     shown: np.ndarray            # (n, questions)
     outcome: Outcome
+    not_applicable: list[dict[str, str]]
 
     def __len__(self) -> int:
         return len(self.total)
@@ -97,16 +102,21 @@ class BatchResult:
             max_total=self.outcome.max_total,
             level=level,
             dimensions=dims,
-            indicators={k: round(float(v), 1) for k, v in zip(ind_ids, self.ind_percent[i])},
-            question_points={q: round(float(p), 3) for q, p in zip(qids, self.qpoints[i])},
-            question_levels={q: int(lv) for q, lv, qq in zip(qids, self.qlevels[i], inst.questions) if qq.type == "level"},
+            indicators={k: round(float(v), 1) for k, v in zip(ind_ids, self.ind_percent[i], strict=True)},
+            question_points={q: round(float(p), 3) for q, p in zip(qids, self.qpoints[i], strict=True)},
+            question_levels={q: int(lv) for q, lv, qq in zip(qids, self.qlevels[i], inst.questions, strict=True)
+                             if qq.type == "level"},
             blockers=METHODS[inst.method.type].explain(inst, self.outcome, i),
-            hidden=[q for q, s in zip(qids, self.shown[i]) if not s],
+            hidden=[q for q, s in zip(qids, self.shown[i], strict=True) if not s],
+            not_applicable=dict(self.not_applicable[i]) if self.not_applicable else {},
         )
 
 
-def score_batch(inst: Instrument, answer_sets: Iterable[Mapping[str, Any]] | Encoded) -> BatchResult:
-    enc = answer_sets if isinstance(answer_sets, Encoded) else encode(inst, answer_sets)
+def score_batch(inst: Instrument, answer_sets: Iterable[Mapping[str, Any]] | Encoded,
+                not_applicable: Iterable[Mapping[str, str] | None] | None = None) -> BatchResult:
+    """Score n answer sets; `not_applicable` gives per firm the subdomains (id -> reason) a
+    consultant marked 不适用, which leave the weights of a level-gated instrument."""
+    enc = answer_sets if isinstance(answer_sets, Encoded) else encode(inst, answer_sets, not_applicable)
     shown = visible(enc)
     qpoints = weighted_points.question_points(enc, shown)
     qlevels = weighted_points.question_levels(enc, shown)
@@ -132,11 +142,11 @@ def score_batch(inst: Instrument, answer_sets: Iterable[Mapping[str, Any]] | Enc
     outcome = METHODS[inst.method.type].evaluate(inst, enc, shown, qpoints, qlevels)
     shown_m = np.column_stack([shown[q.id] for q in qs]) if qs else np.zeros((enc.n, 0), bool)
     return BatchResult(inst, outcome.total, outcome.level, dim_points, dim_percent, ind_percent, qpoints, qlevels,
-                       shown_m, outcome)
+                       shown_m, outcome, enc.not_applicable)
 
 
-def score(inst: Instrument, answers: Mapping[str, Any]) -> Result:
-    return score_batch(inst, [answers]).result(0)
+def score(inst: Instrument, answers: Mapping[str, Any], not_applicable: Mapping[str, str] | None = None) -> Result:
+    return score_batch(inst, [answers], [not_applicable]).result(0)
 
 
 def _starts(sizes: list[int]) -> np.ndarray:

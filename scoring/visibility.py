@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from questionnaires.schema import AllOf, AnyOf, Compare, Condition, NotOf
+from questionnaires import types
+from questionnaires.shapes import AllOf, AnyOf, Compare, Condition, NotOf
 
 from .encode import Column, Encoded
 
@@ -20,6 +21,19 @@ def visible(enc: Encoded) -> dict[str, np.ndarray]:
         cond = col.question.show_if
         shown[qid] = np.ones(enc.n, bool) if cond is None else _eval(cond, enc, shown)
     return shown
+
+
+def asked(enc: Encoded, shown: dict[str, np.ndarray] | None = None) -> dict[str, np.ndarray]:
+    """The questions a form asks each firm: the visible ones, less those its scoring method lets
+    it skip because they cannot change its level (an answer already given still scores, so
+    answering more never lowers a score)."""
+    shown = visible(enc) if shown is None else shown
+    from .methods import method_of  # the methods import this module
+    skip = getattr(method_of(enc.instrument), "skipped", None)
+    out = dict(shown)
+    for qid, mask in (skip(enc.instrument, enc, shown) if skip else {}).items():
+        out[qid] = shown[qid] & ~mask
+    return out
 
 
 def evaluate_condition(cond: Condition, enc: Encoded, shown: dict[str, np.ndarray]) -> np.ndarray:
@@ -49,32 +63,4 @@ def _compare(cmp: Compare, col: Column, target_shown: np.ndarray) -> np.ndarray:
     present = col.answered & target_shown
     if op == "answered":
         return present if val else ~present
-    if q.type in ("single", "level"):
-        idx = {o.id: i for i, o in enumerate(q.options)}
-        if op == "in_":
-            hit = np.isin(col.code, [idx[v] for v in val])
-        else:
-            hit = col.code == idx[str(val)]
-            if op == "not_equals":
-                hit = ~hit
-        return hit & present
-    if q.type == "multi":
-        if op == "count_gte":
-            return (col.chosen.sum(axis=1) >= val) & present
-        j = next(i for i, o in enumerate(q.options) if o.id == val)
-        return col.chosen[:, j] & present
-    if q.type == "yesno":
-        hit = col.code == int(bool(val))
-        return (~hit if op == "not_equals" else hit) & present
-    if q.type == "number":
-        x = np.nan_to_num(col.number, nan=0.0)
-        hit = {
-            "equals": lambda: x == val,
-            "not_equals": lambda: x != val,
-            "gt": lambda: x > val,
-            "gte": lambda: x >= val,
-            "lt": lambda: x < val,
-            "lte": lambda: x <= val,
-        }[op]()
-        return hit & present
-    return present  # free text supports only `answered`, handled above
+    return types.of(q).compare(q, col, op, val) & present

@@ -8,10 +8,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from questionnaires.schema import Instrument, WeightedPoints
+from questionnaires import types
+from questionnaires.shapes import Instrument, WeightedPoints
 
 from .encode import Encoded
 from .outcome import Outcome
+from .rule_levels import points_share
+
+# The level-gating scenarios carry no points; for ranking recommendations they
+# count as much as one of the four scored dimensions on average.
+SCENARIO_WEIGHT = 0.25
 
 
 def question_points(enc: Encoded, shown: dict[str, np.ndarray]) -> np.ndarray:
@@ -19,22 +25,9 @@ def question_points(enc: Encoded, shown: dict[str, np.ndarray]) -> np.ndarray:
     qs = enc.instrument.questions
     out = np.zeros((enc.n, len(qs)))
     for j, q in enumerate(qs):
-        col = enc.columns[q.id]
-        if q.type in ("single", "level"):
-            table = np.array([o.points for o in q.options] + [0.0])
-            pts = table[col.code]  # MISSING (-1) picks the trailing 0
-        elif q.type == "multi":
-            pts = (col.chosen * np.array([o.points for o in q.options])).sum(axis=1)  # row-wise, same order at any n
-        elif q.type == "number" and q.bins:
-            edges = np.array([b.upto for b in q.bins])
-            table = np.array([b.points for b in q.bins])
-            idx = np.clip(np.searchsorted(edges, np.nan_to_num(col.number, nan=q.min), side="left"), 0, len(edges) - 1)
-            pts = np.where(col.answered, table[idx], 0.0)
-        elif q.type == "yesno":
-            pts = np.where(col.code == 1, q.points, 0.0)
-        else:
-            continue
-        out[:, j] = np.where(shown[q.id], pts, 0.0)
+        pts = types.of(q).points(q, enc.columns[q.id])
+        if pts is not None:
+            out[:, j] = np.where(shown[q.id], pts, 0.0)
     return out
 
 
@@ -100,7 +93,8 @@ def explain(inst: Instrument, out: Outcome, i: int) -> dict | None:
         if n_at < nxt.scenarios.count:
             conditions.append({"kind": "scenarios", "need": nxt.scenarios.count, "have": n_at, "at_level": nxt.level})
         if n_con < nxt.scenarios.constrained:
-            conditions.append({"kind": "constrained_scenarios", "need": nxt.scenarios.constrained, "have": n_con, "at_level": nxt.level})
+            conditions.append({"kind": "constrained_scenarios", "need": nxt.scenarios.constrained, "have": n_con,
+                               "at_level": nxt.level})
         if n_at < nxt.scenarios.count or n_con < nxt.scenarios.constrained:
             # Constrained scenarios first, then those closest to the level.
             qids = [q.id for q in inst.questions]
@@ -109,3 +103,35 @@ def explain(inst: Instrument, out: Outcome, i: int) -> dict | None:
             scen = [(qids[j], int(row[j])) for j in _scenario_columns(inst, qids)]
             below = [qid for qid, lv in sorted(scen, key=lambda s: (s[0] not in con, -s[1])) if lv < nxt.level]
     return {"level": nxt.level, "conditions": conditions, "questions_below": below}
+
+
+def gaps_to_next_level(inst: Instrument, result: dict, blockers: dict) -> dict[str, float]:
+    """A score shortfall spreads over the scored indicators; scenario indicators owe
+    the share of their scenarios below the next level."""
+    m: WeightedPoints = inst.method
+    out: dict[str, float] = {}
+    short = next((c for c in blockers["conditions"] if c["kind"] == "score"), None)
+    if short:
+        share = 100.0 * (short["need"] - short["have"]) / m.total
+        for d in inst.dimensions:
+            for i in d.indicators:
+                if any(q.max_points > 0 for q in i.questions):
+                    out[i.id] = share
+    below = set(blockers.get("questions_below", []))
+    for d in inst.dimensions:
+        for i in d.indicators:
+            scen = [q.id for q in i.questions if q.type == "level"]
+            if scen and below:
+                out[i.id] = 100.0 * sum(1 for q in scen if q in below) / len(scen)
+    return out
+
+
+def indicator_weights(inst: Instrument) -> dict[str, float]:
+    """Points share for scored indicators; scenario indicators share SCENARIO_WEIGHT by their scenario count."""
+    weights = points_share(inst)
+    if inst.method.scenario_dimension:
+        dim = next(d for d in inst.dimensions if d.id == inst.method.scenario_dimension)
+        n_scen = sum(1 for q in dim.questions if q.type == "level") or 1
+        for ind in dim.indicators:
+            weights[ind.id] = SCENARIO_WEIGHT * sum(1 for q in ind.questions if q.type == "level") / n_scen
+    return weights

@@ -68,12 +68,12 @@ def test_worked_example():
 def test_score_alone_does_not_lift_the_level():
     answers = extreme_answers(INST, best=True)
     for qid in SCENARIOS[:11]:
-        answers[qid] = "l3"  # 100 points, but only 5 scenarios at level 4, one of them constrained (finance)
+        answers[qid] = "l3"  # 100 points, but only 5 scenarios at level 4, two of them constrained (warehousing, finance)
     r = scoring.score(INST, answers)
     assert r.total == 100 and r.level == 3
     assert r.blockers["conditions"] == [
         {"kind": "scenarios", "need": 10, "have": 5, "at_level": 4},
-        {"kind": "constrained_scenarios", "need": 6, "have": 1, "at_level": 4},
+        {"kind": "constrained_scenarios", "need": 6, "have": 2, "at_level": 4},
     ]
 
 

@@ -20,7 +20,7 @@ def changed_instrument():
     """The next edition: the 5G network option renamed and worth more, network worth less."""
     data = yaml.safe_load((INSTRUMENT_DIR / "sme-digital.yaml").read_text(encoding="utf-8"))
     new = copy.deepcopy(data)
-    new["version"] = "2025.1"
+    new["version"] = "2099.1"
     options = new["dimensions"][0]["indicators"][0]["questions"][0]["options"]
     options[2]["text"] = {"zh": "5G专网（新版措辞）", "en": "5G private network"}
     options[2]["points"] = 4
@@ -40,11 +40,12 @@ def test_old_assessment_scores_and_renders_with_its_own_version(app, world, clie
     assert old_total == 2.0
 
     # The instrument file changes; new assessments use the new version.
+    answered_on = questionnaires.get("sme-digital").version
     new = changed_instrument()
     monkeypatch.setattr(questionnaires, "get", lambda _id, *a, **k: new)
     with app.app_context():
         a = db.session.get(Assessment, aid)
-        assert service.instrument_of(a).version == "2024.1"
+        assert service.instrument_of(a).version == answered_on
         # Re-scoring the old answers uses the old definition.
         assert service.submit(a).total == 2.0
         db.session.commit()

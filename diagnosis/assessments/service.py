@@ -108,7 +108,7 @@ class Completion:
     answered: int        # shown questions with an answer
     shown: int           # questions currently shown
     missing: list[str]   # shown, required and unanswered
-    hidden: set[str]     # not shown because of show_if
+    hidden: set[str]     # not shown: show_if, or skippable under the scoring method (scoring.asked)
 
     @property
     def percent(self) -> int:
@@ -117,7 +117,7 @@ class Completion:
 
 def completion(inst: Instrument, answers: dict[str, Any]) -> Completion:
     enc = scoring.encode(inst, [answers])
-    shown = scoring.visible(enc)
+    shown = scoring.asked(enc)  # visible, less what the scoring method lets the firm skip
     visible = [q for q in inst.questions if shown[q.id][0]]
     answered = {q.id for q in visible if enc.columns[q.id].answered[0]}
     return Completion(len(answered), len(visible), [q.id for q in visible if q.required and q.id not in answered],
@@ -136,7 +136,8 @@ def store_result(assessment: Assessment, result: scoring.Result) -> Result:
     row.level = data["level"]
     row.next_gap = next_gap(data["blockers"])
     row.dimensions = data["dimensions"]
-    row.details = {k: data[k] for k in ("indicators", "blockers", "hidden", "question_levels", "question_points")}
+    row.details = {k: data[k] for k in ("indicators", "blockers", "hidden", "question_levels", "question_points",
+                                        "not_applicable") if k in data}
     row.indicators = data["indicators"]
     row.computed_at = utcnow()
     by_dim = {d.dimension_id: d for d in row.dimension_scores}
@@ -168,7 +169,7 @@ def refresh_history(company_id: int, instrument_id: str) -> None:
 def submit(assessment: Assessment) -> Result:
     """Freeze the answers, score them on the assessment's own version and benchmark the result."""
     inst = instrument_of(assessment)
-    result = scoring.score(inst, assessment.answer_dict())
+    result = scoring.score(inst, assessment.answer_dict(), assessment.not_applicable_reasons())
     assessment.status = "submitted"
     assessment.submitted_at = utcnow()
     row = store_result(assessment, result)

@@ -19,7 +19,7 @@ from ..i18n import current_lang
 from ..ids import form_id
 from ..models import Assessment
 from ..reporting import ensure_benchmark, render_report, report_html, result_context
-from . import bp, service
+from . import bp, not_applicable, service
 from .forms import CommentsForm, page_form, posted_answers
 
 
@@ -136,6 +136,8 @@ def autosave(assessment_id: int):
                       for qid, row in out.conflicts.items()},
         "versions": service.versions(a),
         "progress": {"answered": done.answered, "shown": done.shown, "percent": done.percent},
+        # Questions not asked now (show_if, or skippable under the scoring method), for the page to hide.
+        "not_asked": sorted(done.hidden),
         "saved_at": a.updated_at.isoformat(),
     }
     return jsonify(body), (409 if out.conflicts else 400 if out.problems else 200)
@@ -200,6 +202,29 @@ def comments(assessment_id: int):
             flash(_("报告已定稿，企业现在可以看到顾问意见。") if form.finalise.data else _("意见已保存（草稿）。"), "success")
             return redirect(url_for(".comments", assessment_id=a.id))
     return render_template("assessments/comments.html", a=a, form=form, editable=can_comment(current_user, a))
+
+
+@bp.route("/<int:assessment_id>/not-applicable", methods=["GET", "POST"])
+@login_required
+def not_applicable_page(assessment_id: int):
+    """The consultant marks capability subdomains 不适用, each with a reason."""
+    a = get_assessment(current_user, assessment_id)
+    subs = not_applicable.subdomains(a)
+    if a.result is None or not subs:
+        abort(404)
+    status = 200
+    if request.method == "POST":
+        reasons = {i.id: request.form.get(f"reason-{i.id}", "") for i in subs if request.form.get(f"na-{i.id}")}
+        try:
+            not_applicable.mark(a, current_user, reasons)
+            flash(_("已保存，结果已按标注重新计算。"), "success")
+            return redirect(url_for(".result", assessment_id=a.id))
+        except Refused as e:
+            flash(str(e.message), "error")
+            status = e.status
+    return render_template("assessments/not_applicable.html", a=a, subs=subs, lang=current_lang(),
+                           marked=a.not_applicable or {}, form=request.form,
+                           editable=can_comment(current_user, a)), status
 
 
 @bp.get("/<int:assessment_id>/report")

@@ -79,6 +79,16 @@
     return false;
   }
 
+  // Questions without show_if that the server no longer asks (the scoring method lets the firm
+  // skip them) are hidden; show_if questions are decided here, by applyVisibility.
+  function applyNotAsked(list) {
+    var skip = {};
+    list.forEach(function (q) { skip[q] = true; });
+    form.querySelectorAll(".question:not([data-show-if])").forEach(function (el) {
+      el.hidden = !!skip[el.dataset.qid];
+    });
+  }
+
   function applyVisibility() {
     form.querySelectorAll(".question[data-show-if]").forEach(function (el) {
       el.hidden = !test(JSON.parse(el.dataset.showIf));
@@ -123,6 +133,7 @@
       inflight = false;
       if (r.body.progress) updateProgress(r.body.progress);
       if (r.body.versions) { versions = r.body.versions; versionsInput.value = JSON.stringify(versions); }
+      if (r.body.not_asked) applyNotAsked(r.body.not_asked);
       var conflicts = r.body.conflicts || {};
       var messages = {};
       Object.keys(r.body.errors || {}).forEach(function (k) { messages[k] = r.body.errors[k]; });
