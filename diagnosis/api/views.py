@@ -10,7 +10,7 @@ from werkzeug.exceptions import HTTPException
 
 import questionnaires
 
-from ..access import ENTERPRISE, ZONE_ADMIN, assessments_query, ensure_role, has_role, find_assessment, find_company, is_staff_read, visible_company_ids
+from ..access import ENTERPRISE, ZONE_ADMIN, assessments_query, ensure_role, has_role, find_assessment, find_company, is_staff_read, visible_company_ids, staff_scope
 from ..assessments import service
 from ..audit import record
 from ..errors import Refused
@@ -251,7 +251,7 @@ def zone_aggregates():
     user = _user()
     ensure_role(user, ZONE_ADMIN)
     try:
-        f = parse_filters(request.args, user.zone_id)
+        f = parse_filters(request.args, staff_scope(user))
     except BadFilter as e:
         raise ApiError(400, "bad_filter", str(e)) from None
     lang = request.args.get("lang", "zh") if request.args.get("lang") in ("zh", "en") else "zh"

@@ -277,16 +277,18 @@ def open_link(raw_token: str, user: User | None) -> Opened:
     """A firm follows its link: noted as opened; then straight into the assessment when it is
     logged in as the roster firm, else to log in (registered firm) or to register."""
     entry, p = _entry(raw_token)
-    if entry.opened_at is None:
-        entry.opened_at = utcnow()
-        db.session.add(RosterEvent(entry_id=entry.id, kind="opened"))
     if entry.company_id is None:
         entry.company_id = db.session.scalar(sa.select(Company.id).where(Company.uscc == entry.uscc,
                                                                          Company.zone_id == p.zone_id))
+    logged_in = user is not None and user.is_authenticated
+    if logged_in and (user.role != "enterprise" or user.company_id is None or user.company_id != entry.company_id):
+        db.session.rollback()
+        return Opened("wrong_user", entry, p)  # someone else's link: not noted as opened
+    if entry.opened_at is None:
+        entry.opened_at = utcnow()
+        db.session.add(RosterEvent(entry_id=entry.id, kind="opened"))
     db.session.commit()
-    if user is not None and user.is_authenticated:
-        if user.role != "enterprise" or user.company_id is None or user.company_id != entry.company_id:
-            return Opened("wrong_user", entry, p)
+    if logged_in:
         return Opened("assessment", entry, p, _start(user, p))
     registered = entry.company_id is not None and db.session.scalar(
         sa.select(User.id).where(User.company_id == entry.company_id)) is not None

@@ -109,7 +109,7 @@ def audit():
     action = request.args.get("action") or None
     if action is not None and action not in ACTIONS:
         abort(400)
-    return render_template("zone/audit.html", rows=zone_events(current_user.zone_id, action), action=action,
+    return render_template("zone/audit.html", rows=zone_events(staff_scope(current_user).zone_ids, action), action=action,
                            actions=ACTIONS)
 
 
@@ -139,5 +139,5 @@ def assignments():
 @require_role(ZONE_ADMIN)
 def outbox():
     """Mail to the zone's users: what went out, what failed and why (or everything, held, without SMTP)."""
-    return render_template("zone/outbox.html", rows=zone_outbox(current_user.zone_id),
+    return render_template("zone/outbox.html", rows=zone_outbox(staff_scope(current_user).zone_ids),
                            mail_enabled=current_app.config.get("MAIL_ENABLED"))
