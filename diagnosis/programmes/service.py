@@ -62,7 +62,10 @@ def progress_subquery(p: Programme) -> sa.Subquery:
                       sa.func.min(Assessment.created_at).label("started_at"),
                       sa.func.max(Assessment.submitted_at).label("submitted_at"))
             .join(InstrumentVersion, InstrumentVersion.id == Assessment.instrument_version_id)
-            .where(InstrumentVersion.instrument_id == p.instrument_id, Assessment.created_at >= started_from(p))
+            .where(InstrumentVersion.instrument_id == p.instrument_id, Assessment.created_at >= started_from(p),
+                   # only the roster's firms: without this the whole platform's assessments were grouped
+                   Assessment.company_id.in_(sa.select(RosterEntry.company_id).where(
+                       RosterEntry.programme_id == p.id, RosterEntry.company_id.is_not(None))))
             .group_by(Assessment.company_id).subquery())
 
 
