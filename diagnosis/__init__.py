@@ -44,7 +44,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     from .company import bp as company_bp
     from .main import bp as main_bp
     from .notifications import bp as notifications_bp
-    from .programmes import bp as programmes_bp
+    from .programmes.views import bp as programmes_bp
     from .workspace import bp as workspace_bp
     from .zone import bp as zone_bp
 

@@ -330,7 +330,7 @@ class Programme(db.Model):
     ends_on: Mapped[date] = mapped_column(sa.Date)
     reminder_days: Mapped[int] = mapped_column(sa.Integer, default=7)   # days between reminders
     reminder_cap: Mapped[int] = mapped_column(sa.Integer, default=3)    # reminders per firm at most
-    quotas: Mapped[Any] = mapped_column(sa.JSON, default=dict)         # {sub-zone: firms to diagnose}
+    quotas: Mapped[Any] = mapped_column(sa.JSON, nullable=True, default=dict)  # {sub-zone: firms to diagnose}
     status: Mapped[str] = mapped_column(sa.String(8), default="draft")
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)

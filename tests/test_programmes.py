@@ -113,6 +113,11 @@ def test_an_invited_firm_reaches_its_programme_assessment_through_the_mailed_lin
     firm = client()
     page = firm.get(link)
     assert page.status_code == 200 and "名单企业0" in page.text
+    weak = firm.c.post(link, data={"name": "张三", "email": "firm0@example.com", "employees": "80", "revenue": "5000",
+                                   "password": "aaaaaaaaaaaa", "confirm": "aaaaaaaaaaaa", "csrf_token": csrf_from(page.text)})
+    assert weak.status_code == 302 and weak.headers["Location"].endswith(link)  # back to the form, nobody registered
+    with app.app_context():
+        assert db.session.scalar(sa.select(User.id).where(User.email == "firm0@example.com")) is None
     r = firm.c.post(link, data={"name": "张三", "email": "firm0@example.com", "employees": "80", "revenue": "5000",
                                 "password": "roster-firm-42", "confirm": "roster-firm-42", "csrf_token": csrf_from(page.text)})
     assert r.status_code == 302 and re.search(r"/assessments/(\d+)/page/1", r.headers["Location"])

@@ -54,6 +54,23 @@ def target_form(form, programme_id: int | None) -> TargetForm:
                       source=(form.get("source") or "").strip()[:501], programme_id=programme_id)
 
 
+def join_password(form) -> str:
+    """The same password rules as registration with an invitation code."""
+    from types import SimpleNamespace
+
+    from wtforms.validators import ValidationError
+
+    from ..auth.forms import MIN_PASSWORD, strong_password
+    password = form.get("password") or ""
+    if not MIN_PASSWORD <= len(password) <= 200 or password != form.get("confirm"):
+        raise Refused(422, "bad_password", _l("密码至少10位，两次输入须一致。"))
+    try:
+        strong_password(None, SimpleNamespace(data=password))
+    except ValidationError as e:
+        raise Refused(422, "weak_password", str(e)) from None
+    return password
+
+
 def join_numbers(form) -> tuple[int, float]:
     employees = _int(form.get("employees"), "employees")
     revenue = _float(form.get("revenue"), "revenue")

@@ -318,6 +318,8 @@ def register_through_link(raw_token: str, *, email: str, name: str, password: st
     headcount and revenue it gives), then open its programme assessment."""
     entry, p = _entry(raw_token)
     email = email.strip().lower()
+    if not roster.EMAIL.match(email) or not name.strip():
+        return Joined(None, field="email", problem="incomplete")
     if db.session.scalar(sa.select(User.id).where(User.email == email)) is not None:
         return Joined(None, field="email", problem="email_taken")
     local = email.split("@")[0]

@@ -1,7 +1,7 @@
 """Programme pages for zone staff, and the firm's personal link. Views parse, call one operation, render."""
 from __future__ import annotations
 
-from flask import Response, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user
@@ -9,11 +9,12 @@ from flask_login import current_user, login_user
 import questionnaires
 
 from ..access import ZONE_ADMIN, require_role
-from ..auth.forms import MIN_PASSWORD
 from ..errors import Refused
 from ..i18n import current_lang
 from ..imports import ImportRejected
-from . import bp, forms, ledger, roster, service, targets, tasks  # noqa: F401  (tasks: registers the reminder round)
+from . import forms, ledger, roster, service, targets, tasks  # noqa: F401  (tasks: registers the reminder round)
+
+bp = Blueprint("programmes", __name__, url_prefix="/programmes")
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -100,7 +101,8 @@ def roster_template():
 
 
 JOIN_PROBLEMS = {"email_taken": _l("该邮箱已注册，请直接登录。"), "password_has_email": _l("密码不能包含邮箱名。"),
-                 "firm_registered": _l("这家企业已有账号，请用该账号登录。")}
+                 "firm_registered": _l("这家企业已有账号，请用该账号登录。"),
+                 "incomplete": _l("请填写姓名和有效的邮箱。")}
 
 
 @bp.route("/join/<token>", methods=["GET", "POST"])
@@ -109,11 +111,9 @@ def join(token: str):
     if request.method == "POST":
         try:
             employees, revenue = forms.join_numbers(request.form)
-            password = request.form.get("password") or ""
-            if len(password) < MIN_PASSWORD or password != request.form.get("confirm"):
-                raise Refused(422, "bad_password", _("密码至少10位，两次输入须一致。"))
+            password = forms.join_password(request.form)
             done = service.register_through_link(token, email=(request.form.get("email") or "")[:254],
-                                                 name=(request.form.get("name") or "")[:100], password=password[:200],
+                                                 name=(request.form.get("name") or "")[:100], password=password,
                                                  employees=employees, revenue=revenue)
         except Refused as e:
             if e.status == 404:
