@@ -37,16 +37,16 @@ def create_app(overrides: dict | None = None) -> Flask:
     babel.init_app(app, locale_selector=i18n.select_locale)
 
     from . import areas, models  # noqa: F401  (register tables with SQLAlchemy; every new zone becomes an area)
-    from .api import bp as api_bp
-    from .assessments import bp as assessments_bp
-    from .auth import bp as auth_bp
-    from .batches import bp as batches_bp
-    from .company import bp as company_bp
-    from .main import bp as main_bp
-    from .notifications import bp as notifications_bp
+    from .api.views import bp as api_bp
+    from .assessments.views import bp as assessments_bp
+    from .auth.views import bp as auth_bp
+    from .batches.views import bp as batches_bp
+    from .company.views import bp as company_bp
+    from .main.views import bp as main_bp
+    from .notifications.views import bp as notifications_bp
     from .programmes.views import bp as programmes_bp
-    from .workspace import bp as workspace_bp
-    from .zone import bp as zone_bp
+    from .workspace.views import bp as workspace_bp
+    from .zone.views import bp as zone_bp
 
     for bp in (main_bp, auth_bp, company_bp, assessments_bp, batches_bp, zone_bp, workspace_bp, notifications_bp, programmes_bp,
                api_bp):

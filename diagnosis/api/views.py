@@ -4,7 +4,7 @@ import hashlib
 import json
 
 import sqlalchemy as sa
-from flask import Response, current_app, g, jsonify, request
+from flask import Blueprint, Response, current_app, g, jsonify, request
 from flask_babel import force_locale
 from werkzeug.exceptions import HTTPException
 
@@ -20,9 +20,10 @@ from ..models import Assessment, Company
 from ..reporting import ensure_benchmark, render_report
 from ..zone.figures import aggregates
 from ..zone.filters import BadFilter, parse_filters
-from . import bp
 from .openapi import spec
 from .tokens import user_for
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 csrf.exempt(bp)  # no cookies are read here: every request carries its bearer token
 
