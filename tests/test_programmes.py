@@ -249,3 +249,21 @@ def test_bad_programme_forms_are_refused(app, world, client, field, value):
     assert r.status_code in (302, 422)
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Programme)) == 0
+
+
+def test_the_sheet_reader_keeps_row_numbers_and_reads_numbers_as_a_spreadsheet_shows_them():
+    from diagnosis.programmes import roster
+    wb = Workbook()
+    ws = wb.active
+    ws.append(HEAD)
+    ws.append([demo_uscc(1), "甲", 34, "小型", "是", None, 13800000000, None, "东区"])
+    ws.append([])                                   # an empty row
+    ws.cell(row=4, column=1, value=demo_uscc(2))    # a row with gaps between its cells
+    ws.cell(row=4, column=4, value="微型")
+    buf = io.BytesIO()
+    wb.save(buf)
+    header, rows = roster.read(buf.getvalue())
+    assert header[:4] == ["uscc", "name", "industry", "size"]
+    assert [n for n, _r in rows] == [2, 4]
+    assert rows[0][1]["industry"] == 34 and rows[0][1]["mobile"] == 13800000000 and rows[0][1]["contact"] is None
+    assert {k: v for k, v in rows[1][1].items() if v is not None} == {"uscc": demo_uscc(2), "size": "微型"}

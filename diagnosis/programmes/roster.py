@@ -11,10 +11,11 @@ import io
 import re
 import zipfile
 from dataclasses import dataclass
+from xml.etree.ElementTree import ParseError
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from ..access import visible_company_ids
@@ -23,6 +24,7 @@ from ..extensions import db
 from ..imports import ImportRejected, RowError
 from ..industries import SIZE_CLASSES, division
 from ..models import Company, Programme, RosterEntry, User
+from . import sheet
 from .links import token_hash
 
 MAX_BYTES = 20 * 1024 * 1024        # the upload itself
@@ -75,20 +77,23 @@ def read(data: bytes) -> tuple[list[str], list[tuple[int, dict]]]:
     """The column codes of row 1 and (row number, {column: value}) for each filled row."""
     _bounded(data)
     try:
-        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError):
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            return _rows(sheet.rows(z))
+    except ImportRejected:
+        raise
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError, IndexError, AttributeError, ParseError):
         raise ImportRejected([RowError(0, "", _("不是可读取的 XLSX 文件。"))]) from None
-    rows = wb.worksheets[0].iter_rows(values_only=True)
+
+
+def _rows(rows) -> tuple[list[str], list[tuple[int, dict]]]:
     header = [ALIASES.get(str(h).strip().lower(), "") if h is not None else "" for h in next(rows, ()) or ()]
     out = []
     for number, values in enumerate(rows, start=2):
         if all(v is None or str(v).strip() == "" for v in values):
             continue
         if len(out) >= MAX_ROWS:
-            wb.close()
             raise ImportRejected([RowError(number, "", _("超过 %(n)s 行，请拆分文件。", n=MAX_ROWS))])
         out.append((number, {header[i]: v for i, v in enumerate(values) if i < len(header) and header[i]}))
-    wb.close()
     return header, out
 
 
