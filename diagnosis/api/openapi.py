@@ -69,7 +69,11 @@ SCHEMAS = {
             "points": NULLABLE_NUMBER, "max_points": NULLABLE_NUMBER, "percent": {"type": "number"}}}},
         "indicators": {"type": "object", "additionalProperties": {"type": "number"}},
         "blockers": {"type": ["object", "null"]}, "benchmark": {"type": ["object", "null"]},
-        "period": {"type": "string", "pattern": "^[0-9]{4}Q[1-4]$"}, "previous_level": {"type": ["integer", "null"]}}},
+        "period": {"type": "string", "pattern": "^[0-9]{4}Q[1-4]$"}, "previous_level": {"type": ["integer", "null"]},
+        # The fewest answer changes that reach the next level, by the instrument's rule; null at the top.
+        "next_level_path": {"type": ["object", "null"], "required": ["level", "changes", "steps"], "properties": {
+            "level": {"type": "integer"}, "changes": {"type": "integer"},
+            "steps": {"type": "array", "items": {"type": "object", "required": ["kind", "count"]}}}}}},
     "ZoneAggregates": {"type": "object", "required": ["filters", "overview", "levels", "dimensions", "trend", "movement"], "properties": {
         "filters": {"type": "object"},
         "overview": {"type": "object", "required": ["registered", "assessed", "drafts", "participation", "mean_total"], "properties": {

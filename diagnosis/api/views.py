@@ -9,6 +9,7 @@ from flask_babel import force_locale
 from werkzeug.exceptions import HTTPException
 
 import questionnaires
+import scoring
 
 from ..access import ENTERPRISE, ZONE_ADMIN, assessments_query, ensure_role, has_role, find_assessment, find_company, is_staff_read, visible_company_ids, staff_scope
 from ..assessments import service
@@ -221,7 +222,8 @@ def _result_body(a: Assessment) -> dict:
     return {"assessment_id": a.id, "instrument": inst.id, "method": r.method, "total": r.total, "level": r.level,
             "level_name": inst.level(r.level).name.model_dump(), "dimensions": r.dimensions,
             "indicators": r.details.get("indicators", {}), "blockers": r.details.get("blockers"),
-            "benchmark": r.details.get("benchmark"), "period": r.period, "previous_level": r.previous_level}
+            "benchmark": r.details.get("benchmark"), "period": r.period, "previous_level": r.previous_level,
+            "next_level_path": scoring.next_level_path(inst, {"total": r.total, "level": r.level, **r.details})}
 
 
 @bp.get("/assessments/<int:assessment_id>/result")
