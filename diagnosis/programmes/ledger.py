@@ -92,14 +92,14 @@ def build(user, programme_id: int, lang: str) -> tuple[str, bytes]:
     for ev in targets.of_programme(user, p.id):
         t = ev["target"]
         proj = ev["projection"]
-        rows.append([_("目标") + "：" + t.name + (" " + _("（演示数据）") if t.is_demo else ""),
+        rows.append([f"{_('目标')}: {t.name}" + (" " + _("（演示数据）") if t.is_demo else ""),
                      str(targets.NATURE_NAMES[t.nature]), f"{t.base_year}: {t.base_value:g}",
                      f"{t.target_year}: {t.target_value:g}", ev["value"], ev["progress"],
                      proj["value"] if proj else "", t.source])
     counts = service.status_counts(p)
     for sub in counts["sub_zones"]:
         c = sub["counts"]
-        rows.append([_("片区") + "：" + (sub["sub_zone"] or _("未填写")), "", "", sub["quota"] or "",
+        rows.append([f"{_('片区')}: {sub['sub_zone'] or _('未填写')}", "", "", sub["quota"] or "",
                      c["submitted"], sub["quota_share"] if sub["quota_share"] is not None else "",
                      "", _("名单 %(n)s 家；未开始 %(left)s 家", n=sub["firms"],
                            left=c["not_invited"] + c["invited"] + c["opened"])])
