@@ -2,7 +2,7 @@
 their events, and targets. Existing zones and their sub-zones become areas.
 
 Revision ID: f17a2e0b3c41
-Revises: b13a0e5f7c21
+Revises: 3c9e1f2a7b40
 Create Date: 2026-11-23 02:45:00
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = 'f17a2e0b3c41'
-down_revision = 'b13a0e5f7c21'
+down_revision = '3c9e1f2a7b40'
 branch_labels = None
 depends_on = None
 
