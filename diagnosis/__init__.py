@@ -41,7 +41,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     login_manager.user_loader(access.load_user)
     babel.init_app(app, locale_selector=i18n.select_locale)
 
-    from . import models  # noqa: F401  (register tables with SQLAlchemy)
+    from . import areas, models  # noqa: F401  (register tables with SQLAlchemy; every new zone becomes an area)
     from .api.views import bp as api_bp
     from .assessments.views import bp as assessments_bp
     from .auth.views import bp as auth_bp
@@ -49,10 +49,12 @@ def create_app(overrides: dict | None = None) -> Flask:
     from .company.views import bp as company_bp
     from .main.views import bp as main_bp
     from .notifications.views import bp as notifications_bp
+    from .programmes.views import bp as programmes_bp
     from .workspace.views import bp as workspace_bp
     from .zone.views import bp as zone_bp
 
-    for bp in (main_bp, auth_bp, company_bp, assessments_bp, batches_bp, zone_bp, workspace_bp, notifications_bp, api_bp):
+    for bp in (main_bp, auth_bp, company_bp, assessments_bp, batches_bp, zone_bp, workspace_bp, notifications_bp, programmes_bp,
+               api_bp):
         app.register_blueprint(bp)
 
     queue.bind(app)  # queue tasks run in the first app of the process

@@ -1,7 +1,7 @@
 """Privacy notice consent: the version a user accepted and when.
 
 Revision ID: e4f5a6b7c8d9
-Revises: 3c9e1f2a7b40
+Revises: f17a2e0b3c41
 Create Date: 2026-11-23 03:40:00
 
 """
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = 'e4f5a6b7c8d9'
-down_revision = '3c9e1f2a7b40'
+down_revision = 'f17a2e0b3c41'
 branch_labels = None
 depends_on = None
 
