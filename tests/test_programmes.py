@@ -118,8 +118,13 @@ def test_an_invited_firm_reaches_its_programme_assessment_through_the_mailed_lin
     assert weak.status_code == 302 and weak.headers["Location"].endswith(link)  # back to the form, nobody registered
     with app.app_context():
         assert db.session.scalar(sa.select(User.id).where(User.email == "firm0@example.com")) is None
+    unconsented = firm.c.post(link, data={"name": "张三", "email": "firm0@example.com", "employees": "80", "revenue": "5000",
+                                          "password": "roster-firm-42", "confirm": "roster-firm-42",
+                                          "csrf_token": csrf_from(page.text)})
+    assert unconsented.status_code == 302 and unconsented.headers["Location"].endswith(link)
     r = firm.c.post(link, data={"name": "张三", "email": "firm0@example.com", "employees": "80", "revenue": "5000",
-                                "password": "roster-firm-42", "confirm": "roster-firm-42", "csrf_token": csrf_from(page.text)})
+                                "password": "roster-firm-42", "confirm": "roster-firm-42", "privacy": "y",
+                                "csrf_token": csrf_from(page.text)})
     assert r.status_code == 302 and re.search(r"/assessments/(\d+)/page/1", r.headers["Location"])
     aid = int(re.search(r"/assessments/(\d+)/", r.headers["Location"]).group(1))
     detail = admin.get(f"/programmes/{pid}?status=started").text

@@ -16,6 +16,7 @@ import questionnaires
 from .. import mail
 from ..access import ZONE_ADMIN, ensure_role, staff_area
 from ..errors import Refused
+from ..auth.service import PRIVACY_VERSION
 from ..extensions import db
 from ..industries import size_class
 from ..models import Area, Assessment, Company, InstrumentVersion, Programme, RosterEntry, RosterEvent, User, utcnow
@@ -313,13 +314,15 @@ class Joined:
 
 
 def register_through_link(raw_token: str, *, email: str, name: str, password: str, employees: int,
-                          revenue: float) -> Joined:
+                          revenue: float, privacy: bool = False) -> Joined:
     """Register the roster firm's first user and the firm itself (from the roster, with the
     headcount and revenue it gives), then open its programme assessment."""
     entry, p = _entry(raw_token)
     email = email.strip().lower()
     if not roster.EMAIL.match(email) or not name.strip():
         return Joined(None, field="email", problem="incomplete")
+    if not privacy:
+        return Joined(None, field="privacy", problem="privacy")
     if db.session.scalar(sa.select(User.id).where(User.email == email)) is not None:
         return Joined(None, field="email", problem="email_taken")
     local = email.split("@")[0]
@@ -336,7 +339,8 @@ def register_through_link(raw_token: str, *, email: str, name: str, password: st
         db.session.add(company)
         db.session.flush()
     entry.company_id = company.id
-    user = User(email=email, name=name.strip(), role="enterprise", zone_id=p.zone_id, company_id=company.id)
+    user = User(email=email, name=name.strip(), role="enterprise", zone_id=p.zone_id, company_id=company.id,
+                privacy_version=PRIVACY_VERSION, privacy_accepted_at=utcnow())
     user.set_password(password)
     db.session.add(user)
     db.session.commit()

@@ -102,7 +102,8 @@ def roster_template():
 
 JOIN_PROBLEMS = {"email_taken": _l("该邮箱已注册，请直接登录。"), "password_has_email": _l("密码不能包含邮箱名。"),
                  "firm_registered": _l("这家企业已有账号，请用该账号登录。"),
-                 "incomplete": _l("请填写姓名和有效的邮箱。")}
+                 "incomplete": _l("请填写姓名和有效的邮箱。"),
+                 "privacy": _l("注册前请阅读并同意《个人信息保护说明》。")}
 
 
 @bp.route("/join/<token>", methods=["GET", "POST"])
@@ -114,7 +115,8 @@ def join(token: str):
             password = forms.join_password(request.form)
             done = service.register_through_link(token, email=(request.form.get("email") or "")[:254],
                                                  name=(request.form.get("name") or "")[:100], password=password,
-                                                 employees=employees, revenue=revenue)
+                                                 employees=employees, revenue=revenue,
+                                                 privacy=request.form.get("privacy") == "y")
         except Refused as e:
             if e.status == 404:
                 raise
