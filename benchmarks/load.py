@@ -83,7 +83,7 @@ def prepare(url: str, users: int) -> list[str]:
 class Browser:
     """One user's cookie jar and CSRF token, timing every request."""
 
-    def __init__(self, base: str, stats: "Stats"):
+    def __init__(self, base: str, stats: Stats):
         self.base = base
         self.stats = stats
         self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))

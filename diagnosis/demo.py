@@ -1,7 +1,7 @@
 """Demo zone: a user for each role and a population of synthetic firms with submitted assessments."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import sqlalchemy as sa
@@ -9,14 +9,13 @@ import sqlalchemy as sa
 import questionnaires
 import scoring
 from questionnaires.synthetic import answer_sets, latent_maturity
-
-from .assessments import service
-from .extensions import db
 from scoring.progress import next_gap, period_of
 
-from .models import Answer, Assessment, Assignment, Company, DimensionScore, Result, User, Zone
+from .assessments import service
 from .credit_codes import USCC_ALPHABET, uscc_check_char
+from .extensions import db
 from .industries import size_class
+from .models import Answer, Assessment, Assignment, Company, DimensionScore, Result, User, Zone
 
 DEMO_INVITE = "DEMO-2026"
 # Share of demo firms that took each instrument.
@@ -60,7 +59,7 @@ def seed(firms: int = 300, seed_value: int = 2026) -> dict:
     shift = np.array([{"large": 0.25, "medium": 0.12, "small": 0.0, "micro": -0.05}[c.size_class] for c in companies])
     maturity = latent_maturity(firms, rng, shift)
     levels = {}
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     for instrument_id, share in DEMO_INSTRUMENTS.items():
         taking = np.flatnonzero(rng.random(firms) < share)
         again = taking[rng.random(len(taking)) < REASSESSED]

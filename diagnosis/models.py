@@ -1,7 +1,7 @@
 """Database models: zones, companies, users, instrument snapshots, assessments, answers, results."""
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -15,7 +15,7 @@ ROLES = ("enterprise", "consultant", "zone_admin")
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class Zone(db.Model):
@@ -148,10 +148,10 @@ class Assessment(db.Model):
     not_applicable: Mapped[dict | None] = mapped_column(sa.JSON)
 
     company: Mapped[Company] = relationship()
-    finalised_by: Mapped["User | None"] = relationship(foreign_keys=[finalised_by_id])
+    finalised_by: Mapped[User | None] = relationship(foreign_keys=[finalised_by_id])
     instrument_version: Mapped[InstrumentVersion] = relationship()
-    answers: Mapped[list["Answer"]] = relationship(back_populates="assessment", cascade="all, delete-orphan")
-    result: Mapped["Result | None"] = relationship(back_populates="assessment", cascade="all, delete-orphan", uselist=False)
+    answers: Mapped[list[Answer]] = relationship(back_populates="assessment", cascade="all, delete-orphan")
+    result: Mapped[Result | None] = relationship(back_populates="assessment", cascade="all, delete-orphan", uselist=False)
 
     __table_args__ = (sa.CheckConstraint("status IN ('draft', 'submitted')", name="ck_assessments_status"),)
 
@@ -178,7 +178,7 @@ class Answer(db.Model):
     version: Mapped[int] = mapped_column(sa.Integer, default=1, server_default="1")
 
     assessment: Mapped[Assessment] = relationship(back_populates="answers")
-    updated_by: Mapped["User | None"] = relationship()
+    updated_by: Mapped[User | None] = relationship()
 
     __table_args__ = (sa.UniqueConstraint("assessment_id", "question_id", name="uq_answers_question"),)
     __mapper_args__ = {"version_id_col": version}
@@ -197,7 +197,7 @@ class AnswerChange(db.Model):
     via: Mapped[str] = mapped_column(sa.String(16), default="web")  # web, api, import
     at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
 
-    user: Mapped["User | None"] = relationship()
+    user: Mapped[User | None] = relationship()
 
 
 class Result(db.Model):
@@ -228,7 +228,7 @@ class Result(db.Model):
     computed_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow, index=True)
 
     assessment: Mapped[Assessment] = relationship(back_populates="result")
-    dimension_scores: Mapped[list["DimensionScore"]] = relationship(cascade="all, delete-orphan")
+    dimension_scores: Mapped[list[DimensionScore]] = relationship(cascade="all, delete-orphan")
 
     __table_args__ = (sa.Index("ix_results_zone_view", "instrument_id", "is_latest", "company_id"),)
 

@@ -23,7 +23,7 @@ def _assets_digest() -> str:
 
 
 def cached_pdf(html: str, cache_dir: str | Path, pdf_variant: str | None = None) -> bytes:
-    key = hashlib.sha256(f"{pdf_variant}\0{_assets_digest()}\0{html}".encode("utf-8")).hexdigest()
+    key = hashlib.sha256(f"{pdf_variant}\0{_assets_digest()}\0{html}".encode()).hexdigest()
     path = Path(cache_dir) / key[:2] / f"{key}.pdf"
     try:
         return path.read_bytes()

@@ -9,7 +9,7 @@ from openapi_spec_validator import validate as validate_spec
 from diagnosis.api.openapi import spec
 from diagnosis.api.tokens import issue
 from diagnosis.extensions import db
-from diagnosis.models import AnswerChange, Answer, Assessment, User
+from diagnosis.models import Answer, AnswerChange, Assessment, User
 
 from .helpers import extreme_answers, sme
 

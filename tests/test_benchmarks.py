@@ -110,10 +110,10 @@ def test_reference_files_match_their_instruments():
 
 
 def test_submission_is_benchmarked_and_rescore_refreshes_it(app, world, client):
-    from diagnosis.rescore import rescore
     from diagnosis.demo import submit_synthetic
     from diagnosis.extensions import db
     from diagnosis.models import Assessment, Company, Result, utcnow
+    from diagnosis.rescore import rescore
     with app.app_context():
         peers = db.session.scalars(sa.select(Company)).all()
         submit_synthetic("sme-digital", peers * 20, np.full(len(peers) * 20, 0.3), np.random.default_rng(0), utcnow(), days=(1, 540))
@@ -161,8 +161,8 @@ def test_score_command_prints_result_benchmark_and_recommendations(app, tmp_path
 def test_the_cached_population_follows_new_results_and_rescores(app, world, client):
     """The peer population is read once and then extended: it must equal a fresh read."""
     from diagnosis import peers
-    from diagnosis.rescore import rescore
     from diagnosis.extensions import db
+    from diagnosis.rescore import rescore
     with app.app_context():
         peers.forget_populations()
         first = peers.population("sme-digital")

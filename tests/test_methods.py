@@ -110,6 +110,7 @@ def test_five_stars():
 
 def test_rule_conditions_are_checked_on_load():
     import yaml
+
     from questionnaires.loader import INSTRUMENT_DIR
     data = yaml.safe_load((INSTRUMENT_DIR / "cloud-adoption.yaml").read_text(encoding="utf-8"))
     data["method"]["rules"][0]["requires"][0]["condition"] = {"question": "infra_systems", "in": ["lots"]}

@@ -21,14 +21,14 @@ def _ask(client, email):
     return c.post_form("/auth/forgot", {"email": email})
 
 
-def _link(smtp) -> str:
+def _link(inbox) -> str:
     for _ in range(100):  # bounded wait for the worker
-        if smtp.messages:
+        if inbox.messages:
             break
         time.sleep(0.1)
-    assert len(smtp.messages) == 1
-    m = re.search(r"http://127\.0\.0\.1:8000(/auth/reset/\S+)", _body(smtp.messages[0]))
-    assert m, _body(smtp.messages[0])
+    assert len(inbox.messages) == 1
+    m = re.search(r"http://127\.0\.0\.1:8000(/auth/reset/\S+)", _body(inbox.messages[0]))
+    assert m, _body(inbox.messages[0])
     return m.group(1)
 
 

@@ -18,16 +18,15 @@ from functools import lru_cache
 
 import sqlalchemy as sa
 from flask import current_app
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .. import mail
 from ..audit import record
 from ..extensions import db
 from ..models import ApiToken, LoginThrottle, User, Zone, utcnow
-
 
 # The privacy notice in force (templates/auth/privacy.html); a new text gets a new version.
 PRIVACY_VERSION = "2026.11"

@@ -16,7 +16,7 @@ from ..api import tokens as api_tokens
 from ..extensions import db, limiter
 from ..ids import form_id
 from . import service
-from .forms import ForgotForm, ResetForm, LoginForm, PasswordForm, RegisterForm
+from .forms import ForgotForm, LoginForm, PasswordForm, RegisterForm, ResetForm
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 

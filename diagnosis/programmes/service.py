@@ -15,8 +15,8 @@ import questionnaires
 
 from .. import mail
 from ..access import ZONE_ADMIN, ensure_role, staff_area
-from ..errors import Refused
 from ..auth.service import PRIVACY_VERSION
+from ..errors import Refused
 from ..extensions import db
 from ..industries import size_class
 from ..models import Area, Assessment, Company, InstrumentVersion, Programme, RosterEntry, RosterEvent, User, utcnow

@@ -9,9 +9,9 @@ from reports.cache import cached_pdf
 from reports.context import SIZE_NAMES
 from reports.i18n import gettext_for
 
-from . import stats as zs
-from ..models import Zone
 from ..industries import industry_label
+from ..models import Zone
+from . import stats as zs
 
 INSTRUMENT_ORDER = ("sme-digital", "smart-manufacturing", "cloud-adoption")
 

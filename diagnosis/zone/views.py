@@ -13,9 +13,9 @@ from ..audit import ACTIONS, record, zone_events
 from ..exports import to_csv, to_xlsx
 from ..extensions import db
 from ..i18n import current_lang
-from ..mail import zone_outbox
 from ..ids import form_id
 from ..industries import SIZE_CLASSES, industry_label
+from ..mail import zone_outbox
 from ..models import Zone, utcnow
 from ..programmes import targets
 from . import assignments as assigning
