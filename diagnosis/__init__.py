@@ -44,10 +44,12 @@ def create_app(overrides: dict | None = None) -> Flask:
     from .company import bp as company_bp
     from .main import bp as main_bp
     from .notifications import bp as notifications_bp
+    from .providers import bp as providers_bp
     from .workspace import bp as workspace_bp
     from .zone import bp as zone_bp
 
-    for bp in (main_bp, auth_bp, company_bp, assessments_bp, batches_bp, zone_bp, workspace_bp, notifications_bp, api_bp):
+    for bp in (main_bp, auth_bp, company_bp, assessments_bp, batches_bp, zone_bp, workspace_bp, notifications_bp, providers_bp,
+               api_bp):
         app.register_blueprint(bp)
 
     queue.bind(app)  # queue tasks run in the first app of the process

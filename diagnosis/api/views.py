@@ -158,6 +158,9 @@ def _assessment_dict(a: Assessment, with_answers: bool = True) -> dict:
     inst = service.instrument_of(a)
     out = {"id": a.id, "company_id": a.company_id, "instrument": inst.id, "version": inst.version,
            "content_hash": a.instrument_version.content_hash, "status": a.status,
+           "state": a.review_state or a.status,
+           "self_level": a.result.level if a.result else None,
+           "verified_level": a.result.verified_level if a.result else None,
            "finalised": a.finalised_at is not None,
            "created_at": a.created_at.isoformat(), "updated_at": a.updated_at.isoformat(),
            "submitted_at": a.submitted_at.isoformat() if a.submitted_at else None}
@@ -176,6 +179,8 @@ def assessments():
     company_id = _int_arg("company_id")
     if company_id is not None:
         q = q.where(Assessment.company_id == company_id)
+    if request.args.get("verified") == "1":
+        q = q.where(Assessment.review_state == "approved")
     status = request.args.get("status")
     if status is not None:
         if status not in ("draft", "submitted"):
@@ -220,7 +225,8 @@ def _result_body(a: Assessment) -> dict:
     return {"assessment_id": a.id, "instrument": inst.id, "method": r.method, "total": r.total, "level": r.level,
             "level_name": inst.level(r.level).name.model_dump(), "dimensions": r.dimensions,
             "indicators": r.details.get("indicators", {}), "blockers": r.details.get("blockers"),
-            "benchmark": r.details.get("benchmark"), "period": r.period, "previous_level": r.previous_level}
+            "benchmark": r.details.get("benchmark"), "period": r.period, "previous_level": r.previous_level,
+            "state": a.review_state or a.status, "verified_level": r.verified_level, "verified_total": r.verified_total}
 
 
 @bp.get("/assessments/<int:assessment_id>/result")

@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("assessments", __name__, url_prefix="/assessments")
 
-from . import views  # noqa: E402,F401
+from . import review_views, views  # noqa: E402,F401
