@@ -31,7 +31,9 @@ FIRM, PEER_MEAN, PEER_TOP = "#1f6feb", "#8c959f", "#1a7f37"
 
 def firm_context(inst: Instrument, result: dict[str, Any], company: dict[str, Any], lang: str,
                  answers: dict[str, Any] | None = None, assessment_date: datetime | date | None = None,
-                 consultant: str | None = None, comments: str | None = None, comments_final: bool = True) -> dict[str, Any]:
+                 consultant: str | None = None, comments: str | None = None, comments_final: bool = True,
+                 verification: dict[str, Any] | None = None) -> dict[str, Any]:
+    """`verification` (from the app's review): both levels, corrections and the evidence annex; None hides it."""
     _ = gettext_for(lang)
     bench = result.get("benchmark")
     size_name = SIZE_NAMES.get(company.get("size_class") or "")
@@ -93,6 +95,7 @@ def firm_context(inst: Instrument, result: dict[str, Any], company: dict[str, An
         # Paragraphs of the consultant's own words; escaped by the template like every user string.
         "comments": [p.strip() for p in (comments or "").split("\n\n") if p.strip()],
         "comments_final": comments_final,
+        "verification": verification,
         "answers": _answer_rows(inst, answers, lang) if answers is not None else None,
     }
 

@@ -226,7 +226,8 @@ def unanswered(a: Assessment) -> list[ReviewEvent]:
     if last_return is None:
         return []
     replied = {e.reply_to_id for e in events if e.action == "reply"}
-    return [e for e in events if e.id >= last_return and e.action in ("return", "comment") and e.id not in replied]
+    return [e for e in events if e.id >= last_return and e.action in ("return", "comment") and e.text
+            and e.id not in replied]
 
 
 STATE_NAMES = {
@@ -259,3 +260,48 @@ def verify_with_evidence(user: User, assessment_id: int, question_id: Any, verdi
     if upload is not None:
         evidence.upload(user, assessment_id, question_id, upload[0], upload[1])
     return row
+
+
+THUMBNAIL_MAX_BYTES = 1024 * 1024  # larger photos are listed without a thumbnail, to keep the PDF small
+
+
+def report_part(a: Assessment, lang: str) -> dict | None:
+    """What the report shows of the review, in the report's language; None before submission."""
+    import base64
+
+    from reports.context import answer_text
+
+    from . import evidence as files
+    if a.result is None:
+        return None
+    inst = instrument_of(a)
+    from flask_babel import force_locale
+
+    def qtext(qid: str) -> str:
+        q = inst.question(qid)
+        return q.text.get(lang) if q else qid
+
+    with force_locale(lang):
+        state = str(STATE_NAMES[state_of(a)])
+        pledge = (str(_l("版本 %(v)s，%(at)s 签署", v=a.pledge_version, at=a.pledged_at.strftime("%Y-%m-%d")))
+                  if a.pledged_at else None)
+    r = a.result
+    thumbs = []
+    for qid, items in files.of_assessment(a).items():
+        for e in items:
+            thumb = None
+            if e.media_type.startswith("image/") and e.size <= THUMBNAIL_MAX_BYTES:
+                path = files.folder() / e.stored_name
+                if path.is_file():
+                    thumb = f"data:{e.media_type};base64," + base64.b64encode(path.read_bytes()).decode()
+            thumbs.append({"question": qtext(qid), "filename": e.filename, "kind": e.media_type,
+                           "size_kb": max(1, round(e.size / 1024)), "thumbnail": thumb})
+    return {
+        "state": state, "pledge": pledge,
+        "self_level": inst.level(r.level).name.get(lang),
+        "verified_level": inst.level(r.verified_level).name.get(lang) if r.verified_level is not None else None,
+        "corrections": [{"question": qtext(v.question_id), "firm": answer_text(inst, v.question_id, v.firm_value, lang),
+                         "verified": answer_text(inst, v.question_id, v.value, lang), "reason": v.reason or ""}
+                        for v in verifications(a).values() if v.verdict == "corrected"],
+        "evidence": thumbs,
+    }
