@@ -246,6 +246,13 @@ def test_the_review_through_the_api_matches_the_document(app, world, firms):
     assert (body["state"], body["self_level"], body["verified_level"]) == ("approved", 4, 3)
     r = firm.call("GET", f"/assessments/{aid}/result", t + "/result")
     assert (r.get_json()["level"], r.get_json()["verified_level"]) == (4, 3)
+    # The dashboard's "verified only" counts the approved firm at its verified level.
+    levels = lambda q: {x["level"]: x["count"] for x in admin.call("GET", "/zone/aggregates" + q, "/zone/aggregates")  # noqa: E731
+                        .get_json()["levels"]["levels"] if x["count"]}
+    assert levels("") == {4: 1} and levels("?verified=1") == {3: 1}
+    web = Client(app).login(world.a.zone_admin)
+    csv = web.get("/zone/firms.csv?verified=1").data.decode("utf-8-sig")
+    assert "核实等级" in csv.splitlines()[0] and len(csv.splitlines()) == 2
 
 
 HTML = b"<!doctype html><html><body><script>alert(document.cookie)</script></body></html>"

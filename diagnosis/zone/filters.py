@@ -53,7 +53,9 @@ def _filters(args, zone_id: int, errors: dict) -> Filters:
     period = args.get("period") or None
     if period and not PERIOD.match(period):
         errors["period"] = _("季度格式应为 2026Q3。")
-    return Filters(zone_id=zone_id, instrument_id=instrument, industry=industry, size=size, sub_zone=sub_zone, period=period)
+    verified = args.get("verified") in ("1", "true", "True")
+    return Filters(zone_id=zone_id, instrument_id=instrument, industry=industry, size=size, sub_zone=sub_zone, period=period,
+                   verified=verified)
 
 
 def _drill(args, errors: dict) -> dict:
