@@ -41,6 +41,9 @@ def load(instance_path: str, overrides: dict | None = None) -> dict:
         "LOCKOUT_MINUTES": int(env.get("LOCKOUT_MINUTES", 15)),
         "WTF_CSRF_TIME_LIMIT": None,  # a questionnaire page may stay open all day
         "REPORT_CACHE_DIR": str(instance / "reports"),
+        # Evidence files: a directory every app server shares (NFS or similar) when there are several.
+        "EVIDENCE_DIR": env.get("EVIDENCE_DIR") or str(instance / "evidence"),
+        "EVIDENCE_MAX_BYTES": int(env.get("EVIDENCE_MAX_BYTES", 4 * 1024 * 1024)),
         # Links in mail point here: the address users reach the app at.
         "BASE_URL": env.get("BASE_URL", "http://127.0.0.1:8000"),
         # A peer group smaller than this falls back to a wider one (industry, zone, all).

@@ -285,3 +285,20 @@ def test_html_and_svg_are_refused_and_files_are_always_downloads(app, world, fir
     r = api.call("POST", f"/assessments/{aid}/evidence", tmpl, data={"question": "quality", "file": (
         io.BytesIO(big), "big.png")}, content_type="multipart/form-data")
     assert r.status_code == 413
+
+
+def test_backup_and_restore_carry_the_evidence_files(tmp_path):
+    from diagnosis import create_app
+    from diagnosis.cli import main
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'live.sqlite'}", "SECRET_KEY": "x",
+                      "EVIDENCE_DIR": str(tmp_path / "evidence")})
+    runner = app.test_cli_runner()
+    assert runner.invoke(main, ["db", "upgrade"]).exit_code == 0
+    (tmp_path / "evidence").mkdir()
+    (tmp_path / "evidence" / "abc.png").write_bytes(png_bytes())
+    assert runner.invoke(main, ["backup", "--out", str(tmp_path / "copy.sqlite")]).exit_code == 0
+    assert (tmp_path / "copy.sqlite.evidence" / "abc.png").read_bytes() == png_bytes()
+    (tmp_path / "evidence" / "abc.png").unlink()
+    r = runner.invoke(main, ["restore", str(tmp_path / "copy.sqlite"), "--yes"])
+    assert r.exit_code == 0, r.output
+    assert (tmp_path / "evidence" / "abc.png").read_bytes() == png_bytes()
