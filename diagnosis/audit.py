@@ -21,7 +21,7 @@ def record(action: str, target: str | None = None, detail: dict | None = None, u
 
 
 ACTIONS = ("login", "login_failed", "lockout", "login_locked", "view_result", "view_company", "report", "zone_report",
-           "export", "import")
+           "export", "import", "sample_draw", "sample_check")
 
 
 def zone_events(zone_id: int, action: str | None = None, limit: int = 300) -> list:

@@ -388,3 +388,49 @@ class Evidence(db.Model):
     at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
 
     uploaded_by: Mapped["User | None"] = relationship()
+
+
+class SampleDraw(db.Model):
+    """A recorded random draw of assessments for on-site checks: the seed, the rule and the population it
+    drew from are kept, so anyone can draw again and get the same firms."""
+
+    __tablename__ = "sample_draws"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    zone_id: Mapped[int] = mapped_column(sa.ForeignKey("zones.id"), index=True)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    seed: Mapped[int] = mapped_column(sa.BigInteger)
+    rule: Mapped[Any] = mapped_column(sa.JSON)        # {instrument, stratum, share | count}
+    population: Mapped[Any] = mapped_column(sa.JSON)  # {stratum key: [assessment ids]} as drawn from
+    drawn: Mapped[Any] = mapped_column(sa.JSON)       # [assessment ids]
+
+
+class SampleCheck(db.Model):
+    """The on-site check of one drawn assessment and its outcome."""
+
+    __tablename__ = "sample_checks"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    draw_id: Mapped[int] = mapped_column(sa.ForeignKey("sample_draws.id", ondelete="CASCADE"), index=True)
+    assessment_id: Mapped[int] = mapped_column(sa.ForeignKey("assessments.id", ondelete="CASCADE"), index=True)
+    outcome: Mapped[str] = mapped_column(sa.String(10), default="pending")
+    note: Mapped[str | None] = mapped_column(sa.String(2000))
+    checked_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    checked_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+
+    __table_args__ = (sa.CheckConstraint("outcome IN ('pending', 'match', 'mismatch')", name="ck_sample_checks_outcome"),
+                      sa.UniqueConstraint("draw_id", "assessment_id", name="uq_sample_checks_item"))
+
+
+class Rating(db.Model):
+    """The firm's rating of the diagnosis service after approval: 1 to 5 and a comment."""
+
+    __tablename__ = "ratings"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(sa.ForeignKey("assessments.id", ondelete="CASCADE"), unique=True)
+    provider_id: Mapped[int | None] = mapped_column(sa.ForeignKey("providers.id"), index=True)
+    stars: Mapped[int] = mapped_column(sa.Integer)
+    comment: Mapped[str | None] = mapped_column(sa.String(2000))
+    by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+
+    __table_args__ = (sa.CheckConstraint("stars BETWEEN 1 AND 5", name="ck_ratings_stars"),)

@@ -302,3 +302,118 @@ def test_backup_and_restore_carry_the_evidence_files(tmp_path):
     r = runner.invoke(main, ["restore", str(tmp_path / "copy.sqlite"), "--yes"])
     assert r.exit_code == 0, r.output
     assert (tmp_path / "evidence" / "abc.png").read_bytes() == png_bytes()
+
+
+def _user(email):
+    return db.session.scalar(sa.select(User).where(User.email == email))
+
+
+def _firm_with_submission(zone_id: int, n: int, size: str, best: bool = True) -> int:
+    """A firm of the zone with a submitted assessment; returns the assessment id."""
+    from diagnosis.assessments import service
+    from diagnosis.demo import demo_uscc
+    from diagnosis.models import Company
+    c = Company(zone_id=zone_id, name=f"抽样企业{n}", uscc=demo_uscc(500 + n), industry_section="C",
+                industry_division="34", employees=50, revenue=1000.0, size_class=size)
+    db.session.add(c)
+    db.session.flush()
+    a = service.start(c.id, "sme-digital", None)
+    service.save_answers(a, extreme_answers(sme(), best=best), None)
+    service.submit(a)
+    db.session.commit()
+    return a.id
+
+
+def test_a_sample_draw_is_reproducible_from_its_seed_and_a_mismatch_reopens(app, world, firms):
+    from diagnosis.zone import sampling
+    with app.test_request_context():
+        ids = [_firm_with_submission(world.a.zone, n, "small" if n % 3 else "medium") for n in range(12)]
+        admin = _user(world.a.zone_admin)
+        rule = {"instrument": "sme-digital", "stratum": "size", "share": "0.25"}
+        d1 = sampling.draw(admin, rule, seed="20261123")
+        d2 = sampling.draw(admin, rule, seed=20261123)
+        assert d1.drawn == d2.drawn and set(d1.drawn) <= set(ids)
+        # ceil(25%) of each stratum: 8 small -> 2, 4 medium -> 1
+        assert len(d1.drawn) == 3 and sorted(len(v) for v in d1.population.values()) == [4, 8]
+        assert sampling.redraw(d1.population, d1.rule, d1.seed) == d1.drawn
+        assert sampling.draw(admin, {**rule, "share": None, "count": 2}, seed=1).drawn.__len__() == 4
+        with pytest.raises(Exception) as e:
+            sampling.draw(admin, {**rule, "share": "1.5"})
+        assert e.value.status == 422
+        checks = {c.assessment_id: c for c, _company in sampling.checks(d1)}
+        first, second = d1.drawn[:2]
+        sampling.record_outcome(admin, d1.id, checks[first].id, "match", "")
+        assert db.session.get(Assessment, first).review_state == "submitted"
+        sampling.record_outcome(admin, d1.id, checks[second].id, "mismatch", "现场设备与填报不符")
+        a = db.session.get(Assessment, second)
+        assert a.review_state == "verifying"
+        ev = db.session.scalars(sa.select(ReviewEvent).where(ReviewEvent.assessment_id == second)).all()
+        assert [e.action for e in ev] == ["sample_mismatch"] and ev[0].text == "现场设备与填报不符"
+        with pytest.raises(Exception) as e:
+            sampling.record_outcome(admin, d1.id, checks[second].id, "match", "")
+        assert e.value.status == 409
+    web = Client(app).login(world.a.zone_admin)
+    assert "用记录的种子和总体重新抽样，结果相同" in web.get(f"/zone/samples/{d1.id}").text
+    assert Client(app).login("c1@example.com").get("/zone/samples").status_code == 403
+
+
+def test_provider_scores_on_a_hand_computed_example(app, world, firms):
+    from diagnosis.assessments import review
+    from diagnosis.providers import scores
+    from diagnosis.zone import sampling
+    with app.test_request_context():
+        admin, c1, lead = _user(world.a.zone_admin), _user("c1@example.com"), _user("lead1@example.com")
+        firm_user = _user(world.a.enterprise)
+        a1 = _firm_with_submission(world.a.zone, 1, "small")
+        a2 = _firm_with_submission(world.a.zone, 2, "small")
+        a3 = _firm_with_submission(world.a.zone, 3, "small")  # given to P1 but never sent for review
+        codes = db.session.execute(sa.text("SELECT c.uscc FROM companies c JOIN assessments a ON a.company_id = c.id "
+                                           "WHERE a.id IN (:x, :y, :z)"), {"x": a1, "y": a2, "z": a3}).scalars().all()
+        providers.assign_firms(admin, firms.p1, codes)
+        for aid in (a1, a2, a3):
+            providers.assign_consultant(lead, firms.p1, c1.id, db.session.get(Assessment, aid).company_id)
+            a = db.session.get(Assessment, aid)
+            a.pledge_version, a.pledged_at = "2026-11", a.submitted_at
+        db.session.commit()
+        for aid in (a1, a2):
+            review.start_verification(c1, aid)
+            review.verify(c1, aid, "quality", "confirmed")
+            review.send_for_review(c1, aid)
+        review.review_return(admin, a1, "请补充")           # a1 returned once
+        ev = review.unanswered(db.session.get(Assessment, a1))[0]
+        review.reply(c1, a1, ev.id, "已补充")
+        review.send_for_review(c1, a1)
+        for aid in (a1, a2):
+            review.decide(admin, aid, "approve")
+        # Ratings 4 and 2 by the firms' users.
+        for aid, stars in ((a1, 4), (a2, 2)):
+            u = User(email=f"rater{aid}@example.com", name="r", role="enterprise", zone_id=world.a.zone,
+                     company_id=db.session.get(Assessment, aid).company_id)
+            u.set_password(PASSWORD)
+            db.session.add(u)
+            db.session.commit()
+            scores.rate(u, aid, stars, "好")
+        with pytest.raises(Exception) as e:
+            scores.rate(firm_user, a1, 5, "")  # not this firm's assessment
+        assert e.value.status == 404
+        d = sampling.draw(admin, {"instrument": "sme-digital", "stratum": "", "share": "1", "states": ["approved"]}, seed=7)
+        check = next(c for c, _company in sampling.checks(d) if c.assessment_id == a2)
+        sampling.record_outcome(admin, d.id, check.id, "mismatch", "不符")
+        p1 = db.session.get(__import__("diagnosis.models", fromlist=["Provider"]).Provider, firms.p1)
+        withheld = scores.provider_scores(p1)  # n below the default smallest group of 30: values withheld
+        assert withheld["return_rate"] == {"value": None, "n": 2, "small": True}
+        assert withheld["served"]["value"] == 2
+        app.config["BENCHMARK_MIN_PEERS"] = 1
+        try:
+            s = scores.provider_scores(p1)
+        finally:
+            app.config["BENCHMARK_MIN_PEERS"] = 30
+        assert s["served"]["value"] == 2                              # a1, a2 sent for review; a3 not
+        assert (s["return_rate"]["value"], s["return_rate"]["n"]) == (0.5, 2)
+        assert (s["mean_rating"]["value"], s["mean_rating"]["n"]) == (3.0, 2)
+        assert (s["mismatch_rate"]["value"], s["mismatch_rate"]["n"]) == (1.0, 1)
+        assert s["level_change"] == {"value": None, "n": 0, "small": True}  # nobody re-assessed yet
+        assert s["on_time"]["unavailable"]
+    web = Client(app).login(world.a.zone_admin)
+    csv = web.get("/providers/scores.csv").data.decode("utf-8-sig").splitlines()
+    assert len(csv) == 3 and "退回率" in csv[0]

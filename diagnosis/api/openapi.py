@@ -183,6 +183,15 @@ def review_paths(aid: dict) -> dict:
             "parameters": [aid, _id_param("evidence_id")],
             "responses": {"200": {"description": "The file", "content": {"application/octet-stream": {
                 "schema": {"type": "string", "format": "binary"}}}}, "401": ERRORS["401"], "404": ERRORS["404"]}}},
+        f"{base}/rating": {"post": {
+            "operationId": "rateService", "summary": "The firm rates the diagnosis service after approval (once)",
+            "parameters": [aid], "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                "type": "object", "required": ["stars"], "properties": {
+                    "stars": {"type": "integer", "minimum": 1, "maximum": 5}, "comment": {"type": "string"}}}}}},
+            "responses": {"201": {"description": "Stored", "content": {"application/json": {"schema": {
+                "type": "object", "required": ["assessment_id", "stars"]}}}},
+                "400": ERRORS["400"], "401": ERRORS["401"], "403": ERRORS["403"], "404": ERRORS["404"],
+                "409": _json("Error", "Not approved yet, or already rated"), "422": _json("Error", "Stars not 1 to 5")}}},
         "/providers": {"get": {"operationId": "listProviders", "summary": "The zone's providers (staff) or one's own",
                                "responses": {"200": _json("ProviderList", "Providers"), "401": ERRORS["401"]}}},
     }

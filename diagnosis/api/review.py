@@ -101,3 +101,11 @@ def api_providers():
 
 
 
+
+
+@bp.post("/assessments/<int:assessment_id>/rating")
+def api_rate(assessment_id: int):
+    from ..providers.scores import rate
+    body = _json_body()
+    r = rate(_user(), assessment_id, body.get("stars"), body.get("comment"))
+    return jsonify({"assessment_id": r.assessment_id, "stars": r.stars, "comment": r.comment}), 201

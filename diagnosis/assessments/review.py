@@ -209,7 +209,8 @@ def decide(user: User, assessment_id: int, action: str, text: Any = None) -> Ass
     ensure_transition(user, a, action)
     to = "approved" if action == "approve" else "rejected"
     _move(a, user, action, to, text=_comment(text, required=action == "reject"))
-    _tell(_consultants(a) + _firm_users(a), to, a)
+    _tell(_consultants(a), to, a)
+    _tell(_firm_users(a), "rate_service" if to == "approved" else to, a)
     db.session.commit()
     return a
 
@@ -239,7 +240,7 @@ STATE_NAMES = {
 ACTION_NAMES = {
     "pledge": _l("企业签署真实性承诺"), "start_verification": _l("开始现场核实"), "confirm": _l("确认答案"),
     "correct": _l("更正答案"), "send_for_review": _l("提交园区审核"), "return": _l("退回"), "comment": _l("题目意见"),
-    "reply": _l("答复"), "approve": _l("审核通过"), "reject": _l("审核不通过"),
+    "reply": _l("答复"), "approve": _l("审核通过"), "reject": _l("审核不通过"), "sample_mismatch": _l("抽查不一致，重新打开"),
 }
 
 

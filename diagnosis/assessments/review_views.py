@@ -12,6 +12,7 @@ from ..access import allowed_actions, get_assessment
 from ..errors import Refused
 from ..i18n import current_lang
 from ..ids import form_id
+from ..providers.scores import rating_of
 from . import bp, evidence, review, service
 
 
@@ -45,7 +46,7 @@ def verification(assessment_id: int):
                            events=review.history(a), open_comments={e.id for e in review.unanswered(a)},
                            actions=allowed_actions(current_user, a), state=review.state_of(a),
                            state_names=review.STATE_NAMES, pledge_text=review.PLEDGE_TEXT[review.PLEDGE_VERSION],
-                           action_name=lambda k: review.ACTION_NAMES.get(k, k),
+                           action_name=lambda k: review.ACTION_NAMES.get(k, k), rating=rating_of(a),
                            answer_label=lambda inst, qid, v: answer_text(inst, qid, v, current_lang()))
 
 
@@ -129,3 +130,20 @@ def download_evidence(assessment_id: int, evidence_id: int):
     except Refused as err:
         abort(err.status)
     return Response(path.read_bytes(), headers=evidence.download_headers(e))
+
+
+@bp.post("/<int:assessment_id>/rating")
+@login_required
+def rate(assessment_id: int):
+    """The firm rates the diagnosis service after approval."""
+    from ..providers.scores import rate as rate_service
+    a = get_assessment(current_user, assessment_id)
+    try:
+        rate_service(current_user, a.id, form_id(request.form.get("stars")), request.form.get("comment"))
+    except Refused as e:
+        if e.status in (403, 404):
+            abort(e.status)
+        flash(str(e.message), "error")
+        return _back(a), 303
+    flash(_("感谢您的评价。"), "success")
+    return _back(a)

@@ -1,14 +1,19 @@
 """Provider pages: the zone's 服务商库 for zone staff; a provider's own page for its lead and consultants."""
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..access import CONSULTANT, ZONE_ADMIN, manages_provider, require_role
+from ..audit import record
 from ..errors import Refused
+from ..exports import to_csv, to_xlsx
+from ..extensions import db
 from ..ids import form_id
-from . import bp, service
+from . import bp, scores, service
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @bp.route("/", methods=["GET", "POST"])
@@ -29,8 +34,23 @@ def index():
         except Refused as e:
             flash(str(e.message), "error")
             status = e.status
-    return render_template("providers/index.html", providers=service.zone_providers(current_user),
+    return render_template("providers/index.html", table=scores.zone_table(current_user), figures=scores.FIGURES,
                            form=request.form), status
+
+
+@bp.get("/scores.<fmt>")
+@require_role(ZONE_ADMIN)
+def export_scores(fmt: str):
+    """The zone's provider table as CSV or XLSX."""
+    if fmt not in ("csv", "xlsx"):
+        abort(404)
+    header, rows = scores.export_rows(current_user)
+    record("export", target=f"providers.{fmt}", detail={"rows": len(rows)})
+    db.session.commit()
+    disposition = {"Content-Disposition": f"attachment; filename=providers.{fmt}"}
+    if fmt == "csv":
+        return Response(to_csv(header, rows), mimetype="text/csv; charset=utf-8", headers=disposition)
+    return Response(to_xlsx(header, rows, "providers"), mimetype=XLSX, headers=disposition)
 
 
 @bp.route("/<int:provider_id>", methods=["GET", "POST"])
@@ -66,4 +86,5 @@ def show(provider_id: int):
             flash(str(e.message), "error")
         return redirect(url_for(".show", provider_id=p.id))
     return render_template("providers/show.html", p=p, members=service.members(p), firms=service.firms(p),
-                           consultant_of=service.consultant_of(p), is_lead=manages_provider(current_user, p.id))
+                           consultant_of=service.consultant_of(p), is_lead=manages_provider(current_user, p.id),
+                           scores=scores.provider_scores(p), figures=scores.FIGURES)

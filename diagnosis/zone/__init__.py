@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("zone", __name__, url_prefix="/zone")
 
-from . import views  # noqa: E402,F401
+from . import sample_views, views  # noqa: E402,F401
