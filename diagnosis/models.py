@@ -116,6 +116,8 @@ class Assessment(db.Model):
     pledge_version: Mapped[str | None] = mapped_column(sa.String(16))
     pledged_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     pledged_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    # A consultant's reopened copy points at the assessment it revises; the old one keeps its result.
+    revision_of_id: Mapped[int | None] = mapped_column(sa.ForeignKey("assessments.id"), index=True)
 
     company: Mapped[Company] = relationship()
     finalised_by: Mapped["User | None"] = relationship(foreign_keys=[finalised_by_id])

@@ -417,3 +417,22 @@ def test_provider_scores_on_a_hand_computed_example(app, world, firms):
     web = Client(app).login(world.a.zone_admin)
     csv = web.get("/providers/scores.csv").data.decode("utf-8-sig").splitlines()
     assert len(csv) == 3 and "退回率" in csv[0]
+
+
+def test_reopening_makes_a_linked_revision_and_keeps_the_old_result(app, world, firms):
+    aid = submitted(app, world)
+    c1, firm = token(app, "c1@example.com"), token(app, world.a.enterprise)
+    t = "/assessments/{assessment_id}/reopen"
+    assert firm.call("POST", f"/assessments/{aid}/reopen", t, json={"text": "更正"}).status_code == 403
+    assert c1.call("POST", f"/assessments/{aid}/reopen", t, json={}).status_code == 422
+    r = c1.call("POST", f"/assessments/{aid}/reopen", t, json={"text": "企业填错了员工数"})
+    assert r.status_code == 201
+    new = r.get_json()
+    assert new["revision_of"] == aid and new["status"] == "draft" and new["answers"]
+    assert c1.call("POST", f"/assessments/{aid}/reopen", t, json={"text": "again"}).get_json()["id"] == new["id"]
+    with app.app_context():
+        old = db.session.get(Assessment, aid)
+        assert old.result is not None and old.status == "submitted"
+        assert db.session.get(Assessment, new["id"]).answer_dict() == old.answer_dict()
+    page = Client(app).login("c1@example.com").get(f"/assessments/{aid}/verification").text
+    assert f"#{new['id']}" in page

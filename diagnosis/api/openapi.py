@@ -183,6 +183,13 @@ def review_paths(aid: dict) -> dict:
             "parameters": [aid, _id_param("evidence_id")],
             "responses": {"200": {"description": "The file", "content": {"application/octet-stream": {
                 "schema": {"type": "string", "format": "binary"}}}}, "401": ERRORS["401"], "404": ERRORS["404"]}}},
+        f"{base}/reopen": {"post": {
+            "operationId": "reopenAssessment", "summary": "A new revision (draft) linked to this one; the old result stays",
+            "parameters": [aid], "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                "type": "object", "required": ["text"], "properties": {"text": {"type": "string"}}}}}},
+            "responses": {"201": _json("Assessment", "The new revision"), "400": ERRORS["400"], "401": ERRORS["401"],
+                          "403": ERRORS["403"], "404": ERRORS["404"], "409": _json("Error", "Not submitted"),
+                          "422": _json("Error", "A reason is required")}}},
         f"{base}/rating": {"post": {
             "operationId": "rateService", "summary": "The firm rates the diagnosis service after approval (once)",
             "parameters": [aid], "requestBody": {"required": True, "content": {"application/json": {"schema": {

@@ -109,3 +109,11 @@ def api_rate(assessment_id: int):
     body = _json_body()
     r = rate(_user(), assessment_id, body.get("stars"), body.get("comment"))
     return jsonify({"assessment_id": r.assessment_id, "stars": r.stars, "comment": r.comment}), 201
+
+
+@bp.post("/assessments/<int:assessment_id>/reopen")
+def api_reopen(assessment_id: int):
+    """A new revision (a draft with the verified answers) linked to this assessment, which keeps its result."""
+    from .views import _assessment_dict
+    new = review.reopen(_user(), assessment_id, _json_body().get("text"))
+    return jsonify({**_assessment_dict(new), "revision_of": new.revision_of_id}), 201

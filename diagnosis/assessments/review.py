@@ -241,6 +241,7 @@ ACTION_NAMES = {
     "pledge": _l("企业签署真实性承诺"), "start_verification": _l("开始现场核实"), "confirm": _l("确认答案"),
     "correct": _l("更正答案"), "send_for_review": _l("提交园区审核"), "return": _l("退回"), "comment": _l("题目意见"),
     "reply": _l("答复"), "approve": _l("审核通过"), "reject": _l("审核不通过"), "sample_mismatch": _l("抽查不一致，重新打开"),
+    "reopen": _l("重新打开为新修订版"),
 }
 
 
@@ -306,3 +307,32 @@ def report_part(a: Assessment, lang: str) -> dict | None:
                         for v in verifications(a).values() if v.verdict == "corrected"],
         "evidence": thumbs,
     }
+
+
+def reopen(user: User, assessment_id: int, reason: Any) -> Assessment:
+    """The consultant reopens a submitted assessment as a new revision (a draft with the same answers,
+    linked to the old one); the old assessment keeps its result and history. One open revision at a time."""
+    from .service import save_answers, start
+    a = _assessment(user, assessment_id)
+    ensure_transition(user, a, "reopen")
+    text = _comment(reason, required=True)
+    existing = db.session.scalar(sa.select(Assessment).where(Assessment.revision_of_id == a.id,
+                                                             Assessment.status == "draft"))
+    if existing is not None:
+        return existing
+    new = start(a.company_id, instrument_of(a).id, user.id)
+    new.instrument_version_id = a.instrument_version_id  # the same version, so every answer still fits
+    new.revision_of_id = a.id
+    new.not_applicable = a.not_applicable
+    save_answers(new, verified_answers(a), user.id, via="web")
+    _move(a, user, "reopen", None, text=text)
+    db.session.commit()
+    return new
+
+
+def revisions(a: Assessment) -> tuple[Assessment | None, list[Assessment]]:
+    """The assessment this one revises, and the revisions made of it."""
+    before = db.session.get(Assessment, a.revision_of_id) if a.revision_of_id else None
+    after = db.session.scalars(sa.select(Assessment).where(Assessment.revision_of_id == a.id)
+                               .order_by(Assessment.id)).all()
+    return before, after

@@ -47,6 +47,7 @@ def verification(assessment_id: int):
                            actions=allowed_actions(current_user, a), state=review.state_of(a),
                            state_names=review.STATE_NAMES, pledge_text=review.PLEDGE_TEXT[review.PLEDGE_VERSION],
                            action_name=lambda k: review.ACTION_NAMES.get(k, k), rating=rating_of(a),
+                           revisions=review.revisions(a),
                            answer_label=lambda inst, qid, v: answer_text(inst, qid, v, current_lang()))
 
 
@@ -71,6 +72,10 @@ def review_action(assessment_id: int, action: str):
             review.reply(current_user, a.id, form_id(f.get("event")), f.get("text"))
         elif action in ("approve", "reject"):
             review.decide(current_user, a.id, action, f.get("text"))
+        elif action == "reopen":
+            new = review.reopen(current_user, a.id, f.get("text"))
+            flash(_("已新建修订版，原结果保留。"), "success")
+            return redirect(url_for(".page", assessment_id=new.id, n=1))
         else:
             abort(404)
     except Refused as e:

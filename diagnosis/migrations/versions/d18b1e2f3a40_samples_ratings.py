@@ -1,4 +1,4 @@
-"""On-site sample draws and checks, and firms' ratings of the diagnosis service (issue 18).
+"""On-site sample draws and checks, firms' ratings of the diagnosis service, and revisions (issue 18).
 
 Revision ID: d18b1e2f3a40
 Revises: c18a0f3e9d21
@@ -15,6 +15,10 @@ depends_on = None
 
 
 def upgrade():
+    with op.batch_alter_table('assessments') as b:
+        b.add_column(sa.Column('revision_of_id', sa.Integer(), nullable=True))
+        b.create_foreign_key('fk_assessments_revision_of', 'assessments', ['revision_of_id'], ['id'])
+        b.create_index('ix_assessments_revision_of_id', ['revision_of_id'])
     op.create_table(
         'sample_draws',
         sa.Column('id', sa.Integer(), primary_key=True),
@@ -58,3 +62,7 @@ def downgrade():
     op.drop_table('ratings')
     op.drop_table('sample_checks')
     op.drop_table('sample_draws')
+    with op.batch_alter_table('assessments') as b:
+        b.drop_index('ix_assessments_revision_of_id')
+        b.drop_constraint('fk_assessments_revision_of', type_='foreignkey')
+        b.drop_column('revision_of_id')
