@@ -436,3 +436,23 @@ def test_reopening_makes_a_linked_revision_and_keeps_the_old_result(app, world, 
         assert db.session.get(Assessment, new["id"]).answer_dict() == old.answer_dict()
     page = Client(app).login("c1@example.com").get(f"/assessments/{aid}/verification").text
     assert f"#{new['id']}" in page
+
+
+def test_the_demo_has_providers_every_review_state_evidence_a_sample_and_ratings(tmp_path):
+    from diagnosis import create_app
+    from diagnosis.cli import main
+    from diagnosis.models import Provider, Rating, SampleDraw
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'demo.sqlite'}", "SECRET_KEY": "x",
+                      "EVIDENCE_DIR": str(tmp_path / "evidence")})
+    runner = app.test_cli_runner()
+    assert runner.invoke(main, ["db", "upgrade"]).exit_code == 0
+    r = runner.invoke(main, ["demo", "--firms", "40"])
+    assert r.exit_code == 0, r.output
+    with app.app_context():
+        states = set(db.session.scalars(sa.select(Assessment.review_state).distinct()))
+        assert {"submitted", "verifying", "in_review", "returned", "approved", "rejected"} <= states
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Provider)) == 2
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Evidence)) >= 10
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Rating)) >= 4
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(SampleDraw)) == 1
+    assert len(list((tmp_path / "evidence").iterdir())) >= 10

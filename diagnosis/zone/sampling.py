@@ -65,7 +65,7 @@ def population(zone_id: int, rule: dict) -> dict[str, list[int]]:
     q = (sa.select(Assessment.id, column if column is not None else sa.literal(""))
          .join(Result, Result.assessment_id == Assessment.id).join(Company, Company.id == Assessment.company_id)
          .where(Company.zone_id == zone_id, Result.instrument_id == rule["instrument"], Result.is_latest,
-                Assessment.review_state.in_(rule["states"])))
+                sa.func.coalesce(Assessment.review_state, Assessment.status).in_(rule["states"])))
     out: dict[str, list[int]] = {}
     for aid, key in db.session.execute(q):
         out.setdefault(str(key or ""), []).append(aid)
