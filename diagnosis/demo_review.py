@@ -29,12 +29,12 @@ PLAN = [["submitted", "verifying", "in_review", "returned", "approved", "approve
 
 
 def photo(seed: int) -> bytes:
-    """A small real PNG (8x8, one colour per seed), standing in for a photo taken on site."""
+    """A small real PNG (96x72, one colour per seed), standing in for a photo taken on site."""
     def chunk(kind, data):
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xffffffff)
     rgb = bytes([(seed * 53) % 256, (seed * 97) % 256, 160])
-    raw = b"".join(b"\x00" + rgb * 8 for _ in range(8))
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 8, 8, 8, 2, 0, 0, 0))
+    raw = b"".join(b"\x00" + rgb * 96 for _ in range(72))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 96, 72, 8, 2, 0, 0, 0))
             + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
 
 

@@ -195,6 +195,12 @@ def test_the_full_path_with_a_correction_evidence_a_returned_comment_and_approva
     for url in (f"/assessments/{aid}/result", f"/assessments/{aid}/report"):
         text = firm.get(url).text
         assert "核实等级" in text and "自评等级" in text, url
+    # The PDF's evidence annex lists the photo with a thumbnail (an image in the PDF).
+    import pypdf
+    pdf = pypdf.PdfReader(io.BytesIO(firm.get(f"/assessments/{aid}/report.pdf").data))
+    text = "".join(page.extract_text() for page in pdf.pages)
+    assert "附件：佐证材料" in text and "IMG_0001.png" in text and "三级" in text
+    assert sum(len(page.images) for page in pdf.pages) >= 1
 
 
 def test_steps_a_role_may_not_take_answer_403_and_change_nothing(app, world, firms):

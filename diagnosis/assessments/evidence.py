@@ -137,3 +137,18 @@ def download_headers(e: Evidence) -> dict[str, str]:
             "Content-Disposition": f"attachment; filename=evidence-{e.id}{Path(e.stored_name).suffix}; "
                                    f"filename*=UTF-8''{quote(e.filename)}",
             "Content-Security-Policy": "sandbox; default-src 'none'", "Cache-Control": "private, no-store"}
+
+
+def thumbnail(path: Path, size: int = 240) -> str | None:
+    """A small PNG of an image, re-encoded here, as a data URL for the report's evidence annex."""
+    import base64
+
+    from PIL import Image, UnidentifiedImageError
+    try:
+        with Image.open(path) as im:
+            im.thumbnail((size, size))
+            buf = io.BytesIO()
+            im.convert("RGB").save(buf, "PNG")
+    except (OSError, UnidentifiedImageError, Image.DecompressionBombError):
+        return None
+    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()

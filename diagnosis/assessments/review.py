@@ -269,8 +269,6 @@ THUMBNAIL_MAX_BYTES = 1024 * 1024  # larger photos are listed without a thumbnai
 
 def report_part(a: Assessment, lang: str) -> dict | None:
     """What the report shows of the review, in the report's language; None before submission."""
-    import base64
-
     from reports.context import answer_text
 
     from . import evidence as files
@@ -293,9 +291,7 @@ def report_part(a: Assessment, lang: str) -> dict | None:
         for e in items:
             thumb = None
             if e.media_type.startswith("image/") and e.size <= THUMBNAIL_MAX_BYTES:
-                path = files.folder() / e.stored_name
-                if path.is_file():
-                    thumb = f"data:{e.media_type};base64," + base64.b64encode(path.read_bytes()).decode()
+                thumb = files.thumbnail(files.folder() / e.stored_name)
             thumbs.append({"question": qtext(qid), "filename": e.filename, "kind": e.media_type,
                            "size_kb": max(1, round(e.size / 1024)), "thumbnail": thumb})
     return {

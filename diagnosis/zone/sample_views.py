@@ -46,5 +46,6 @@ def sample(draw_id: int):
         if e.status in (403, 404):
             abort(e.status)
         flash(str(e.message), "error")
-    return render_template("zone/sample.html", d=d, checks=sampling.checks(d),
+    stratum_names = {"": _("不分层"), "size": _("规模"), "industry": _("行业"), "sub_zone": _("片区")}
+    return render_template("zone/sample.html", d=d, checks=sampling.checks(d), stratum_names=stratum_names,
                            reproduced=sampling.redraw(d.population, d.rule, d.seed) == d.drawn)
