@@ -46,3 +46,37 @@ def test_pure_packages_do_not_load_flask():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
     assert out.stdout.strip() == "[]"
+
+
+def test_every_module_of_the_app_imports_on_its_own():
+    """No import circle: each module imports from a clean start, whatever is imported first."""
+    script = """
+import importlib, pkgutil, sys
+import diagnosis
+names = [m.name for m in pkgutil.walk_packages(diagnosis.__path__, "diagnosis.") if ".migrations" not in m.name]
+failed = []
+for name in names:
+    for loaded in [k for k in sys.modules if k == "diagnosis" or k.startswith("diagnosis.")]:
+        del sys.modules[loaded]
+    try:
+        importlib.import_module(name)
+    except Exception as exc:
+        failed.append(f"{name}: {type(exc).__name__}: {exc}")
+print("\\n".join(failed))
+sys.exit(1 if failed else 0)
+"""
+    r = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True)
+    assert r.returncode == 0, r.stdout + r.stderr
+
+
+def test_no_view_module_is_imported_outside_its_blueprint():
+    """Views only route: services, other blueprints and the CLI never import a views module."""
+    offenders = []
+    for path in (ROOT / "diagnosis").rglob("*.py"):
+        if path.name == "__init__.py" and path.parent.name == "diagnosis":
+            continue  # the application factory registers the blueprints
+        for line in path.read_text(encoding="utf-8").splitlines():
+            stripped = line.strip()
+            if stripped.startswith("from ") and (".views import" in stripped or stripped.startswith("from .views")):
+                offenders.append(f"{path.relative_to(ROOT)}: {stripped}")
+    assert not offenders, offenders

@@ -1,5 +1,2 @@
-from flask import Blueprint
-
-bp = Blueprint("assessments", __name__, url_prefix="/assessments")
-
-from . import review_views, views  # noqa: E402,F401
+"""A firm's assessments on the web: answering, review, result, comments, report."""
+# The blueprint is made in views.py, so importing this package's services never loads its views.

@@ -2,7 +2,7 @@
 Each view parses the request, calls one operation of review.py or evidence.py, renders."""
 from __future__ import annotations
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -13,7 +13,10 @@ from ..errors import Refused
 from ..i18n import current_lang
 from ..ids import form_id
 from ..providers.scores import rating_of
-from . import bp, evidence, review, service
+from . import evidence, review, service
+
+# Its own blueprint under the same /assessments URLs: the review pages, apart from answering.
+bp = Blueprint("review", __name__, url_prefix="/assessments")
 
 
 def _posted_value(q, form):
@@ -40,7 +43,7 @@ def _back(a, anchor: str = "") -> Response:
 def verification(assessment_id: int):
     a = get_assessment(current_user, assessment_id)
     if a.result is None:
-        return redirect(url_for(".resume", assessment_id=a.id))
+        return redirect(url_for("assessments.resume", assessment_id=a.id))
     return render_template("assessments/verification.html", a=a, inst=service.instrument_of(a), lang=current_lang(),
                            answers=a.answer_dict(), checks=review.verifications(a), files=evidence.of_assessment(a),
                            events=review.history(a), open_comments={e.id for e in review.unanswered(a)},
@@ -75,7 +78,7 @@ def review_action(assessment_id: int, action: str):
         elif action == "reopen":
             new = review.reopen(current_user, a.id, f.get("text"))
             flash(_("已新建修订版，原结果保留。"), "success")
-            return redirect(url_for(".page", assessment_id=new.id, n=1))
+            return redirect(url_for("assessments.page", assessment_id=new.id, n=1))
         else:
             abort(404)
     except Refused as e:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from flask import abort, flash, jsonify, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, jsonify, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -19,8 +19,10 @@ from ..i18n import current_lang
 from ..ids import form_id
 from ..models import Assessment
 from ..reporting import ensure_benchmark, render_report, report_html, result_context
-from . import bp, not_applicable, service
+from . import not_applicable, service
 from .forms import CommentsForm, page_form, posted_answers
+
+bp = Blueprint("assessments", __name__, url_prefix="/assessments")
 
 
 @bp.get("/")

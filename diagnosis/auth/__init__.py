@@ -1,5 +1,2 @@
-from flask import Blueprint
-
-bp = Blueprint("auth", __name__, url_prefix="/auth")
-
-from . import views  # noqa: E402,F401
+"""Login, logout, registration and API tokens."""
+# The blueprint is made in views.py, so importing this package's services never loads its views.

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from urllib.parse import urlparse
 
-from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
@@ -15,8 +15,10 @@ import questionnaires
 from ..api import tokens as api_tokens
 from ..extensions import db, limiter
 from ..ids import form_id
-from . import bp, service
+from . import service
 from .forms import LoginForm, RegisterForm
+
+bp = Blueprint("auth", __name__, url_prefix="/auth")
 
 
 def _safe_next(target: str | None) -> str | None:

@@ -1,5 +1,2 @@
-from flask import Blueprint
-
-bp = Blueprint("batches", __name__, url_prefix="/reports/batches")
-
-from . import views  # noqa: E402,F401
+"""Report batches: every matching firm's report in one ZIP, built on the task queue."""
+# The blueprint is made in views.py, so importing this package's services never loads its views.

@@ -1,7 +1,7 @@
 """Report batches: staff ask for every matching firm's report and download one ZIP."""
 from __future__ import annotations
 
-from flask import abort, jsonify, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, jsonify, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 
 import questionnaires
@@ -11,7 +11,9 @@ from ..i18n import current_lang
 from ..industries import SIZE_CLASSES
 from ..models import ReportBatch
 from ..zone.filters import BadFilter, parse
-from . import bp, service
+from . import service
+
+bp = Blueprint("batches", __name__, url_prefix="/reports/batches")
 
 
 def _visible(batch_id: int) -> ReportBatch:

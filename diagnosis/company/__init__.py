@@ -1,5 +1,2 @@
-from flask import Blueprint
-
-bp = Blueprint("company", __name__, url_prefix="/company")
-
-from . import views  # noqa: E402,F401
+"""A firm's own profile."""
+# The blueprint is made in views.py, so importing this package's services never loads its views.

@@ -1,7 +1,7 @@
 """A firm's own profile: name, credit code, industry and size."""
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
@@ -9,8 +9,10 @@ from wtforms.fields.choices import SelectChoice
 from ..access import ENTERPRISE, require_role
 from ..i18n import current_lang
 from ..industries import division_choices
-from . import bp, service
+from . import service
 from .forms import CompanyForm
+
+bp = Blueprint("company", __name__, url_prefix="/company")
 
 
 @bp.route("/profile", methods=["GET", "POST"])

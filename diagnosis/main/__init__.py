@@ -1,5 +1,2 @@
-from flask import Blueprint
-
-bp = Blueprint("main", __name__)
-
-from . import views  # noqa: E402,F401
+"""Home, language switch, health check and shared assets."""
+# The blueprint is made in views.py, so importing this package's services never loads its views.

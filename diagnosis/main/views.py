@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from flask import redirect, render_template, request, send_from_directory, session, url_for
+from flask import Blueprint, redirect, render_template, request, send_from_directory, session, url_for
 from flask_login import current_user, login_required
 
 import questionnaires
@@ -8,7 +8,8 @@ import questionnaires
 from ..access import assessments_query
 from ..extensions import db
 from ..models import Assessment
-from . import bp
+
+bp = Blueprint("main", __name__)
 
 
 @bp.get("/")

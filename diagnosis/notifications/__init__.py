@@ -1,6 +1,2 @@
 """In-app notifications (the bell) and each user's message settings."""
-from flask import Blueprint
-
-bp = Blueprint("notifications", __name__, url_prefix="/notifications")
-
-from . import views  # noqa: E402,F401
+# The blueprint is made in views.py, so importing this package's services never loads its views.

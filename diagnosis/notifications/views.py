@@ -1,12 +1,14 @@
 """The bell: a user's notifications, and how they want to receive them."""
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from . import bp, service
+from . import service
 from .forms import SettingsForm
+
+bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 
 
 @bp.route("/", methods=["GET", "POST"])

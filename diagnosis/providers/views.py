@@ -1,7 +1,7 @@
 """Provider pages: the zone's 服务商库 for zone staff; a provider's own page for its lead and consultants."""
 from __future__ import annotations
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -11,7 +11,9 @@ from ..errors import Refused
 from ..exports import to_csv, to_xlsx
 from ..extensions import db
 from ..ids import form_id
-from . import bp, scores, service
+from . import scores, service
+
+bp = Blueprint("providers", __name__, url_prefix="/providers")
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

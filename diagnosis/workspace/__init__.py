@@ -1,6 +1,2 @@
 """Consultants' workspace, firm histories and offline imports of answers."""
-from flask import Blueprint
-
-bp = Blueprint("workspace", __name__)
-
-from . import views  # noqa: E402,F401
+# The blueprint is made in views.py, so importing this package's services never loads its views.

@@ -1,7 +1,7 @@
 """Consultants' workspace, firm histories and offline imports. Views parse, call one operation, render."""
 from __future__ import annotations
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -12,7 +12,9 @@ from ..audit import record
 from ..extensions import db
 from ..i18n import current_lang
 from ..imports import ImportRejected, import_answers, template
-from . import bp, service
+from . import service
+
+bp = Blueprint("workspace", __name__)
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

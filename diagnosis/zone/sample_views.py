@@ -1,7 +1,7 @@
 """Zone staff's on-site sample draws: draw, list, record each check's outcome."""
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -10,7 +10,9 @@ import questionnaires
 from ..access import ZONE_ADMIN, require_role
 from ..errors import Refused
 from ..ids import form_id
-from . import bp, sampling
+from . import sampling
+
+bp = Blueprint("samples", __name__, url_prefix="/zone")
 
 
 @bp.route("/samples", methods=["GET", "POST"])

@@ -1,7 +1,7 @@
 """Zone staff's pages. Each view reads the request, calls one operation and renders."""
 from __future__ import annotations
 
-from flask import Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -17,11 +17,12 @@ from ..ids import form_id
 from ..industries import SIZE_CLASSES, industry_label
 from ..models import Zone
 from . import assignments as assigning
-from . import bp
 from . import stats as zs
 from .figures import PARTS, export_rows, figure, firm_page
 from .filters import BadFilter, parse, parse_filters
 from .report import render_zone_report
+
+bp = Blueprint("zone", __name__, url_prefix="/zone")
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
