@@ -156,6 +156,7 @@ TRANSITIONS = {
     "comment": ((ZONE_ADMIN,), ("in_review",)),
     "reply": ((ENTERPRISE, CONSULTANT), ("returned",)),
     "evidence": ((ENTERPRISE, CONSULTANT), ("draft", "submitted", "verifying", "returned")),
+    "note": ((ENTERPRISE, CONSULTANT), ("draft", "submitted", "verifying", "returned")),
     "reopen": ((CONSULTANT,), ("submitted", "verifying", "returned", "approved", "rejected")),
 }
 

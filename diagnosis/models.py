@@ -121,7 +121,7 @@ class Assessment(db.Model):
 
     company: Mapped[Company] = relationship()
     finalised_by: Mapped["User | None"] = relationship(foreign_keys=[finalised_by_id])
-    pledged_by: Mapped["User | None"] = relationship(foreign_keys=[pledged_by_id])
+    pledged_by: Mapped[User | None] = relationship(foreign_keys=[pledged_by_id])
     instrument_version: Mapped[InstrumentVersion] = relationship()
     answers: Mapped[list["Answer"]] = relationship(back_populates="assessment", cascade="all, delete-orphan")
     result: Mapped["Result | None"] = relationship(back_populates="assessment", cascade="all, delete-orphan", uselist=False)
@@ -350,7 +350,7 @@ class Verification(db.Model):
     by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
 
-    by: Mapped["User | None"] = relationship()
+    by: Mapped[User | None] = relationship()
 
     __table_args__ = (sa.UniqueConstraint("assessment_id", "question_id", name="uq_verifications_question"),
                       sa.CheckConstraint("verdict IN ('confirmed', 'corrected')", name="ck_verifications_verdict"))
@@ -371,7 +371,7 @@ class ReviewEvent(db.Model):
     user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
 
-    user: Mapped["User | None"] = relationship()
+    user: Mapped[User | None] = relationship()
 
 
 class Evidence(db.Model):
@@ -389,7 +389,7 @@ class Evidence(db.Model):
     uploaded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
 
-    uploaded_by: Mapped["User | None"] = relationship()
+    uploaded_by: Mapped[User | None] = relationship()
 
 
 class SampleDraw(db.Model):
@@ -436,3 +436,17 @@ class Rating(db.Model):
     at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
 
     __table_args__ = (sa.CheckConstraint("stars BETWEEN 1 AND 5", name="ck_ratings_stars"),)
+
+
+class QuestionNote(db.Model):
+    """A note on one question by the firm or the consultant; notes are added, never edited."""
+
+    __tablename__ = "question_notes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(sa.ForeignKey("assessments.id", ondelete="CASCADE"), index=True)
+    question_id: Mapped[str] = mapped_column(sa.String(64))
+    text: Mapped[str] = mapped_column(sa.String(2000))
+    by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+
+    by: Mapped[User | None] = relationship()

@@ -462,3 +462,18 @@ def test_the_demo_has_providers_every_review_state_evidence_a_sample_and_ratings
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Rating)) >= 4
         assert db.session.scalar(sa.select(sa.func.count()).select_from(SampleDraw)) == 1
     assert len(list((tmp_path / "evidence").iterdir())) >= 10
+
+
+def test_notes_on_questions_by_the_firm_and_its_consultant_only(app, world, firms):
+    aid = submitted(app, world)
+    t = "/assessments/{assessment_id}/notes"
+    firm, c1, c2, admin = (token(app, e) for e in (world.a.enterprise, "c1@example.com", "c2@example.com",
+                                                   world.a.zone_admin))
+    r = firm.call("POST", f"/assessments/{aid}/notes", t, json={"question": "quality", "text": "质检记录在纸质台账上"})
+    assert r.status_code == 201 and r.get_json()["notes"][0]["text"] == "质检记录在纸质台账上"
+    assert c1.call("POST", f"/assessments/{aid}/notes", t, json={"question": "quality", "text": "已看到台账"}).status_code == 201
+    assert c2.call("POST", f"/assessments/{aid}/notes", t, json={"question": "quality", "text": "x"}).status_code == 404
+    assert admin.call("POST", f"/assessments/{aid}/notes", t, json={"question": "quality", "text": "x"}).status_code == 403
+    assert firm.call("POST", f"/assessments/{aid}/notes", t, json={"question": "nope", "text": "x"}).status_code == 422
+    page = Client(app).login("c1@example.com").get(f"/assessments/{aid}/verification").text
+    assert "质检记录在纸质台账上" in page and "已看到台账" in page

@@ -90,6 +90,8 @@ SCHEMAS = {
         "history": {"type": "array", "items": {"type": "object", "required": ["id", "action", "at"], "properties": {
             "id": {"type": "integer"}, "action": {"type": "string"}, "question": {"type": ["string", "null"]},
             "reply_to": {"type": ["integer", "null"]}, "text": {"type": ["string", "null"]}}}},
+        "notes": {"type": "array", "items": {"type": "object", "required": ["id", "question", "text"], "properties": {
+            "id": {"type": "integer"}, "question": {"type": "string"}, "text": {"type": "string"}}}},
         "allowed": {"type": "array", "items": {"type": "string"}}}},
     "Evidence": {"type": "object", "required": ["id", "question", "filename", "media_type", "size", "sha256"], "properties": {
         "id": {"type": "integer"}, "question": {"type": "string"}, "filename": {"type": "string"},
@@ -190,6 +192,9 @@ def review_paths(aid: dict) -> dict:
             "responses": {"201": _json("Assessment", "The new revision"), "400": ERRORS["400"], "401": ERRORS["401"],
                           "403": ERRORS["403"], "404": ERRORS["404"], "409": _json("Error", "Not submitted"),
                           "422": _json("Error", "A reason is required")}}},
+        f"{base}/notes": {"post": _review_op("addNote", "A note on one question (the firm or its consultant)", aid, {
+            "type": "object", "required": ["question", "text"],
+            "properties": {"question": {"type": "string"}, "text": {"type": "string", "maxLength": 2000}}}, ok="201")},
         f"{base}/rating": {"post": {
             "operationId": "rateService", "summary": "The firm rates the diagnosis service after approval (once)",
             "parameters": [aid], "requestBody": {"required": True, "content": {"application/json": {"schema": {

@@ -294,6 +294,8 @@ def review_body(a: Assessment) -> dict:
         "history": [{"id": e.id, "action": e.action, "from": e.from_state, "to": e.to_state, "question": e.question_id,
                      "reply_to": e.reply_to_id, "text": e.text, "by": e.user_id, "at": e.at.isoformat()}
                     for e in review.history(a)],
+        "notes": [{"id": n.id, "question": n.question_id, "text": n.text, "by": n.by_id, "at": n.at.isoformat()}
+                  for items in review.notes(a).values() for n in items],
         "allowed": sorted(allowed_actions(_user(), a)),
     }
 
@@ -383,3 +385,10 @@ def api_reopen(assessment_id: int):
     """A new revision (a draft with the verified answers) linked to this assessment, which keeps its result."""
     new = review.reopen(_user(), assessment_id, _json_body().get("text"))
     return jsonify({**_assessment_dict(new), "revision_of": new.revision_of_id}), 201
+
+
+@bp.post("/assessments/<int:assessment_id>/notes")
+def api_add_note(assessment_id: int):
+    body = _json_body()
+    review.add_note(_user(), assessment_id, body.get("question"), body.get("text"))
+    return jsonify(review_body(_get_assessment(assessment_id))), 201

@@ -17,7 +17,7 @@ import scoring
 from ..access import ZONE_ADMIN, ensure_transition, find_assessment
 from ..errors import Refused
 from ..extensions import db
-from ..models import Assessment, Assignment, ReviewEvent, User, Verification, utcnow
+from ..models import Assessment, Assignment, QuestionNote, ReviewEvent, User, Verification, utcnow
 from ..notifications.service import notify
 from .service import instrument_of
 
@@ -332,3 +332,22 @@ def revisions(a: Assessment) -> tuple[Assessment | None, list[Assessment]]:
     after = db.session.scalars(sa.select(Assessment).where(Assessment.revision_of_id == a.id)
                                .order_by(Assessment.id)).all()
     return before, after
+
+
+def add_note(user: User, assessment_id: int, question_id: Any, text: Any) -> QuestionNote:
+    """A note on one question by the firm or its consultant (what was seen, what a figure means)."""
+    a = _assessment(user, assessment_id)
+    ensure_transition(user, a, "note")
+    if not isinstance(question_id, str) or instrument_of(a).question(question_id) is None:
+        raise Refused(422, "unknown_question", _l("没有这道题。"), [{"field": "question"}])
+    note = QuestionNote(assessment_id=a.id, question_id=question_id, text=_comment(text, required=True), by_id=user.id)
+    db.session.add(note)
+    db.session.commit()
+    return note
+
+
+def notes(a: Assessment) -> dict[str, list[QuestionNote]]:
+    out: dict[str, list[QuestionNote]] = {}
+    for n in db.session.scalars(sa.select(QuestionNote).where(QuestionNote.assessment_id == a.id).order_by(QuestionNote.id)):
+        out.setdefault(n.question_id, []).append(n)
+    return out

@@ -50,7 +50,7 @@ def verification(assessment_id: int):
                            actions=allowed_actions(current_user, a), state=review.state_of(a),
                            state_names=review.STATE_NAMES, pledge_text=review.PLEDGE_TEXT[review.PLEDGE_VERSION],
                            action_name=lambda k: review.ACTION_NAMES.get(k, k), rating=rating_of(a),
-                           revisions=review.revisions(a),
+                           revisions=review.revisions(a), notes=review.notes(a),
                            answer_label=lambda inst, qid, v: answer_text(inst, qid, v, current_lang()))
 
 
@@ -110,6 +110,22 @@ def verify_question(assessment_id: int, question_id: str):
         return _back(a, f"#q-{question_id}"), 303
     flash(_("已保存。"), "success")
     return _back(a, f"#q-{question_id}")
+
+
+@bp.post("/<int:assessment_id>/notes")
+@login_required
+def add_note(assessment_id: int):
+    a = get_assessment(current_user, assessment_id)
+    question = request.form.get("question")
+    try:
+        review.add_note(current_user, a.id, question, request.form.get("text"))
+    except Refused as e:
+        if e.status in (403, 404):
+            abort(e.status)
+        flash(str(e.message), "error")
+        return _back(a), 303
+    flash(_("已保存。"), "success")
+    return _back(a, f"#q-{question}")
 
 
 @bp.post("/<int:assessment_id>/evidence")

@@ -1,4 +1,4 @@
-"""On-site sample draws and checks, firms' ratings of the diagnosis service, and revisions (issue 18).
+"""On-site sample draws and checks, firms' ratings of the diagnosis service, revisions and question notes (issue 18).
 
 Revision ID: d18b1e2f3a40
 Revises: c18a0f3e9d21
@@ -58,7 +58,20 @@ def upgrade():
     )
 
 
+    op.create_table(
+        'question_notes',
+        sa.Column('id', sa.Integer(), primary_key=True),
+        sa.Column('assessment_id', sa.Integer(), sa.ForeignKey('assessments.id', ondelete='CASCADE'), nullable=False,
+                  index=True),
+        sa.Column('question_id', sa.String(64), nullable=False),
+        sa.Column('text', sa.String(2000), nullable=False),
+        sa.Column('by_id', sa.Integer(), sa.ForeignKey('users.id')),
+        sa.Column('at', sa.DateTime(timezone=True), nullable=False),
+    )
+
+
 def downgrade():
+    op.drop_table('question_notes')
     op.drop_table('ratings')
     op.drop_table('sample_checks')
     op.drop_table('sample_draws')
