@@ -38,7 +38,7 @@ def test_consultant_verifies_on_a_phone_and_staff_return_then_approve(app, world
     phone.locator("#review-state[data-state=verifying]").wait_for()
     # First answer: corrected, with a reason and a photo.
     item = phone.locator("#q-quality")
-    item.locator("summary").click()
+    item.get_by_text("核实这道题").click()
     item.locator("input[name=verdict][value=corrected]").check()
     item.locator("select[name=value]").select_option(worst("quality"))
     item.locator("input[name=reason]").fill("现场未见质量检测记录")
@@ -47,7 +47,7 @@ def test_consultant_verifies_on_a_phone_and_staff_return_then_approve(app, world
     phone.locator("#q-quality .verdict-corrected").wait_for()
     # Second answer: confirmed, with a photo.
     item = phone.locator("#q-finance")
-    item.locator("summary").click()
+    item.get_by_text("核实这道题").click()
     item.locator("input[name=verdict][value=confirmed]").check()
     _pick_photo(phone, "#f-finance", "IMG_2042.png")
     item.get_by_role("button", name="保存核实结果").click()
