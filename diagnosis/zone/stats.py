@@ -71,8 +71,9 @@ def _level(f: Filters):
 
 def overview(f: Filters) -> dict:
     registered = db.session.scalar(_companies(f, sa.select(sa.func.count(Company.id))))
+    total = Result.verified_total if f.verified else Result.total  # "verified only": the verified score
     assessed, mean_total = db.session.execute(
-        _results(f, sa.select(sa.func.count(Result.id), sa.func.avg(Result.total)))).one()
+        _results(f, sa.select(sa.func.count(Result.id), sa.func.avg(total)))).one()
     drafts = db.session.scalar(_companies(f, sa.select(sa.func.count(Assessment.id))
                                           .join(Company, Company.id == Assessment.company_id)
                                           .join(InstrumentVersion, InstrumentVersion.id == Assessment.instrument_version_id)
