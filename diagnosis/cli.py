@@ -208,6 +208,7 @@ def score_cmd(instrument_id: str, answers_file, company_file):
     result["benchmark"] = bench
     result["references"] = [p for p in (position(f, result["level"], clean) for f in references(instrument_id)) if p]
     result["gaps"] = gaps(inst, result, bench)
+    result["next_level_path"] = scoring.next_level_path(inst, result)
     result["recommendations"] = recommend(inst, result, bench)
     click.echo(json.dumps(result, ensure_ascii=False, indent=2))
 

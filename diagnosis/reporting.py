@@ -10,10 +10,11 @@ from flask import current_app
 from reports import firm_report_html
 from reports.cache import cached_pdf
 from reports.context import firm_context
+from reports.names import report_filename
 
 from . import peers
 from .access import sees_draft_comments
-from .assessments.service import consultant_name, instrument_of
+from .assessments.service import consultant_name, instrument_of, previous_result, report_number
 from .extensions import db
 from .industries import industry_label
 from .models import Assessment, Company, User
@@ -43,7 +44,8 @@ def report_extras(a: Assessment, viewer: User | None) -> dict:
     consultant = a.finalised_by.name if a.finalised_by else consultant_name(a.company_id)
     final = a.finalised_at is not None
     show = final or sees_draft_comments(viewer)
-    return {"consultant": consultant, "comments": a.comments if show else None, "comments_final": final}
+    return {"consultant": consultant, "comments": a.comments if show else None, "comments_final": final,
+            "report_no": report_number(a), "previous": previous_result(a)}
 
 
 def _inputs(a: Assessment, lang: str, viewer: User | None) -> tuple[tuple, dict]:
@@ -59,10 +61,18 @@ def result_context(a: Assessment, lang: str, viewer: User | None) -> dict:
     return firm_context(*args, **kwargs)
 
 
-def report_html(a: Assessment, lang: str, viewer: User | None, preview: str | None = None) -> str:
-    """The firm report's HTML, for the PDF and (with the stylesheet's URL) for the browser."""
+def report_html(a: Assessment, lang: str, viewer: User | None, preview: str | None = None,
+                preview_nav: dict | None = None) -> str:
+    """The firm report's HTML, for the PDF and (with the stylesheet's URL and the app's links
+    for its header) for the browser."""
     args, kwargs = _inputs(a, lang, viewer)
-    return firm_report_html(*args, preview=preview, **kwargs)
+    return firm_report_html(*args, preview=preview, preview_nav=preview_nav, **kwargs)
+
+
+def report_name(a: Assessment, lang: str) -> str:
+    """The PDF's file name: firm, instrument and date, Chinese kept (reports.names makes it safe)."""
+    when = (a.submitted_at or a.updated_at).strftime("%Y-%m-%d")
+    return report_filename(a.company.name, instrument_of(a).title.get(lang), when)
 
 
 def render_report(a: Assessment, lang: str, variant: str | None = None, viewer: User | None = None) -> bytes:

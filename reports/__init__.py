@@ -13,11 +13,12 @@ from .zone import zone_report_html
 
 def firm_report_html(inst: Instrument, result: dict, company: dict, lang: str = "zh",
                      answers: dict[str, Any] | None = None, assessment_date: datetime | date | None = None,
-                     preview: str | None = None, **extra: Any) -> str:
-    """The report as HTML; `preview` is the stylesheet URL when a browser shows it, and
-    `extra` carries the consultant and comments (see firm_context)."""
+                     preview: str | None = None, preview_nav: dict | None = None, **extra: Any) -> str:
+    """The report as HTML; `preview` is the stylesheet URL when a browser shows it and `preview_nav`
+    the app's links for its header ({home, back, download, lang_url, lang_name}); `extra` carries
+    the consultant, comments, report number and previous result (see firm_context)."""
     ctx = firm_context(inst, result, company, lang, answers=answers, assessment_date=assessment_date, **extra)
-    return render_html("firm.html", {**ctx, "preview": preview})
+    return render_html("firm.html", {**ctx, "preview": preview, "nav": preview_nav})
 
 
 def firm_report_pdf(inst: Instrument, result: dict, company: dict, lang: str = "zh",

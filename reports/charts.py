@@ -142,7 +142,7 @@ def distribution(labels: list[str], shares: list[float], references: list[tuple[
                  width: int = 560, height: int = 200) -> str:
     """Vertical bars of shares (percent) per level, with published reference shares as markers."""
     n = len(labels)
-    left, bottom, top = 34, 40, 16
+    left, bottom, top = 34, 46, 16
     plot_h = height - bottom - top
     step = (width - left - 10) / max(1, n)
     peak = max([max(shares, default=0.0)] + [v for _, vals in references for v in vals if v is not None] + [10.0])
@@ -157,7 +157,8 @@ def distribution(labels: list[str], shares: list[float], references: list[tuple[
         h = share * scale
         parts.append(f'<rect x="{x0 + step * 0.2:.1f}" y="{base - h:.1f}" width="{step * 0.6:.1f}" height="{h:.1f}" fill="#1f6feb"/>')
         parts.append(f'<text x="{x0 + step / 2:.1f}" y="{base - h - 4:.1f}" text-anchor="middle" font-size="11" fill="#24292f">{share:.0f}%</text>')
-        parts.append(f'<text x="{x0 + step / 2:.1f}" y="{base + 16}" text-anchor="middle" font-size="12" fill="#24292f">{escape(label)}</text>')
+        for k, line in enumerate(_wrap(label, step)):
+            parts.append(f'<text x="{x0 + step / 2:.1f}" y="{base + 15 + 14 * k}" text-anchor="middle" font-size="12" fill="#24292f">{escape(line)}</text>')
         for k, (_, vals) in enumerate(references):
             v = vals[i] if i < len(vals) else None
             if v is not None:
@@ -168,3 +169,46 @@ def distribution(labels: list[str], shares: list[float], references: list[tuple[
         parts.append(f'<text x="{left + 20}" y="{y + 10}" font-size="11" fill="#24292f">{escape(name)}</text>')
     parts.append("</svg>")
     return "".join(parts)
+
+
+def impact_effort(points: list[tuple[int, float, str]], effort_names: dict[str, str], impact_label: str,
+                  effort_label: str, width: int = 560, height: int = 260) -> str:
+    """Recommendations placed by effort (columns: low, medium, high) and expected gain (up),
+    each a numbered dot that refers to the numbered list beside the chart."""
+    left, right, top, bottom = 56, 12, 12, 44
+    efforts = ("low", "medium", "high")
+    col_w = (width - left - right) / len(efforts)
+    peak = max([p[1] for p in points] + [1e-9])
+    plot_h = height - top - bottom
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img" aria-label="{escape(impact_label)} / {escape(effort_label)}" font-family="{FONT}">']
+    for k, e in enumerate(efforts):
+        x0 = left + k * col_w
+        parts.append(f'<rect x="{x0 + 2:.1f}" y="{top}" width="{col_w - 4:.1f}" height="{plot_h}" fill="{"#f0f6fc" if k == 0 else "#f6f8fa"}"/>')
+        parts.append(f'<text x="{x0 + col_w / 2:.1f}" y="{height - bottom + 16}" text-anchor="middle" font-size="12" fill="#24292f">{escape(effort_names[e])}</text>')
+    parts.append(f'<text x="{left + (width - left - right) / 2:.1f}" y="{height - 6}" text-anchor="middle" font-size="11" fill="#57606a">{escape(effort_label)} →</text>')
+    parts.append(f'<text x="14" y="{top + plot_h / 2:.1f}" text-anchor="middle" font-size="11" fill="#57606a" transform="rotate(-90 14 {top + plot_h / 2:.1f})">{escape(impact_label)} →</text>')
+    seen: dict[tuple[int, int], int] = {}
+    for n, gain, effort in points:
+        k = efforts.index(effort) if effort in efforts else 1
+        y = top + plot_h - 12 - (plot_h - 24) * gain / peak
+        # Dots of equal height in one column sit side by side instead of on top of each other.
+        slot = (k, round(y / 22))
+        shift = seen.get(slot, 0)
+        seen[slot] = shift + 1
+        x = left + k * col_w + col_w / 2 + (shift % 2 * 2 - 1) * ((shift + 1) // 2) * 24
+        parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="10" fill="#1f6feb"/>')
+        parts.append(f'<text x="{x:.1f}" y="{y + 4:.1f}" text-anchor="middle" font-size="11" fill="#ffffff">{n}</text>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def _wrap(label: str, width: float, font: float = 12) -> list[str]:
+    """A label in at most two lines that fit `width` px: split at the space nearest the middle
+    (Latin text), or in the middle of a CJK label, only when one line would not fit."""
+    def size(text: str) -> float:
+        return sum(font if ord(ch) > 0x2e7f else font * 0.56 for ch in text)
+    if size(label) <= width - 4:
+        return [label]
+    spaces = [i for i, ch in enumerate(label) if ch == " "]
+    cut = min(spaces, key=lambda i: abs(i - len(label) / 2)) if spaces else len(label) // 2
+    return [label[:cut].strip(), label[cut:].strip()]

@@ -6,6 +6,7 @@ and the CLI all read the same context.
 from __future__ import annotations
 
 import math
+import re
 from datetime import date, datetime
 from typing import Any
 
@@ -14,7 +15,7 @@ from questionnaires import Instrument, types
 from questionnaires.references import position, references
 from scoring.recommend import gaps, recommend
 
-from . import charts
+from . import charts, explain
 from .i18n import gettext_for
 
 
@@ -32,12 +33,17 @@ FIRM, PEER_MEAN, PEER_TOP = "#1f6feb", "#8c959f", "#1a7f37"
 def firm_context(inst: Instrument, result: dict[str, Any], company: dict[str, Any], lang: str,
                  answers: dict[str, Any] | None = None, assessment_date: datetime | date | None = None,
                  consultant: str | None = None, comments: str | None = None, comments_final: bool = True,
+                 report_no: str | None = None, previous: dict[str, Any] | None = None,
                  verification: dict[str, Any] | None = None) -> dict[str, Any]:
-    """`verification` (from the app's review): both levels, corrections and the evidence annex; None hides it."""
+    """`previous` is the firm's previous assessment on the same instrument ({date, level, dimensions}),
+    for the progress table; `report_no` the report's number; `verification` (from the app's review) both
+    levels, corrections and the evidence annex, None hides it."""
     _ = gettext_for(lang)
     bench = result.get("benchmark")
     size_name = SIZE_NAMES.get(company.get("size_class") or "")
     gap_of = {g["indicator"]: g for g in gaps(inst, result, bench)}
+    path = explain.path_context(inst, result, lang)
+    needed = (path or {}).get("per_indicator", {})
     dims = [
         {
             "id": d.id,
@@ -48,23 +54,37 @@ def firm_context(inst: Instrument, result: dict[str, Any], company: dict[str, An
             "percent": result["dimensions"][d.id]["percent"],
             "peer_mean": _peer(bench, "dimensions", d.id, "mean"),
             "peer_p75": _peer(bench, "dimensions", d.id, "p75"),
-            "indicators": [{"title": i.title.get(lang), "percent": result["indicators"].get(i.id, 0.0),
+            "indicators": [{"id": i.id, "title": i.title.get(lang), "percent": result["indicators"].get(i.id, 0.0),
                             "meter_svg": charts.meter(result["indicators"].get(i.id, 0.0)),
-                            "peer_p75": gap_of[i.id]["peer_p75"], "gap_next_level": gap_of[i.id]["gap_next_level"]}
+                            "peer_p75": gap_of[i.id]["peer_p75"], "needed": needed.get(i.id, 0)}
                            for i in d.indicators],
         }
         for d in inst.dimensions
     ]
+    for d in dims:
+        # Whole percents, as the table shows them: the sentence and the table compare the same numbers.
+        d["above_mean"] = d["peer_mean"] is not None and round(d["percent"]) > round(d["peer_mean"])
     level = inst.level(result["level"])
     levels = sorted(inst.levels, key=lambda lv: lv.id)
-    indicators = [(i, d) for d in inst.dimensions for i in d.indicators]
-    ranked = sorted(indicators, key=lambda pair: result["indicators"].get(pair[0].id, 0.0))
+    strengths, priorities = _strengths_and_priorities(inst, result, lang)
+    recs = [{**r, "indicator": inst.indicator(r["indicator"]).title.get(lang),
+             "action": r["action"][lang] or r["action"]["zh"], "why": r["why"][lang] or r["why"]["zh"],
+             "percent": r["attainment"]} for r in recommend(inst, result, bench)]
+    for n, r in enumerate(recs, start=1):
+        r["n"] = n
+    benchmark = _benchmark_summary(bench, lang)
+    if benchmark:
+        compared = [d for d in dims if d["peer_mean"] is not None]
+        benchmark.update(above=sum(1 for d in compared if d["above_mean"]), compared=len(compared))
+    verified = bool(comments_final and consultant and comments)
     return {
         "lang": lang,
         "company": {**company, "size": _(size_name) if size_name else ""},
         "instrument": {"id": inst.id, "title": inst.title.get(lang), "version": inst.version, "source": inst.source.get(lang),
                        "description": inst.description.get(lang)},
         "date": (assessment_date or date.today()).strftime("%Y-%m-%d"),
+        "report_date": date.today().strftime("%Y-%m-%d"),
+        "report_no": report_no,
         "total": result["total"],
         "max_total": _max_total(inst),
         "total_text": _total_text(inst, result["total"]),
@@ -75,29 +95,67 @@ def firm_context(inst: Instrument, result: dict[str, Any], company: dict[str, An
         "not_applicable": _not_applicable_text(inst, result.get("not_applicable") or {}, lang),
         # Star ratings are their level; the other methods also have a headline score.
         "score_label": {"weighted_points": _("总分"), "level_gated": _("成熟度得分")}.get(inst.method.type),
+        "score_text": explain.score_text(inst, result["total"], lang),
+        "level_title": explain.level_title(inst, lang),
         "level": {"id": level.id, "name": level.name.get(lang), "description": level.description.get(lang)},
         "levels": [{"id": lv.id, "name": lv.name.get(lang), "description": lv.description.get(lang)} for lv in levels],
         "dimensions": dims,
         "radar_svg": charts.radar([d["title"] for d in dims], _radar_series(dims, bench, _)),
-        "benchmark": _benchmark_summary(bench, lang),
+        "benchmark": benchmark,
         "references": _references(inst, result, answers or {}, lang),
         "ladder_svg": charts.level_ladder([lv.name.get(lang) for lv in levels], [lv.id for lv in levels].index(level.id)),
         "blockers": _blockers(inst, result.get("blockers"), lang),
-        "strengths": [{"title": i.title.get(lang), "dimension": d.title.get(lang), "percent": result["indicators"].get(i.id, 0.0)}
-                      for i, d in reversed(ranked[-3:])],
-        "priorities": [{"title": i.title.get(lang), "dimension": d.title.get(lang), "percent": result["indicators"].get(i.id, 0.0)}
-                       for i, d in ranked[:3]],
-        "recommendations": [{**r, "indicator": inst.indicator(r["indicator"]).title.get(lang),
-                             "action": r["action"][lang] or r["action"]["zh"], "why": r["why"][lang] or r["why"]["zh"],
-                             "percent": r["attainment"]} for r in recommend(inst, result, bench)],
+        "path": path,
+        "terms": explain.terms(inst, lang),
+        "disclaimer": explain.disclaimer(consultant, verified, lang),
+        "strengths": strengths,
+        "priorities": priorities,
+        "recommendations": recs,
+        "impact_effort_svg": charts.impact_effort(
+            [(r["n"], r["gain"], r["effort"]) for r in recs[:8]],
+            {"low": _("投入较小"), "medium": _("投入中等"), "high": _("投入较大")}, _("预期提升"), _("投入")) if recs else None,
         "percentile_svg": _percentile_chart(inst, result, bench, dims, _),
+        "progress": _progress(inst, result, previous, lang),
         "consultant": consultant,
-        # Paragraphs of the consultant's own words; escaped by the template like every user string.
-        "comments": [p.strip() for p in (comments or "").split("\n\n") if p.strip()],
+        # Paragraphs of the consultant's own words (a blank line starts one, whatever the line endings);
+        # escaped by the template like every user string.
+        "comments": [p.strip() for p in re.split(r"\n\s*\n", (comments or "").replace("\r\n", "\n")) if p.strip()],
         "comments_final": comments_final,
         "verification": verification,
         "answers": _answer_rows(inst, answers, lang) if answers is not None else None,
     }
+
+
+def _strengths_and_priorities(inst: Instrument, result: dict, lang: str) -> tuple[list[dict], list[dict]]:
+    """The three weakest indicators and up to three strongest, disjoint by construction: a strength
+    stands strictly above every priority (as whole percents), so a tie is never both."""
+    indicators = [(i, d) for d in inst.dimensions for i in d.indicators]
+    pct = {i.id: round(result["indicators"].get(i.id, 0.0)) for i, _ in indicators}
+    ranked = sorted(indicators, key=lambda pair: pct[pair[0].id])
+    priorities = ranked[:min(3, len(ranked) // 2 or 1)]
+    bar = max((pct[i.id] for i, _ in priorities), default=-1)
+    strengths = [pair for pair in reversed(ranked) if pct[pair[0].id] > bar][:3]
+
+    def row(i, d):
+        return {"id": i.id, "title": i.title.get(lang), "dimension": d.title.get(lang), "percent": pct[i.id]}
+    return [row(*p) for p in strengths], [row(*p) for p in priorities]
+
+
+def _progress(inst: Instrument, result: dict, previous: dict | None, lang: str) -> dict | None:
+    """Dimension by dimension against the firm's previous assessment of the same instrument."""
+    if not previous:
+        return None
+    before = previous.get("dimensions") or {}
+    rows = []
+    for d in inst.dimensions:
+        now = result["dimensions"][d.id]["percent"]
+        was = before.get(d.id, {}).get("percent")
+        rows.append({"title": d.title.get(lang), "before": was, "now": now,
+                     "delta": None if was is None else round(now) - round(was)})
+    prev_level = next((lv for lv in inst.levels if lv.id == previous.get("level")), None)
+    return {"date": previous.get("date"), "level_name": prev_level.name.get(lang) if prev_level else "",
+            "level_delta": result["level"] - previous["level"] if previous.get("level") is not None else None,
+            "rows": rows}
 
 
 def _percentile_chart(inst: Instrument, result: dict, bench: dict | None, dims: list[dict], _) -> str | None:
@@ -219,11 +277,18 @@ def _references(inst: Instrument, result: dict, answers: dict, lang: str) -> lis
             continue
         if pos["kind"] == "level_distribution":
             text = _("约 %(ahead)s%% 的企业等级低于贵企业，与贵企业同级的占 %(same)s%%。",
-                     ahead=f"{pos['ahead_of']:g}", same=f"{pos['share_at_level']:g}")
+                     ahead=f"{pos['ahead_of'] - pos['share_at_level'] / 2:.0f}", same=f"{pos['share_at_level']:.0f}")
         elif pos["kind"] == "target_level":
-            text = _("贵企业已达到该目标。") if pos["met"] else _("贵企业尚未达到该目标。")
+            # A target names the firms it is for (e.g. 专精特新 pilots); the app does not know whether
+            # this firm is one, so say where the firm stands against the level, not that it missed a target.
+            target = next((lv.name.get(lang) for lv in inst.levels if lv.id == fig.level), str(fig.level))
+            text = (_("目标等级为%(target)s；贵企业的等级已达到该水平（如贵企业属于目标所指的企业）。", target=target)
+                    if pos["met"] else
+                    _("目标等级为%(target)s；贵企业的等级尚低于该水平（如贵企业属于目标所指的企业）。", target=target))
         else:
-            text = _("参考值 %(value)s，贵企业 %(firm)s。", value=f"{pos['value']:g}", firm=f"{pos['firm']:g}")
+            q = inst.question(fig.question)
+            unit = (q.unit or "") if q else ""
+            text = _("参考值 %(value)s，贵企业 %(firm)s。", value=f"{pos['value']:g}{unit}", firm=f"{pos['firm']:g}{unit}")
         out.append({"title": fig.title.get(lang), "source": fig.source.get(lang), "year": fig.year, "text": text})
     return out
 

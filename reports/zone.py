@@ -25,7 +25,10 @@ def zone_context(data: dict, lang: str) -> dict:
                 if b["levels"][0] in ids and len(b["levels"]) == 1:
                     shares[ids.index(b["levels"][0])] = b["share"]
             if any(v is not None for v in shares):
-                refs.append((f"{ref['title'][lang] or ref['title']['zh']}（{ref['year']}）", shares))
+                title = ref["title"][lang] or ref["title"]["zh"]
+                # The year once: many published titles carry it already.
+                refs.append((title if str(ref["year"]) in title else _("%(title)s（%(year)s）", title=title, year=ref["year"]),
+                             shares))
         weakest = sorted((d for d in s["dimensions"] if d["mean"] is not None), key=lambda d: d["mean"])
         change = s["change"]
         sections.append({

@@ -1,6 +1,6 @@
 """Scoring: answers -> dimension scores and levels, in NumPy, with no Flask or database."""
 from .encode import Encoded, encode
-from .engine import BatchResult, DimensionScore, Result, score, score_batch
+from .engine import BatchResult, DimensionScore, Result, next_level_path, score, score_batch
 from .visibility import asked, visible
 
-__all__ = ["BatchResult", "DimensionScore", "Encoded", "Result", "asked", "encode", "score", "score_batch", "visible"]
+__all__ = ["BatchResult", "DimensionScore", "Encoded", "Result", "asked", "encode", "next_level_path", "score", "score_batch", "visible"]

@@ -145,6 +145,12 @@ def score_batch(inst: Instrument, answer_sets: Iterable[Mapping[str, Any]] | Enc
                        shown_m, outcome, enc.not_applicable)
 
 
+def next_level_path(inst: Instrument, result: Mapping[str, Any]) -> dict | None:
+    """The smallest set of answer changes that reaches the next level, by the instrument's own
+    rule (each method module's `next_level_path`): {level, changes, steps}; None at the top."""
+    return METHODS[inst.method.type].next_level_path(inst, result)
+
+
 def score(inst: Instrument, answers: Mapping[str, Any], not_applicable: Mapping[str, str] | None = None) -> Result:
     return score_batch(inst, [answers], [not_applicable]).result(0)
 

@@ -160,3 +160,38 @@ def gaps_to_next_level(inst: Instrument, result: dict, blockers: dict) -> dict[s
 def indicator_weights(inst: Instrument) -> dict[str, float]:
     """The subdomain weights of the instrument."""
     return {i.id: float(i.weight or 0.0) for d in inst.dimensions for i in d.indicators}
+
+
+def next_level_path(inst: Instrument, result: dict) -> dict | None:
+    """The fewest requirements to bring to full satisfaction so that the next level's
+    score reaches the threshold: each adds (its room) x (its subdomain's weight share) /
+    (the subdomain's requirements at that level), so the largest additions go first."""
+    m: LevelGated = inst.method
+    following = [lv for lv in m.levels if lv > int(result["level"])]
+    if not following:
+        return None
+    nxt = following[0]
+    qpoints = result.get("question_points", {})
+    # A subdomain marked not applicable leaves the weights, as in level_scores.
+    skip = result.get("not_applicable") or {}
+    groups = [(ind, cols) for ind, cols in requirement_columns(inst, nxt) if ind.id not in skip]
+    weight_sum = sum(ind.weight or 0.0 for ind, _ in groups) or 1.0
+    have, room = 0.0, []
+    for ind, cols in groups:
+        share = (ind.weight or 0.0) / weight_sum / len(cols)
+        for j in cols:
+            q = inst.questions[j]
+            got = float(qpoints.get(q.id, 0.0))
+            have += got * share
+            if q.max_points - got > 1e-9:
+                room.append(((q.max_points - got) * share, q.id, ind.id, got))
+    room.sort(key=lambda t: -t[0])
+    chosen, score = [], have
+    for gain, qid, ind_id, got in room:
+        if score >= m.threshold - 1e-9:
+            break
+        chosen.append({"question": qid, "indicator": ind_id, "have": round(got, 2), "gain": round(gain, 4)})
+        score += gain
+    step = {"kind": "requirements", "count": len(chosen), "at_level": nxt, "need": m.threshold,
+            "have": round(have, 3), "chosen": chosen}
+    return {"level": nxt, "changes": len(chosen), "steps": [step]}

@@ -6,6 +6,7 @@ per-method function is one module and one entry here:
   explain(inst, outcome, i) -> dict | None                   what blocks firm i's next level
   gaps_to_next_level(inst, result, blockers) -> dict         percentage points per indicator
   indicator_weights(inst) -> dict                            each indicator's share, for ranking
+  next_level_path(inst, result) -> dict | None               the fewest answer changes that reach the next level
 """
 from __future__ import annotations
 

@@ -64,3 +64,17 @@ def points_share(inst: Instrument) -> dict[str, float]:
     points = {i.id: sum(q.max_points for q in i.questions) for i in indicators}
     total = sum(points.values()) or 1.0
     return {k: v / total for k, v in points.items()}
+
+
+def next_level_path(inst: Instrument, result: dict) -> dict | None:
+    """Every unmet requirement of the next star: a star needs all of its requirements,
+    so the shortest path is exactly the set that fails, each with the questions it reads."""
+    level = int(result["level"])
+    nxt = next((r for r in inst.method.rules if r.level > level), None)
+    if nxt is None:
+        return None
+    failing = {c["id"] for c in (result.get("blockers") or {}).get("conditions", []) if c.get("kind") == "requirement"}
+    steps = [{"kind": "requirement", "id": req.id, "count": 1,
+              "questions": sorted({ref.question for ref in condition_refs(req.condition)})}
+             for req in nxt.requires if req.id in failing]
+    return {"level": nxt.level, "changes": len(steps), "steps": steps}

@@ -135,3 +135,57 @@ def indicator_weights(inst: Instrument) -> dict[str, float]:
         for ind in dim.indicators:
             weights[ind.id] = SCENARIO_WEIGHT * sum(1 for q in ind.questions if q.type == "level") / n_scen
     return weights
+
+
+def next_level_path(inst: Instrument, result: dict) -> dict | None:
+    """The fewest answer changes that reach the next level, from the rule (see scoring.path).
+
+    Scenarios carry no points, so the scenario counts and the points total are met
+    independently: the missing constrained scenarios first (the closest to the level,
+    i.e. rated highest below it), then any scenarios still missing, then the fewest
+    questions whose unearned points cover the shortfall (largest first)."""
+    m: WeightedPoints = inst.method
+    level = int(result["level"])
+    nxt = next((r for r in m.levels if r.level == level + 1), None)
+    if nxt is None:
+        return None
+    hidden = set(result.get("hidden", []))
+    steps = []
+    if nxt.scenarios:
+        qlevels = result.get("question_levels", {})
+        qids = [q.id for q in inst.questions]
+        scen = [(qids[j], int(qlevels.get(qids[j], 0))) for j in _scenario_columns(inst, qids) if qids[j] not in hidden]
+        con = set(m.constrained_scenarios)
+        at = [q for q, lv in scen if lv >= nxt.level]
+        below = sorted(((q, lv) for q, lv in scen if lv < nxt.level), key=lambda s: -s[1])  # closest first, stable
+        need_con = max(0, nxt.scenarios.constrained - sum(1 for q in at if q in con))
+        con_below = [s for s in below if s[0] in con]
+        if need_con:
+            steps.append(_scenario_step("constrained_scenarios", con_below, need_con, nxt.level))
+        raised = {q for q, _ in con_below[:need_con]}
+        need_any = max(0, nxt.scenarios.count - len(at) - len(raised))
+        if need_any:
+            steps.append(_scenario_step("scenarios", [s for s in below if s[0] not in raised], need_any, nxt.level))
+    short = nxt.min_score - float(result["total"])
+    if short > 1e-9:
+        qpoints = result.get("question_points", {})
+        room = sorted(((q.max_points - float(qpoints.get(q.id, 0.0)), q.id) for q in inst.questions
+                       if q.max_points > 0 and q.id not in hidden), key=lambda t: -t[0])
+        chosen, gained = [], 0.0
+        for gain, qid in room:
+            if gained >= short - 1e-9 or gain <= 1e-9:
+                break
+            chosen.append({"question": qid, "gain": round(gain, 2)})
+            gained += gain
+        steps.append({"kind": "points", "need": round(short, 2), "count": len(chosen), "chosen": chosen})
+    return {"level": nxt.level, "changes": sum(s["count"] for s in steps), "steps": steps}
+
+
+def _scenario_step(kind: str, below: list[tuple[str, int]], count: int, at_level: int) -> dict:
+    """Raise `count` of the closest scenarios; scenarios rated as high as the last chosen one are alternatives."""
+    chosen = below[:count]
+    cut = chosen[-1][1] if chosen else 0
+    alternatives = [s for s in below[count:] if s[1] >= cut][:3]
+    return {"kind": kind, "count": count, "at_level": at_level,
+            "chosen": [{"question": q, "have": lv} for q, lv in chosen],
+            "alternatives": [{"question": q, "have": lv} for q, lv in alternatives]}

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+import re
 import time
 import zipfile
 
@@ -59,7 +60,9 @@ def test_zone_admin_builds_a_zip_of_reports(app, world, client, worker, two_subm
     assert [f["company"] for f in s["failures"]] == ["A号电子有限公司"] and "KeyError" in s["failures"][0]["reason"]
     z = zipfile.ZipFile(io.BytesIO(admin.get(s["download"]).data))
     names = z.namelist()
-    assert len(names) == 1 and names[0].endswith(".pdf")
+    # Named by firm, instrument and date, Chinese kept (and flagged UTF-8 in the ZIP).
+    assert len(names) == 1 and re.fullmatch(r"A号精密机械有限公司-中小企业数字化水平评测.*-\d{4}-\d{2}-\d{2}\.pdf", names[0])
+    assert z.infolist()[0].flag_bits & 0x800
     text = "".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(z.read(names[0]))).pages)
     assert "A号精密机械有限公司" in text
 

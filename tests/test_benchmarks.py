@@ -135,7 +135,7 @@ def test_submission_is_benchmarked_and_rescore_refreshes_it(app, world, client):
         res = db.session.get(Assessment, aid).result
         assert res.details["benchmark"]["n"] >= 1 and res.level == 4
     page = c.get(f"/assessments/{aid}/result").text
-    assert "得分高于约" in page
+    assert "个的达成度高于同类平均" in page  # the comparison, from the same figures as the table
 
 
 def test_score_command_prints_result_benchmark_and_recommendations(app, tmp_path):

@@ -117,7 +117,7 @@ def test_without_smtp_mail_stays_in_the_outbox_for_zone_staff(app, world, client
     consultant = client().login(world.a.consultant)
     page = consultant.get(f"/assessments/{aid}/comments").text
     r = consultant.c.post(f"/assessments/{aid}/comments", data={"comments": "第一段。\n\n第二段。", "finalise": "1",
-                                                                 "csrf_token": csrf_from(page)})
+                                                                 "confirm": "yes", "csrf_token": csrf_from(page)})
     assert r.status_code == 302
     with app.app_context():
         row = db.session.scalar(sa.select(OutboxMessage))

@@ -79,3 +79,22 @@ def test_user_text_cannot_pull_in_files_or_markup():
                             answers={"systems_list": '<iframe src="file:///etc/shadow">'})
     assert "<img src" not in html and "<script>" not in html and "<iframe" not in html
     assert "&lt;img src=&#34;file:///etc/passwd&#34;&gt;" in html
+
+
+def test_report_files_are_named_by_firm_instrument_and_date():
+    from urllib.parse import unquote
+
+    from reports.names import content_disposition, report_filename
+    name = report_filename('A/B:C*"常州"<五金>|有限公司', "中小企业数字化水平评测（制造业）", "2026-11-23")
+    assert name == "A_B_C_常州_五金_有限公司-中小企业数字化水平评测（制造业）-2026-11-23.pdf"
+    assert report_filename("", "", "") == "report.pdf" and len(report_filename("长" * 300, "x", "d")) <= 124
+    header = content_disposition(name, "diagnosis-7.pdf")
+    assert header.startswith('attachment; filename="diagnosis-7.pdf"; filename*=UTF-8\'\'')
+    assert unquote(header.split("''", 1)[1]) == name and header.isascii()
+
+
+def test_pdf_download_carries_the_firm_name(submitted):
+    c, aid = submitted
+    from urllib.parse import unquote
+    header = c.get(f"/assessments/{aid}/report.pdf").headers["Content-Disposition"]
+    assert "A号精密机械有限公司-中小企业数字化水平评测" in unquote(header) and f"diagnosis-{aid}.pdf" in header

@@ -57,7 +57,11 @@ def test_comments_stay_private_until_finalised(app, world, client):
     assert admin.post_form(f"/assessments/{aid}/comments", {"comments": "x", "save": "1"},
                            page=f"/assessments/{aid}/comments").status_code == 403
     assert client().login(world.b.consultant).get(f"/assessments/{aid}/comments").status_code == 404
+    # 定稿 asks once more, says it cannot be undone, and keeps the text as a draft meanwhile.
     r = consultant.post_form(f"/assessments/{aid}/comments", {"comments": COMMENT, "finalise": "1"})
+    assert r.status_code == 200 and "不能撤销" in r.text and 'name="confirm" value="yes"' in r.text
+    assert "三号车间" not in firm.get(f"/assessments/{aid}/result").text
+    r = consultant.post_form(f"/assessments/{aid}/comments", {"comments": COMMENT, "finalise": "1", "confirm": "yes"})
     assert r.status_code == 302
     text = _pdf_text(firm.get(f"/assessments/{aid}/report.pdf").data)
     assert "顾问意见" in text and "三号车间" in text and "<script>alert(1)</script>" in text and "顾问" in text
@@ -73,7 +77,7 @@ def test_report_preview_is_the_print_template_under_the_csp(app, world, client):
     firm = client().login(world.a.enterprise)
     aid = firm.submit(extreme_answers(sme(), best=True))
     r = firm.get(f"/assessments/{aid}/report")
-    assert r.status_code == 200 and "A号精密机械有限公司" in r.text and "诊断摘要" in r.text
+    assert r.status_code == 200 and "A号精密机械有限公司" in r.text and "执行摘要" in r.text
     assert "style=" not in r.text and "<script" not in r.text
     assert "script-src 'self'" in r.headers["Content-Security-Policy"]
     css = re.search(r'<link rel="stylesheet" href="([^"]+)"', r.text).group(1)

@@ -72,6 +72,10 @@ SCHEMAS = {
         "indicators": {"type": "object", "additionalProperties": {"type": "number"}},
         "blockers": {"type": ["object", "null"]}, "benchmark": {"type": ["object", "null"]},
         "period": {"type": "string", "pattern": "^[0-9]{4}Q[1-4]$"}, "previous_level": {"type": ["integer", "null"]},
+        # The fewest answer changes that reach the next level, by the instrument's rule; null at the top.
+        "next_level_path": {"type": ["object", "null"], "required": ["level", "changes", "steps"], "properties": {
+            "level": {"type": "integer"}, "changes": {"type": "integer"},
+            "steps": {"type": "array", "items": {"type": "object", "required": ["kind", "count"]}}}},
         "state": _ref("ReviewState"), "verified_level": {"type": ["integer", "null"]},
         "verified_total": NULLABLE_NUMBER}},
     "ReviewState": {"type": "string", "enum": ["draft", "submitted", "verifying", "in_review", "returned", "approved",

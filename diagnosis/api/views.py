@@ -9,6 +9,7 @@ from flask_babel import force_locale
 from werkzeug.exceptions import HTTPException
 
 import questionnaires
+import scoring
 
 from ..access import (
     ENTERPRISE,
@@ -239,6 +240,7 @@ def _result_body(a: Assessment) -> dict:
             "level_name": inst.level(r.level).name.model_dump(), "dimensions": r.dimensions,
             "indicators": r.details.get("indicators", {}), "blockers": r.details.get("blockers"),
             "benchmark": r.details.get("benchmark"), "period": r.period, "previous_level": r.previous_level,
+            "next_level_path": scoring.next_level_path(inst, {"total": r.total, "level": r.level, **r.details}),
             "state": a.review_state or a.status, "verified_level": r.verified_level, "verified_total": r.verified_total}
 
 

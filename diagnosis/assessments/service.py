@@ -327,3 +327,26 @@ def change_log(a: Assessment, lang: str, limit: int = 500) -> list[dict]:
     return [{"at": r.at, "who": r.user.name if r.user else "—", "role": r.user.role if r.user else "", "via": r.via,
              "question": label(r.question_id), "old": answer_text(inst, r.question_id, r.old_value, lang),
              "new": answer_text(inst, r.question_id, r.new_value, lang)} for r in rows]
+
+
+def report_number(a: Assessment) -> str:
+    """A report's number: submission date and assessment id, e.g. 20261123-00803."""
+    return f"{(a.submitted_at or a.updated_at):%Y%m%d}-{a.id:05d}"
+
+
+def previous_result(a: Assessment) -> dict | None:
+    """The firm's assessment of the same instrument submitted just before this one, for the
+    report's progress table: {date, level, dimensions}."""
+    if a.result is None or a.submitted_at is None:
+        return None
+    row = db.session.execute(
+        sa.select(Result.level, Result.dimensions, Assessment.submitted_at)
+        .join(Assessment, Assessment.id == Result.assessment_id)
+        .where(Result.company_id == a.company_id, Result.instrument_id == a.result.instrument_id,
+               sa.or_(Assessment.submitted_at < a.submitted_at,
+                      sa.and_(Assessment.submitted_at == a.submitted_at, Assessment.id < a.id)))
+        .order_by(Assessment.submitted_at.desc(), Assessment.id.desc()).limit(1)
+    ).first()
+    if row is None:
+        return None
+    return {"level": row.level, "dimensions": row.dimensions, "date": f"{row.submitted_at:%Y-%m-%d}"}

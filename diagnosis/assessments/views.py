@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 import questionnaires
+from reports.names import content_disposition
 
 from ..access import ENTERPRISE, assessments_query, can_comment, can_edit, get_assessment, is_staff_read
 from ..answer_errors import ANSWER_ERRORS, answer_error_text, conflict_text
@@ -18,7 +19,7 @@ from ..extensions import db
 from ..i18n import current_lang
 from ..ids import form_id
 from ..models import Assessment
-from ..reporting import ensure_benchmark, render_report, report_html, result_context
+from ..reporting import ensure_benchmark, render_report, report_html, report_name, result_context
 from . import not_applicable, service
 from .forms import CommentsForm, page_form, posted_answers
 
@@ -200,6 +201,10 @@ def comments(assessment_id: int):
         if not can_comment(current_user, a):
             abort(409 if a.finalised_at else 403)
         if form.validate_on_submit():
+            if form.finalise.data and request.form.get("confirm") != "yes":
+                # Finalising cannot be undone: keep the text as a draft and ask once more.
+                service.write_comments(a, current_user, form.comments.data, finalise=False)
+                return render_template("assessments/comments.html", a=a, form=form, editable=True, confirm=True)
             service.write_comments(a, current_user, form.comments.data, finalise=form.finalise.data)
             flash(_("报告已定稿，企业现在可以看到顾问意见。") if form.finalise.data else _("意见已保存（草稿）。"), "success")
             return redirect(url_for(".comments", assessment_id=a.id))
@@ -234,7 +239,12 @@ def not_applicable_page(assessment_id: int):
 def report_preview(assessment_id: int):
     """The PDF's own template in the browser, styled by the same print stylesheet."""
     a = _scored(assessment_id)
-    return report_html(a, current_lang(), current_user, preview=url_for("main.report_asset", filename="report.css"))
+    other = "zh" if current_lang() == "en" else "en"
+    nav = {"home": url_for("main.index"), "back": url_for(".result", assessment_id=a.id),
+           "download": url_for(".report_pdf", assessment_id=a.id),
+           "lang_url": url_for("main.set_language", code=other), "lang_name": "中文" if other == "zh" else "English"}
+    return report_html(a, current_lang(), current_user, preview=url_for("main.report_asset", filename="report.css"),
+                       preview_nav=nav)
 
 
 @bp.get("/<int:assessment_id>/report.pdf")
@@ -246,7 +256,7 @@ def report_pdf(assessment_id: int):
         abort(400)
     resp = make_response(render_report(a, current_lang(), variant, viewer=current_user))
     resp.headers["Content-Type"] = "application/pdf"
-    resp.headers["Content-Disposition"] = f"attachment; filename=diagnosis-{a.id}.pdf"
+    resp.headers["Content-Disposition"] = content_disposition(report_name(a, current_lang()), f"diagnosis-{a.id}.pdf")
     record("report", target=str(a.id))
     db.session.commit()
     return resp

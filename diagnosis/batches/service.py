@@ -22,7 +22,7 @@ from ..models import Assessment, Company, ReportBatch, Result, User, utcnow
 from ..notifications.service import notify
 from ..queue import app as queue_app
 from ..queue import huey
-from ..reporting import render_report
+from ..reporting import render_report, report_name
 from ..zone.stats import Filters
 
 
@@ -145,10 +145,14 @@ def collect(batch_id: int) -> None:
     folder = Path(current_app.instance_path) / "batches"
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"batch-{batch.id}.zip"
-    failures = []
+    failures, used = [], set()
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_STORED) as zf:  # PDFs are compressed already
         for a in matching(user, batch.filters):
-            name = f"{a.company.uscc}-{a.instrument_version.instrument_id}-{a.id}.pdf"
+            # Firm, instrument and date (zipfile marks non-ASCII names as UTF-8); the id only on a clash.
+            name = report_name(a, batch.lang)
+            if name in used:
+                name = f"{name[:-4]}-{a.id}.pdf"
+            used.add(name)
             try:
                 zf.writestr(name, render_report(a, batch.lang))
             except Exception as exc:

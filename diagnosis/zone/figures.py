@@ -39,7 +39,7 @@ def figure(part: str, f: zs.Filters, lang: str) -> dict:
         return {"periods": zs.trend(f), "level_names": [level_name[k] for k in sorted(level_name)]}
     if part == "closest":
         rows = zs.firms(f, closest=True, limit=10)
-        return {"total": rows["total"], "rows": [firm_row(r, level_name, lang) for r in rows["rows"]]}
+        return {"total": rows["total"], "rows": [firm_row(r, level_name, lang) for r in zs.with_path(rows["rows"])]}
     if part == "stalled":
         rows = zs.firms(f, stalled=True, limit=10)
         drafts = zs.stale_drafts(f, limit=10)

@@ -39,7 +39,7 @@ def collect(zone: Zone, lang: str, period: str | None = None, sub_zone: str | No
             "closest": [{**row, "industry_label": industry_label(row["industry"], lang),
                          "level_name": level_name.get(row["level"], row["level"]),
                          "next_level_name": level_name.get(row["level"] + 1, "")}
-                        for row in zs.firms(f, closest=True, limit=10)["rows"]],
+                        for row in zs.with_path(zs.firms(f, closest=True, limit=10)["rows"])],
             "stalled": zs.firms(f, stalled=True, limit=0)["total"],
             "stale_drafts": zs.stale_drafts(f, limit=0)["total"],
             "change": zs.change_since_last_period(f, current),

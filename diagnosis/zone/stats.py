@@ -270,3 +270,22 @@ def options(zone_id: int) -> dict:
     sub_zones = db.session.scalars(sa.select(Company.sub_zone).where(Company.zone_id == zone_id, Company.sub_zone.is_not(None))
                                    .distinct().order_by(Company.sub_zone)).all()
     return {"industries": list(industries), "sub_zones": list(sub_zones)}
+
+
+def with_path(rows: list[dict]) -> list[dict]:
+    """Closest-to-next-level rows with `changes`: the fewest answer changes that reach the next
+    level by the rule (scoring.next_level_path), which staff can read, unlike the summed gap."""
+    from scoring import next_level_path
+
+    from ..assessments.service import instrument_of
+    ids = [r["assessment_id"] for r in rows]
+    found = {a.id: a for a in db.session.scalars(sa.select(Assessment).where(Assessment.id.in_(ids)))} if ids else {}
+    out = []
+    for r in rows:
+        a = found.get(r["assessment_id"])
+        path = None
+        if a is not None and a.result is not None:
+            res = a.result
+            path = next_level_path(instrument_of(a), {"total": res.total, "level": res.level, **res.details})
+        out.append({**r, "changes": path["changes"] if path else None})
+    return out

@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 import questionnaires
+from reports.names import content_disposition, report_filename
 
 from ..access import ZONE_ADMIN, require_role
 from ..audit import ACTIONS, record, zone_events
@@ -15,7 +16,7 @@ from ..i18n import current_lang
 from ..mail import zone_outbox
 from ..ids import form_id
 from ..industries import SIZE_CLASSES, industry_label
-from ..models import Zone
+from ..models import Zone, utcnow
 from . import assignments as assigning
 from . import stats as zs
 from .figures import PARTS, export_rows, figure, firm_page
@@ -95,8 +96,9 @@ def zone_report():
     pdf = render_zone_report(zone, current_lang(), period=f.period, sub_zone=f.sub_zone)
     record("zone_report", target=str(zone.id))
     db.session.commit()
+    name = report_filename(zone.name, f.sub_zone or "", _("园区数字化转型诊断报告"), f"{utcnow():%Y-%m-%d}")
     return Response(pdf, mimetype="application/pdf",
-                    headers={"Content-Disposition": f"attachment; filename=zone-report-{zone.id}.pdf"})
+                    headers={"Content-Disposition": content_disposition(name, f"zone-report-{zone.id}.pdf")})
 
 
 @bp.get("/audit")

@@ -73,7 +73,7 @@ class Single(QuestionType):
         return [o.id for o in q.options]
 
     def cell_hint(self, q, lang):
-        opts = "；".join(f"{o.id} = {o.text.get(lang)}" for o in q.options)
+        opts = ("; " if lang == "en" else "；").join(f"{o.id} = {o.text.get(lang)}" for o in q.options)
         return ("填一个选项代码：" if lang != "en" else "One option code: ") + opts
 
     def answer_text(self, q, v, lang, words):
@@ -142,11 +142,12 @@ class Multi(QuestionType):
         return [by_text.get(p, p) for p in parts]
 
     def cell_hint(self, q, lang):
-        opts = "；".join(f"{o.id} = {o.text.get(lang)}" for o in q.options)
+        opts = ("; " if lang == "en" else "；").join(f"{o.id} = {o.text.get(lang)}" for o in q.options)
         return ("填选项代码，多个用分号隔开：" if lang != "en" else "Option codes separated by semicolons: ") + opts
 
     def answer_text(self, q, v, lang, words):
-        return "；".join(q.option(o).text.get(lang) for o in v if q.option(o)) or words["none"]
+        # Full-width punctuation belongs to Chinese text only.
+        return ("; " if lang == "en" else "；").join(q.option(o).text.get(lang) for o in v if q.option(o)) or words["none"]
 
     def draw(self, q, md, rng):
         n = len(md)

@@ -67,7 +67,8 @@ class Number(QuestionType):
     def cell_hint(self, q, lang):
         rng = f"{q.min if q.min is not None else ''}–{q.max if q.max is not None else ''}"
         return (("填数字" if lang != "en" else "A number")
-                + (f"（{rng}）" if q.min is not None or q.max is not None else "") + (q.unit or ""))
+                + ((f" ({rng})" if lang == "en" else f"（{rng}）") if q.min is not None or q.max is not None else "")
+                + (q.unit or ""))
 
     def paper_lines(self, q, lang, words):
         return [f"   ______ {q.unit or ''}  ({q.min:g}-{q.max:g})"]

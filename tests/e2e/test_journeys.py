@@ -60,6 +60,8 @@ def test_enterprise_journey_on_a_phone(app, world, new_page, tmp_path):
     page.fill("input[name=employees]", "85")
     page.fill("input[name=revenue]", "6200")
     page.click("main button[type=submit]")
+    # Wait for the answer to the submit (is_visible does not wait; first in a cold run the page is slow).
+    page.locator(".error, .errors").first.wait_for(state="visible", timeout=10000)
     assert page.locator(".error, .errors").first.is_visible()
     page.fill("input[name=uscc]", demo_uscc(4242))
     page.click("main button[type=submit]")
@@ -167,6 +169,10 @@ def test_consultant_comments_and_finalises(app, world, new_page):
     shot(page, "report-preview-1280")
     page.goto(f"/assessments/{aid}/comments")
     page.locator("input[name=finalise]").click()
+    # 定稿 cannot be undone: the page asks once more and says so.
+    assert "不能撤销" in page.locator("form.confirm").inner_text()
+    shot(page, "finalise-confirm-1280")
+    page.locator("form.confirm button[type=submit]").click()
     assert "已定稿" in page.content() or "定稿" in page.locator(".flash").first.inner_text()
     firm = new_page(PHONE)
     login(firm, world.a.enterprise)

@@ -13,7 +13,7 @@
     list.textContent = "";
     (s.failures || []).forEach(function (f) {
       var li = document.createElement("li");
-      li.textContent = f.company + "：" + f.reason;  // text, never HTML
+      li.textContent = f.company + ((document.documentElement.lang || "").indexOf("zh") === 0 ? "：" : ": ") + f.reason;  // text, never HTML
       list.appendChild(li);
     });
     document.getElementById("batch-failures").hidden = !(s.failures && s.failures.length);

@@ -8,6 +8,9 @@
   var query = root.dataset.query;
   var L = JSON.parse(root.dataset.labels);
   var BLUE = "#1f6feb", GREY = "#8c959f";
+  // Punctuation of the page's language: full-width marks belong to Chinese text only.
+  var ZH = (document.documentElement.lang || "").indexOf("zh") === 0;
+  var P = ZH ? {colon: "：", open: "（", close: "）", comma: "，"} : {colon: ": ", open: " (", close: ")", comma: ", "};
 
   function url(part) { return root.dataset.dataUrl.replace("PART", part) + (query ? "?" + query : ""); }
   function firmsUrl(extra) {
@@ -25,6 +28,8 @@
     window.addEventListener("resize", function () { c.resize(); });
     return c;
   }
+  // True when `n` columns would get less than `min` px each: labels then turn or go.
+  function narrow(c, n, min) { return c.getWidth() / Math.max(1, n) < min; }
   function link(list, text, href) {
     var li = document.createElement("li");
     var a = document.createElement("a");
@@ -48,15 +53,18 @@
   get("levels").then(function (d) {
     var c = chart("chart-levels");
     c.setOption({
-      tooltip: {trigger: "axis"}, grid: {left: 40, right: 10, top: 20, bottom: 30},
-      xAxis: {type: "category", data: d.levels.map(function (l) { return l.name; })},
+      tooltip: {trigger: "axis"}, grid: {left: 28, right: 10, top: 20, bottom: 10, containLabel: true},
+      // Every level's name, wrapped onto lines of its own rather than every other one dropped.
+      xAxis: {type: "category", data: d.levels.map(function (l) { return l.name; }),
+              axisLabel: narrow(c, d.levels.length, 90) ? {interval: 0, rotate: 35, fontSize: 11}
+                                                        : {interval: 0, width: 90, overflow: "break", fontSize: 11}},
       yAxis: {type: "value", minInterval: 1},
       series: [{type: "bar", data: d.levels.map(function (l) { return l.count; }), itemStyle: {color: BLUE},
                 label: {show: true, position: "top", formatter: function (p) { return d.levels[p.dataIndex].share + "%"; }}}]
     });
     c.on("click", function (p) { window.location = firmsUrl({level: d.levels[p.dataIndex].level}); });
     var list = document.getElementById("links-levels");
-    d.levels.forEach(function (l) { link(list, l.name + "：" + l.count + " " + L.firms + "（" + l.share + "%）", firmsUrl({level: l.level})); });
+    d.levels.forEach(function (l) { link(list, l.name + P.colon + l.count + " " + L.firms + P.open + l.share + "%" + P.close, firmsUrl({level: l.level})); });
   }).catch(function () { failed("chart-levels"); });
 
   get("dimensions").then(function (d) {
@@ -74,7 +82,7 @@
     c.on("click", function (p) { window.location = firmsUrl({dimension: dims[p.dataIndex].dimension}); });
     var list = document.getElementById("links-dimensions");
     dims.forEach(function (x) {
-      link(list, x.title + "：" + (x.mean === null ? "—" : x.mean + "%") + "（" + L.platform + " " + (x.platform_mean === null ? "—" : x.platform_mean + "%") + "）",
+      link(list, x.title + P.colon + (x.mean === null ? "—" : x.mean + "%") + P.open + L.platform + " " + (x.platform_mean === null ? "—" : x.platform_mean + "%") + P.close,
            firmsUrl({dimension: x.dimension}));
     });
   }).catch(function () { failed("chart-dimensions"); });
@@ -86,16 +94,23 @@
     });
     c.setOption({
       tooltip: {formatter: function (p) {
-        return d.industry_titles[p.value[0]] + "<br>" + d.dimension_titles[p.value[1]] + "：" + p.value[2] + "%（" + p.value[3] + " " + L.firms + "）";
+        return echarts.format.encodeHTML(d.industry_titles[p.value[0]]) + "<br>" + echarts.format.encodeHTML(d.dimension_titles[p.value[1]]) +
+          P.colon + p.value[2] + "%" + P.open + p.value[3] + " " + L.firms + P.close;
       }},
-      grid: {left: 10, right: 10, top: 10, bottom: 60, containLabel: true},
-      xAxis: {type: "category", data: d.industry_titles, axisLabel: {rotate: 40, interval: 0, width: 120, overflow: "truncate"}},
+      grid: {left: 10, right: 10, top: 10, bottom: 50, containLabel: true},
+      xAxis: {type: "category", data: d.industry_titles, axisLabel: {rotate: 40, interval: 0, width: 90, overflow: "truncate", fontSize: 11}},
       yAxis: {type: "category", data: d.dimension_titles},
       // Scale colours to the values present: zone averages usually sit within a narrow band.
-      visualMap: {min: Math.floor(Math.min.apply(null, data.map(function (v) { return v[2]; }).concat([100]))),
-                  max: Math.ceil(Math.max.apply(null, data.map(function (v) { return v[2]; }).concat([0]))), calculable: false, orient: "horizontal", left: "center", bottom: 0, show: false,
+      // Colour by the mean (value index 2), not by the firm count the items also carry (index 3,
+      // ECharts' default, which painted each industry's column in one colour); the legend shows the scale.
+      visualMap: {dimension: 2, min: Math.floor(Math.min.apply(null, data.map(function (v) { return v[2]; }).concat([100]))),
+                  max: Math.ceil(Math.max.apply(null, data.map(function (v) { return v[2]; }).concat([0]))), calculable: false,
+                  orient: "horizontal", left: "center", bottom: 0, show: true, itemHeight: 120, itemWidth: 12,
+                  text: [L.high || "", L.low || ""], textStyle: {fontSize: 11},
                   inRange: {color: ["#fff8c5", "#9ec5fe", "#0b3d91"]}},
-      series: [{type: "heatmap", data: data, label: {show: true, formatter: function (p) { return Math.round(p.value[2]); }}}]
+      // Numbers in the cells only where a cell is wide enough to hold one; the tooltip always has it.
+      series: [{type: "heatmap", data: data, label: {show: !narrow(c, d.industries.length + 2, 28),
+                                                    formatter: function (p) { return Math.round(p.value[2]); }}}]
     });
     c.on("click", function (p) {
       window.location = firmsUrl({industry: d.industries[p.value[0]], dimension: d.dimensions[p.value[1]]});
@@ -125,7 +140,7 @@
     d.periods.forEach(function (p) {
       var q = new URLSearchParams(query);
       q.set("period", p.period);
-      link(list, p.period + "：" + p.n + " " + L.firms + "，" + L.mean + " " + p.mean_total, root.dataset.dashboardUrl + "?" + q.toString());
+      link(list, p.period + P.colon + p.n + " " + L.firms + P.comma + L.mean + " " + p.mean_total, root.dataset.dashboardUrl + "?" + q.toString());
     });
   }).catch(function () { failed("chart-trend"); });
 
@@ -140,10 +155,12 @@
     rows.forEach(function (r) { link(list, r.name + " · " + describe(r), r.url); });
   }
   get("closest").then(function (d) {
-    firmList("list-closest", d.rows, function (r) { return r.level_name + "，" + L.gap + " " + r.next_gap.toFixed(2); });
+    firmList("list-closest", d.rows, function (r) {
+      return r.level_name + P.comma + (r.changes === null ? "" : L.changes.replace("N", r.changes));
+    });
   }).catch(function () { failed("list-closest"); });
   get("stalled").then(function (d) {
     firmList("list-stalled", d.rows, function (r) { return L.previous + " " + r.previous_level_name + " → " + r.level_name; });
-    document.getElementById("stale-drafts").textContent = L.stalled_drafts + "：" + d.stale_drafts.total;
+    document.getElementById("stale-drafts").textContent = L.stalled_drafts + P.colon + d.stale_drafts.total;
   }).catch(function () { failed("list-stalled"); });
 })();

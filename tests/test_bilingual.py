@@ -1,0 +1,154 @@
+"""Every page and every report, in Chinese and in English, for every role: no error, and no
+full-width punctuation in English text (user data aside).
+
+The firm has two assessments of each instrument (history), a second firm gives it peers, and the
+consultant has written comments (finalised on one, a draft on another), so every part of a
+result and a report is drawn: peers, progress, path, comments, references.
+"""
+from __future__ import annotations
+
+import html as htmllib
+import io
+import json
+import re
+
+import numpy as np
+import pypdf
+import pytest
+import sqlalchemy as sa
+
+import questionnaires
+from diagnosis.extensions import db
+from diagnosis.models import Assessment, ReportBatch, User
+from questionnaires.synthetic import answer_sets
+
+from .helpers import extreme_answers
+
+INSTRUMENTS = ("sme-digital", "smart-manufacturing", "cloud-adoption")
+# CJK symbols and punctuation (、。《》「」【】) and full-width forms (，：；（）！？％).
+FULL_WIDTH = re.compile(r"[\u3000-\u303f\uff00-\uffef]")
+COMMENTS = "第一段：刀具寿命管理值得先做。\r\n\r\n第二段：数据采集要跟上，先做二号车间。"
+# An official document number is a proper name and keeps its brackets in any language: 工信厅企业〔2024〕56号.
+DOCUMENT_NUMBER = re.compile(r"[\u4e00-\u9fff]*〔\d{4}〕\s*\d+\s*号")
+USER_TEXT = (COMMENTS, "第一段：刀具寿命管理值得先做。", "第二段：数据采集要跟上，先做二号车间。")
+
+
+@pytest.fixture
+def history(app, world, client):
+    """Two assessments per instrument for firm A, one for a peer, comments on two results. Zone A's
+    users read mail and notifications in English, so those stored messages are checked too."""
+    with app.app_context():
+        db.session.execute(sa.update(User).where(User.zone_id == world.a.zone).values(lang="en"))
+        db.session.commit()
+    firm, peer, consultant = (client().login(world.a.enterprise), client().login(world.a.other_enterprise),
+                              client().login(world.a.consultant))
+    ids = {}
+    for k, inst_id in enumerate(INSTRUMENTS):
+        inst = questionnaires.get(inst_id)
+        peer.submit(answer_sets(inst, 1, np.random.default_rng(21 + k))[0], inst_id)  # first, to be a peer
+        firm.submit(extreme_answers(inst, best=False), inst_id)
+        ids[inst_id] = firm.submit(answer_sets(inst, 1, np.random.default_rng(11 + k))[0], inst_id)
+    consultant.post_form(f"/assessments/{ids['sme-digital']}/comments",
+                         {"comments": COMMENTS, "finalise": "1", "confirm": "yes"})
+    consultant.post_form(f"/assessments/{ids['cloud-adoption']}/comments", {"comments": COMMENTS, "save": "1"})
+    draft = firm.start("sme-digital")
+    with app.app_context():
+        admin = db.session.scalar(sa.select(User).where(User.email == world.a.zone_admin))
+        batch = ReportBatch(created_by_id=admin.id, zone_id=admin.zone_id, filters={"instrument": "sme-digital"},
+                            status="done")
+        db.session.add(batch)
+        db.session.commit()
+        assessments = db.session.scalars(sa.select(Assessment.id).where(Assessment.company_id == world.a.firm)).all()
+        return {"results": ids, "assessments": assessments, "draft": draft, "batch": batch.id}
+
+
+def _urls(app, history, world) -> list[str]:
+    values = {"company_id": world.a.firm, "batch_id": history["batch"], "n": 1, "instrument_id": "sme-digital",
+              "fmt": "csv", "filename": "report.css", "code": "zh"}
+    urls = []
+    for rule in app.url_map.iter_rules():
+        if "GET" not in rule.methods or rule.endpoint in ("static", "main.set_language") or rule.endpoint.startswith("api."):
+            continue
+        if rule.endpoint == "zone.data":
+            urls += [f"/zone/data/{p}.json?instrument={i}" for p in ("overview", "levels", "dimensions", "heatmap",
+                                                                    "trend", "closest", "stalled") for i in INSTRUMENTS]
+            continue
+        ids = history["assessments"] + [history["draft"]] if "assessment_id" in rule.arguments else [None]
+        for aid in ids:
+            url = rule.rule
+            for arg in rule.arguments:
+                value = aid if arg == "assessment_id" else values[arg]
+                url = re.sub(rf"<(?:[a-z]+:)?{arg}>", str(value), url)
+            urls.append(url)
+    urls += [f"/zone/?instrument={i}" for i in INSTRUMENTS] + [f"/zone/report.pdf?lang={lang}" for lang in ("zh", "en")]
+    return urls
+
+
+def _text(resp) -> str:
+    kind = resp.headers.get("Content-Type", "")
+    if kind.startswith("application/pdf"):
+        return "".join(p.extract_text() or "" for p in pypdf.PdfReader(io.BytesIO(resp.data)).pages)
+    if kind.startswith("application/json"):
+        return " ".join(_strings(json.loads(resp.data)))
+    if kind.startswith("text/html"):
+        body = re.sub(r"<(script|style)\b.*?</\1>", " ", resp.text, flags=re.S)
+        return htmllib.unescape(re.sub(r"<[^>]+>", " ", body))
+    if kind.startswith("text/csv"):
+        return resp.text
+    return ""
+
+
+def _strings(value):
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            if k != "zh":  # a bilingual text carries its Chinese too; the page picks one
+                yield from _strings(k)
+                yield from _strings(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from _strings(v)
+
+
+def test_every_page_and_report_renders_in_both_languages(app, world, client, history):
+    problems = []
+    urls = _urls(app, history, world)
+    for role in ("enterprise", "consultant", "zone_admin"):
+        c = client().login(getattr(world.a, role))
+        for lang in ("zh", "en"):
+            c.get(f"/lang/{lang}")
+            for url in urls:
+                r = c.get(url)
+                if r.status_code >= 500:
+                    problems.append(f"{role} {lang} {url}: {r.status_code}")
+                    continue
+                if r.status_code != 200 or lang != "en" or "lang=zh" in url:
+                    continue
+                text = _text(r)
+                for user_text in USER_TEXT:
+                    text = text.replace(user_text, "")
+                text = DOCUMENT_NUMBER.sub("", text)
+                # PDF text extraction drops line breaks; a line of user text never holds punctuation here.
+                marks = sorted({m.group(0) for m in FULL_WIDTH.finditer(text)})
+                if marks:
+                    at = FULL_WIDTH.search(text).start()
+                    problems.append(f"{role} en {url}: {''.join(marks)} in ...{text[max(0, at - 60):at + 20]!r}")
+    assert not problems, "\n".join(problems)
+
+
+def test_the_walk_covers_results_previews_pdfs_and_zone_reports(app, world, client, history):
+    """The walk above is only worth something if it reaches the pages that matter, drawn whole:
+    peers, progress against the previous assessment, the path to the next level, comments."""
+    urls = _urls(app, history, world)
+    consultant = client().login(world.a.consultant)
+    for inst_id, aid in history["results"].items():
+        page = consultant.get(f"/assessments/{aid}/result").text
+        assert "同类前25%" in page and "与上次评估相比" in page, inst_id
+        report = consultant.get(f"/assessments/{aid}/report").text
+        assert "同类前25%" in report and "与上次评估相比" in report, inst_id
+    assert "第二段" in consultant.get(f"/assessments/{history['results']['sme-digital']}/report").text
+    for aid in history["results"].values():
+        for suffix in ("result", "report", "report.pdf", "comments"):
+            assert f"/assessments/{aid}/{suffix}" in urls
+    assert "/zone/report.pdf?lang=en" in urls and "/zone/data/heatmap.json?instrument=cloud-adoption" in urls
