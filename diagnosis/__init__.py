@@ -20,9 +20,14 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.url_map.converters["int"] = IdConverter  # before any blueprint registers its routes
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.update(config.load(app.instance_path, overrides))
+    from .inputs import JSONProvider, guard_flush
+    app.json = JSONProvider(app)  # request bodies are depth-bounded
     app.json.ensure_ascii = False  # Chinese stays readable in JSON responses
 
     db.init_app(app)
+    import sqlalchemy as sa
+    if not sa.event.contains(sa.orm.Session, "before_flush", guard_flush):
+        sa.event.listen(sa.orm.Session, "before_flush", guard_flush)  # no unstorable text reaches a table
     migrate.init_app(app, db, directory=MIGRATIONS, render_as_batch=True)
     csrf.init_app(app)
     limiter.init_app(app)
@@ -56,6 +61,8 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     queue.bind(app)  # queue tasks run in the first app of the process
     init_security(app)
+    from .audit import flush_reads
+    app.after_request(flush_reads)  # staff reads of a firm's data, once per request
     app.context_processor(i18n.template_helpers)
     return app
 

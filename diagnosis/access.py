@@ -13,7 +13,7 @@ from __future__ import annotations
 from functools import wraps
 
 import sqlalchemy as sa
-from flask import abort
+from flask import abort, g, has_request_context
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
@@ -25,9 +25,19 @@ ENTERPRISE, CONSULTANT, ZONE_ADMIN = "enterprise", "consultant", "zone_admin"
 STAFF = (CONSULTANT, ZONE_ADMIN)
 
 
-def load_user(user_id: str) -> User | None:
-    """Flask-Login's user loader: the user of a session cookie."""
-    return db.session.get(User, int(user_id))
+def load_user(session_id: str) -> User | None:
+    """Flask-Login's user loader: the user of a session cookie. A session names the user and the user's
+    session version (User.get_id): logout, a password change or deactivation bump the version, and
+    every session made before answers as logged out."""
+    uid, _, version = session_id.partition(".")
+    version = version or "0"
+    if not (uid.isascii() and uid.isdigit() and len(uid) <= 10 and version.isascii() and version.isdigit()
+            and len(version) <= 10):
+        return None
+    user = db.session.get(User, int(uid))
+    if user is None or not user.active or int(version) != (user.session_version or 0):
+        return None
+    return user
 
 
 def require_role(*roles: str):
@@ -81,8 +91,11 @@ def find_company(user: User, company_id: int | None) -> Company | None:
     """The company if the user may see it, else None."""
     if company_id is None:
         return None
-    return db.session.scalar(sa.select(Company).where(Company.id == company_id,
-                                                      Company.id.in_(visible_company_ids(user))))
+    found = db.session.scalar(sa.select(Company).where(Company.id == company_id,
+                                                       Company.id.in_(visible_company_ids(user))))
+    if found is not None:
+        note_read(user, "company", found.id)
+    return found
 
 
 def get_company(user: User, company_id: int) -> Company:
@@ -97,7 +110,25 @@ def assessments_query(user: User) -> sa.Select:
 
 
 def find_assessment(user: User, assessment_id: int) -> Assessment | None:
-    return db.session.scalar(assessments_query(user).where(Assessment.id == assessment_id))
+    """The assessment if the user may see it (a staff read is noted for the audit log), else None."""
+    found = db.session.scalar(assessments_query(user).where(Assessment.id == assessment_id))
+    if found is not None:
+        note_read(user, "assessment", found.id)
+    return found
+
+
+def note_read(user: User, kind: str, ids) -> None:
+    """Remember that staff read a firm's data in this request; `audit.flush_reads` writes one event
+    per request (objects and route) after the response is made. Firms reading their own data are not noted.
+    Every fetch of an assessment or company for a user passes here, so views need no line of their own."""
+    ids = ids if isinstance(ids, (list, tuple)) else [ids]
+    if user is None or not ids or not is_staff_read(user) or not has_request_context():
+        return
+    g.staff_reader = user
+    seen = g.setdefault("staff_reads", {}).setdefault(kind, [])
+    for i in ids:
+        if i not in seen:
+            seen.append(i)
 
 
 def get_assessment(user: User, assessment_id: int) -> Assessment:
@@ -131,6 +162,11 @@ def sees_draft_comments(viewer: User | None) -> bool:
 def is_staff_read(user: User) -> bool:
     """Reads of a firm's data by someone other than the firm are audited."""
     return user.role != ENTERPRISE
+
+
+def visible_comments(user: User | None, assessment: Assessment) -> str | None:
+    """A consultant's comments as this user may read them: the firm once final, staff also the draft."""
+    return assessment.comments if assessment.finalised_at is not None or sees_draft_comments(user) else None
 
 
 # --- The review after submission (issue 18): who may move an assessment from which state. ---

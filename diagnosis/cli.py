@@ -55,6 +55,7 @@ def demo(firms: int, seed_value: int):
 def create_user(email: str, name: str, role: str, zone_invite: str, password: str):
     """Create a consultant or zone administrator account."""
     import sqlalchemy as sa
+
     from .extensions import db
     from .models import User, Zone
     zone = db.session.scalar(sa.select(Zone).where(Zone.invite_code == zone_invite))
@@ -65,6 +66,24 @@ def create_user(email: str, name: str, role: str, zone_invite: str, password: st
     db.session.add(user)
     db.session.commit()
     click.echo(f"Created {role} {user.email}")
+
+
+@main.command("deactivate-user")
+@click.option("--email", required=True)
+@with_appcontext
+def deactivate_user(email: str):
+    """Deactivate an account: its sessions end, its API tokens are revoked, it cannot log in."""
+    import sqlalchemy as sa
+
+    from .auth.service import deactivate
+    from .extensions import db
+    from .models import User
+    user = db.session.scalar(sa.select(User).where(User.email == email.strip().lower()))
+    if user is None:
+        raise click.UsageError(f"no account has the address {email!r}")
+    deactivate(user)
+    db.session.commit()
+    click.echo(f"Deactivated {user.email}")
 
 
 @main.command("create-zone")
@@ -186,8 +205,9 @@ def score_cmd(instrument_id: str, answers_file, company_file):
     """Score one answer set (JSON) and print the result, benchmark and recommendations as JSON."""
     from scoring.benchmark import Firm, benchmark
     from scoring.recommend import gaps, recommend
-    from .peers import min_peers, population
+
     from .industries import division, size_class
+    from .peers import min_peers, population
     inst = _instrument(instrument_id)
     clean = _answers(inst, answers_file)
     result = scoring.score(inst, clean).to_dict()
@@ -227,9 +247,9 @@ def report_cmd(assessment_id, instrument_id, answers_file, company_file, lang, p
     from reports import firm_report_html
     from reports.render import html_to_pdf
     if assessment_id is not None:
-        from .reporting import render_report
         from .extensions import db
         from .models import Assessment
+        from .reporting import render_report
         a = db.session.get(Assessment, assessment_id)
         if a is None or a.result is None:
             raise click.ClickException(f"no submitted assessment {assessment_id}")
@@ -259,9 +279,15 @@ def worker_cmd(workers: int):
     Worker processes, not threads: rendering a PDF is Python work that holds the
     GIL, so only processes put a second core to use on one batch."""
     from huey.consumer import Consumer
-    from .batches import service  # noqa: F401  (registers the tasks)
+
+    from .batches import service  # registers the tasks
     from .extensions import db
     from .queue import huey
+    # Batches orphaned by a crash of every worker (their tasks lost mid-run) go on now.
+    n = service.reap()
+    if n:
+        click.echo(f"Recovered {n} report batch steps whose worker had died")
+    db.session.remove()
     db.engine.dispose()  # no connection may cross the fork into the workers
     Consumer(huey, workers=workers, worker_type="process").run()
 

@@ -17,6 +17,7 @@ def load(instance_path: str, overrides: dict | None = None) -> dict:
     if production and len(env.get("SECRET_KEY", "")) < 32:
         raise ConfigError("APP_ENV=production needs SECRET_KEY: a random string of at least 32 characters "
                           "(python -c 'import secrets; print(secrets.token_hex(32))'), the same on every app server")
+    limits_file = Path(env.get("RATELIMIT_PATH") or instance / "ratelimit.sqlite").resolve()
     cfg = {
         "APP_ENV": "production" if production else "development",
         "SQLALCHEMY_DATABASE_URI": database_url(env.get("DATABASE_URL") or f"sqlite:///{instance / 'diagnosis.sqlite'}"),
@@ -31,8 +32,9 @@ def load(instance_path: str, overrides: dict | None = None) -> dict:
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SECURE": env.get("SESSION_COOKIE_SECURE", "1" if production else "0") == "1",
         "PERMANENT_SESSION_LIFETIME": int(env.get("SESSION_HOURS", 12)) * 3600,
-        # Flask-Limiter: per client address; kept in Redis when there is one, so all app servers share counts.
-        "RATELIMIT_STORAGE_URI": env.get("REDIS_URL") or "memory://",
+        # Flask-Limiter: per client address; kept in Redis when there is one, so all app servers share counts,
+        # otherwise in a SQLite file every worker process of this machine shares (diagnosis/ratelimit.py).
+        "RATELIMIT_STORAGE_URI": env.get("REDIS_URL") or f"sqlite://{limits_file}",
         "RATELIMIT_HEADERS_ENABLED": True,
         "LOGIN_RATE_LIMIT": env.get("LOGIN_RATE_LIMIT", "10 per minute;100 per hour"),
         "API_RATE_LIMIT": env.get("API_RATE_LIMIT", "600 per minute"),
@@ -48,6 +50,10 @@ def load(instance_path: str, overrides: dict | None = None) -> dict:
         "BASE_URL": env.get("BASE_URL", "http://127.0.0.1:8000"),
         # A peer group smaller than this falls back to a wider one (industry, zone, all).
         "BENCHMARK_MIN_PEERS": int(env.get("BENCHMARK_MIN_PEERS", 30)),
+        # A queue worker renews its lease on a batch part after every report; a part whose
+        # lease runs out lost its worker and is queued again (at most twice).
+        "BATCH_LEASE_SECONDS": int(env.get("BATCH_LEASE_SECONDS", 120)),
+        "BATCH_PART_SIZE": int(env.get("BATCH_PART_SIZE", 10)),
     }
     cfg.update(mail_settings(env))
     cfg.update(overrides or {})

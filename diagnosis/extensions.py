@@ -20,5 +20,7 @@ babel = Babel()
 from flask_limiter import Limiter  # noqa: E402
 from flask_limiter.util import get_remote_address  # noqa: E402
 
+from . import ratelimit  # noqa: E402,F401  (registers the sqlite:// storage with `limits`)
+
 # Limits are declared where they apply (login, registration, the API); none by default.
 limiter = Limiter(key_func=get_remote_address, default_limits=[])

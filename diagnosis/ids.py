@@ -20,7 +20,5 @@ class IdConverter(IntegerConverter):
 
 def form_id(raw: str | None) -> int | None:
     """An id from a form or query string, or None if it is not a plausible one."""
-    if raw is None or not raw.isdigit() or len(raw) > 10:
-        return None
-    value = int(raw)
-    return value if 0 < value <= MAX_ID else None
+    from .inputs import parse_int
+    return parse_int(raw, 1, MAX_ID)

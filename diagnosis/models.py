@@ -53,11 +53,15 @@ class User(UserMixin, db.Model):
     role: Mapped[str] = mapped_column(sa.String(16))
     zone_id: Mapped[int] = mapped_column(sa.ForeignKey("zones.id"), index=True)
     company_id: Mapped[int | None] = mapped_column(sa.ForeignKey("companies.id"), index=True)
-    failed_logins: Mapped[int] = mapped_column(sa.Integer, default=0)
-    locked_until: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    failed_logins: Mapped[int] = mapped_column(sa.Integer, default=0)  # unused: see LoginThrottle
+    locked_until: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))  # unused: see LoginThrottle
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
     lang: Mapped[str] = mapped_column(sa.String(2), default="zh", server_default="zh")  # for mail and notifications
     notify_by_mail: Mapped[bool] = mapped_column(sa.Boolean, default=True, server_default=sa.true())
+    # Part of every session's identity (get_id): bumping it ends all sessions of the user
+    # (logout, password change, deactivation).
+    session_version: Mapped[int] = mapped_column(sa.Integer, default=0, server_default="0")
+    active: Mapped[bool] = mapped_column(sa.Boolean, default=True, server_default=sa.true())
     # A consultant of a service provider sees only that provider's firms; the lead assigns its consultants.
     provider_id: Mapped[int | None] = mapped_column(sa.ForeignKey("providers.id"), index=True)
     provider_lead: Mapped[bool] = mapped_column(sa.Boolean, default=False, server_default=sa.false())
@@ -66,6 +70,13 @@ class User(UserMixin, db.Model):
     company: Mapped[Company | None] = relationship()
 
     __table_args__ = (sa.CheckConstraint(f"role IN {ROLES}", name="ck_users_role"),)
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive users
+        return bool(self.active)
+
+    def get_id(self) -> str:
+        return f"{self.id}.{self.session_version or 0}"
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password)
@@ -235,8 +246,41 @@ class ReportBatch(db.Model):
     path: Mapped[str | None] = mapped_column(sa.String(500))
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    # The batch's own steps (counting the firms, writing the ZIP) hold a lease like the parts do.
+    attempts: Mapped[int] = mapped_column(sa.Integer, default=0, server_default="0")
+    lease_until: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    error: Mapped[str | None] = mapped_column(sa.String(300))  # why a failed batch failed
 
     __table_args__ = (sa.CheckConstraint("status IN ('queued', 'running', 'done', 'failed')", name="ck_report_batches_status"),)
+
+
+class ReportPart(db.Model):
+    """Some reports of a batch, rendered by one queue task that holds a lease on it.
+
+    A worker renews the lease after every report; a running part whose lease ran out
+    lost its worker (killed, crashed) and is queued again, at most twice."""
+
+    __tablename__ = "report_parts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    batch_id: Mapped[int] = mapped_column(sa.ForeignKey("report_batches.id", ondelete="CASCADE"), index=True)
+    assessment_ids: Mapped[Any] = mapped_column(sa.JSON)
+    status: Mapped[str] = mapped_column(sa.String(16), default="queued")
+    attempts: Mapped[int] = mapped_column(sa.Integer, default=0)
+    lease_until: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    worker: Mapped[str | None] = mapped_column(sa.String(100))  # host:pid of the holder
+    reason: Mapped[str | None] = mapped_column(sa.String(300))
+
+    __table_args__ = (sa.CheckConstraint("status IN ('queued', 'running', 'done', 'failed')", name="ck_report_parts_status"),)
+
+
+class LoginThrottle(db.Model):
+    """Failed logins per account and client address: a stranger's failures lock out the stranger only."""
+
+    __tablename__ = "login_throttles"
+    key: Mapped[str] = mapped_column(sa.String(64), primary_key=True)  # sha256 of address and account
+    failures: Mapped[int] = mapped_column(sa.Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow, index=True)
 
 
 class ApiToken(db.Model):

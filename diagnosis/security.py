@@ -29,6 +29,27 @@ def init_security(app: Flask) -> None:
         if any("\x00" in k or "\x00" in v for source in (request.args, request.form) for k, v in source.items(multi=True)):
             abort(400)
 
+    from . import inputs
+
+    @app.before_request
+    def _input_gate():
+        """Text that cannot be stored, huge integers and deep JSON: refused before any view runs."""
+        from flask import request
+        inputs.check_request(request)
+
+    @app.errorhandler(inputs.BadInput)
+    def _bad_input(e: inputs.BadInput):
+        from flask_babel import gettext as _
+
+        from .extensions import db
+        db.session.rollback()  # raised by the flush guard too, mid-commit
+        messages = {
+            "unstorable_text": _("“%(field)s”含有无法保存的字符（如单独的代理项），请删除后重试。", field=e.field),
+            "number_too_large": _("“%(field)s”中的数字太大。", field=e.field),
+            "too_deep": _("JSON 嵌套层数过多（最多 %(n)s 层）。", n=inputs.MAX_JSON_DEPTH),
+        }
+        return _error_response(e.status, messages.get(e.reason, e.reason), code=e.reason, field=e.field)
+
     if app.config.get("APP_ENV") == "production":
         @app.after_request
         def _hsts(resp):
@@ -48,6 +69,8 @@ def init_security(app: Flask) -> None:
             413: _("上传的文件太大。"), 429: _("请求过于频繁，请稍后再试。"),
         }
         message = messages.get(e.code, e.description if e.code and e.code < 500 else _("服务器出错了，请稍后再试。"))
+        if request.path.startswith("/api/"):
+            return jsonify({"error": {"code": e.name.lower().replace(" ", "_"), "message": str(e.description)}}), e.code
         if request.is_json or request.accept_mimetypes.best == "application/json" or request.path.endswith(".json"):
             return jsonify(error=str(message)), e.code
         if e.code == 400 and e.description and e.description != HTTPException.description and "browser" not in e.description:
@@ -56,8 +79,38 @@ def init_security(app: Flask) -> None:
 
     @app.errorhandler(500)
     def _server_error(e):
-        from flask import render_template
-        from flask_babel import gettext as _
-        from .extensions import db
-        db.session.rollback()
-        return render_template("error.html", code=500, message=_("服务器出错了，请稍后再试。")), 500
+        """Must not fail itself: the database may be the reason we are here."""
+        try:
+            from .extensions import db
+            db.session.rollback()
+        except Exception:  # a broken connection: the session is discarded at teardown
+            app.logger.exception("rollback after a server error failed")
+        try:
+            from flask_babel import gettext as _
+            return _error_response(500, _("服务器出错了，请稍后再试。"), code="server_error")
+        except Exception:
+            app.logger.exception("the error page failed")
+            return FALLBACK_500, 500, {"Content-Type": "text/html; charset=utf-8"}
+
+
+FALLBACK_500 = ("<!doctype html><meta charset=utf-8><title>500</title>"
+                "<h1>服务器出错了，请稍后再试。 / Server error, please try again later.</h1>")
+
+
+def wants_json() -> bool:
+    from flask import request
+    return (request.path.startswith("/api/") or request.is_json or request.accept_mimetypes.best == "application/json"
+            or request.path.endswith(".json"))
+
+
+def _error_response(status: int, message: str, code: str, field: str | None = None):
+    """JSON for the API and scripts (the API's own shape under /api/), the error page otherwise."""
+    from flask import jsonify, render_template, request
+    if request.path.startswith("/api/"):
+        body = {"error": {"code": code, "message": str(message)}}
+        if field:
+            body["error"]["details"] = [{"field": field}]
+        return jsonify(body), status
+    if wants_json():
+        return jsonify({"error": str(message), **({"field": field} if field else {})}), status
+    return render_template("error.html", code=status, message=message), status

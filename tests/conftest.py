@@ -11,6 +11,8 @@ from types import SimpleNamespace
 
 # The task queue of the tests lives in a file of its own (unless REDIS_URL points at Redis).
 os.environ.setdefault("QUEUE_PATH", os.path.join(tempfile.mkdtemp(prefix="diagnosis-queue-"), "queue.sqlite"))
+# ... and so do the rate-limit counters, fresh for every run.
+os.environ.setdefault("RATELIMIT_PATH", os.path.join(os.path.dirname(os.environ["QUEUE_PATH"]), "ratelimit.sqlite"))
 
 import pytest
 import sqlalchemy as sa

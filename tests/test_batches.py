@@ -85,27 +85,3 @@ def test_bad_filters_are_refused_with_reasons(world, client):
     r = c.post_form("/reports/batches/", {"instrument": "nope", "industry": "999", "level": "x"})
     assert r.status_code == 200
     assert "请选择评估工具" in r.text and "两位大类代码" in r.text and "等级应为数字" in r.text
-
-
-def test_a_batch_that_keeps_crashing_ends_failed(app, world, client, monkeypatch):
-    from diagnosis.batches import service
-    from diagnosis.extensions import db
-    from diagnosis.models import ReportBatch, User
-    with app.app_context():
-        admin = db.session.scalar(db.select(User).where(User.email == world.a.zone_admin))
-        batch = ReportBatch(created_by_id=admin.id, zone_id=admin.zone_id, filters={"instrument": "sme-digital"},
-                            lang="zh", status="queued", total=0, done=0, failures=[])
-        db.session.add(batch)
-        db.session.commit()
-        batch_id = batch.id
-
-    def crash(_):
-        raise RuntimeError("disk full")
-
-    monkeypatch.setattr(service, "run", crash)
-    task = service.build_batch.s(batch_id)
-    task.retries = 0  # the last attempt
-    with pytest.raises(RuntimeError):
-        service.build_batch.call_local(batch_id, task=task)
-    with app.app_context():
-        assert db.session.get(ReportBatch, batch_id).status == "failed"

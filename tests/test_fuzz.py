@@ -114,3 +114,84 @@ def test_ids_beyond_the_database_range_are_not_found(app, world, client, setup):
     admin = client().login(world.a.zone_admin)
     assert admin.get("/zone/firms?level=99999999999").status_code == 400
     assert admin.get("/zone/firms?page=99999999999999999999").status_code == 200
+
+
+# --- The attack run's inputs as explicit strategies (issue 15) ---------------------------------------------
+SURROGATE_TEXT = st.builds(lambda a, s, b: a + s + b, st.text(max_size=5), st.characters(min_codepoint=0xD800, max_codepoint=0xDFFF),
+                           st.text(max_size=5))
+NON_ASCII_DIGITS = st.text(st.characters(categories=["Nd", "No"]).filter(lambda c: not c.isascii()), min_size=1, max_size=6)
+HUGE_INTS = st.one_of(st.integers(min_value=2**53, max_value=10**400), st.integers(min_value=-10**400, max_value=-2**53))
+DEPTHS = st.integers(min_value=33, max_value=3000)
+FUZZ_HOSTILE = settings(FUZZ, max_examples=40)
+HOSTILE = st.one_of(SURROGATE_TEXT, HUGE_INTS)
+NUMBER_IDS = [q.id for q in sme().questions if q.type == "number"]
+# Other scripts' digits are fine text, but never a number: sent to number questions only.
+NOT_NUMBERS = st.one_of(NON_ASCII_DIGITS, st.builds(lambda n: "9" * n, st.integers(300, 5000)))
+
+
+def _deep(n: int, inner: str = "1") -> str:
+    return "[" * n + inner + "]" * n
+
+
+HOSTILE_BODIES = st.one_of(
+    st.builds(lambda q, v: json.dumps({"answers": {q: v}}), st.sampled_from(QIDS), HOSTILE),
+    st.builds(lambda q, v: json.dumps({"answers": {q: v}}), st.sampled_from(NUMBER_IDS), NOT_NUMBERS),
+    st.builds(lambda k: json.dumps({"answers": {k: "x"}}), SURROGATE_TEXT),
+    st.builds(lambda q, n: f'{{"answers": {{"{q}": {_deep(n)}}}}}', st.sampled_from(QIDS), DEPTHS),
+    st.builds(lambda n: _deep(n, '{"answers": {}}'), DEPTHS),
+    st.builds(lambda q, v: json.dumps({"answers": {q: 1}, "base": {q: v}}), st.sampled_from(QIDS), HUGE_INTS),
+)
+
+
+def _refused_cleanly(r, app, aid, before):
+    assert 400 <= r.status_code < 500, (r.status_code, r.get_data(as_text=True)[:300])
+    assert _answers(app, aid) == before
+
+
+@FUZZ_HOSTILE
+@given(body=HOSTILE_BODIES)
+def test_hostile_api_bodies_are_4xx_json_and_store_nothing(app, setup, body):
+    c, aid, token = setup
+    before = _answers(app, aid)
+    r = app.test_client().patch(f"/api/v1/assessments/{aid}/answers", data=body, content_type="application/json",
+                                headers={"Authorization": f"Bearer {token}"})
+    _refused_cleanly(r, app, aid, before)
+    assert r.is_json and "error" in r.get_json()
+
+
+@FUZZ_HOSTILE
+@given(body=HOSTILE_BODIES)
+def test_hostile_autosave_bodies_are_4xx_and_store_nothing(app, setup, body):
+    c, aid, token = setup
+    before = _answers(app, aid)
+    csrf = csrf_from(c.get(f"/assessments/{aid}/page/1").text)
+    r = c.c.post(f"/assessments/{aid}/answers", data=body, content_type="application/json", headers={"X-CSRFToken": csrf})
+    _refused_cleanly(r, app, aid, before)
+
+
+NUMBER_QS = [q.id for q in sme().dimensions[0].questions if q.type == "number"]
+
+
+@FUZZ_HOSTILE
+@given(number=st.one_of(NON_ASCII_DIGITS, HUGE_INTS.map(str), st.builds(lambda n: "9" * n, st.integers(300, 5000))),
+       text=st.one_of(SURROGATE_TEXT.map(lambda s: s.encode("utf-8", "surrogatepass").decode("latin-1")), NON_ASCII_DIGITS),
+       depth=DEPTHS)
+def test_hostile_web_forms_never_500(app, setup, number, text, depth):
+    """The page form (numbers, free text, the versions JSON), the company profile and the query strings."""
+    c, aid, token = setup
+    before = _answers(app, aid)
+    csrf = csrf_from(c.get(f"/assessments/{aid}/page/1").text)
+    data = {"csrf_token": csrf, "go": "stay", "versions": _deep(depth, "{}"), "systems_list": text,
+            **{q: number for q in NUMBER_QS}}
+    r = c.c.post(f"/assessments/{aid}/page/1", data=data)
+    assert r.status_code < 500, r.get_data(as_text=True)[:300]
+    after = _answers(app, aid)
+    assert all(after.get(q) == before.get(q) for q in NUMBER_QS)  # a number like that is never stored
+    assert all(isinstance(v, str) and v.encode("utf-8") or not isinstance(v, str) for v in after.values())
+    r = c.post_form("/company/profile", {"name": text, "uscc": number, "industry_division": "34", "employees": number,
+                                         "revenue": number})
+    assert r.status_code < 500
+    for url in ("/api/v1/assessments", "/api/v1/companies"):
+        r = app.test_client().get(url, query_string={"page": number}, headers={"Authorization": f"Bearer {token}"})
+        assert 400 <= r.status_code < 500 and r.is_json
+    assert c.get("/assessments/", query_string={"page": number}).status_code < 500

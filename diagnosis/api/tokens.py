@@ -28,8 +28,23 @@ def user_for(token: str) -> User | None:
     row = db.session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == digest(token), ApiToken.revoked_at.is_(None)))
     if row is None:
         return None
-    row.last_used_at = utcnow()
-    return row.user
+    return row.user if row.user.active else None
+
+
+def stale_use(token: str) -> int | None:
+    """The token row's id when its last use is older than a minute (so a read need not write each time)."""
+    row = db.session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == digest(token)))
+    now = utcnow()
+    last = row.last_used_at if row is not None else now
+    if last is None or (now - (last if last.tzinfo else last.replace(tzinfo=now.tzinfo))).total_seconds() > 60:
+        return row.id
+    return None
+
+
+def touch(token_id: int) -> None:
+    """Record a use, on its own, after the request: a database that cannot write must not fail a read."""
+    db.session.execute(sa.update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=utcnow()))
+    db.session.commit()
 
 
 def of_user(user: User) -> list[ApiToken]:

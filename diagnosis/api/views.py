@@ -20,7 +20,7 @@ from ..access import (
     find_assessment,
     find_company,
     has_role,
-    is_staff_read,
+    note_read,
     visible_company_ids,
 )
 from ..assessments import evidence, review, service
@@ -28,13 +28,14 @@ from ..audit import record
 from ..errors import Refused
 from ..extensions import csrf, db, limiter
 from ..ids import MAX_ID
+from ..inputs import parse_int
 from ..models import Assessment, Company
 from ..providers import service as providers
 from ..reporting import ensure_benchmark, render_report
 from ..zone.figures import aggregates
 from ..zone.filters import BadFilter, parse_filters
 from .openapi import spec
-from .tokens import user_for
+from .tokens import stale_use, touch, user_for
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -67,7 +68,19 @@ def _api_error(e: Refused):
 
 @bp.errorhandler(HTTPException)
 def _http_error(e: HTTPException):
+    if e.code and e.code >= 500:
+        return _server_error(e)
     return jsonify({"error": {"code": e.name.lower().replace(" ", "_"), "message": str(e.description)}}), e.code
+
+
+@bp.errorhandler(500)
+def _server_error(e):
+    """Always JSON here, and never failing itself (the database may be why we are here)."""
+    try:
+        db.session.rollback()
+    except Exception:
+        current_app.logger.exception("rollback after an API error failed")
+    return jsonify({"error": {"code": "server_error", "message": "the server failed to answer; try again later"}}), 500
 
 
 @bp.before_request
@@ -80,12 +93,19 @@ def _authenticate():
     if user is None:
         raise ApiError(401, "unauthorized", "a valid bearer token is required (Authorization: Bearer dg_...)")
     g.api_user = user
+    g.api_token_stale = stale_use(token.strip())
     return None
 
 
 @bp.after_request
 def _commit_token_use(resp):
-    db.session.commit()  # the token's last use
+    """Store the token's last use; a database that cannot write must not fail a read."""
+    try:
+        if g.get("api_token_stale"):
+            touch(g.api_token_stale)
+    except Exception:
+        current_app.logger.warning("could not record the API token's last use", exc_info=True)
+        db.session.rollback()
     return resp
 
 
@@ -104,9 +124,10 @@ def _int_arg(name: str) -> int | None:
     raw = request.args.get(name)
     if raw is None or raw == "":
         return None
-    if not raw.isdigit() or len(raw) > 10 or not 0 < int(raw) <= MAX_ID:
+    value = parse_int(raw, 1, MAX_ID)
+    if value is None:
         raise ApiError(400, "bad_parameter", f"{name} must be a positive integer below 2^31")
-    return int(raw)
+    return value
 
 
 def _page() -> tuple[int, int]:
@@ -148,6 +169,7 @@ def companies():
     q = sa.select(Company).where(Company.id.in_(visible_company_ids(_user())))
     total = db.session.scalar(sa.select(sa.func.count()).select_from(q.subquery()))
     rows = db.session.scalars(q.order_by(Company.id).offset(offset).limit(PAGE_SIZE)).all()
+    note_read(_user(), "company", [c.id for c in rows])
     return jsonify({"items": [_company_dict(c) for c in rows], "total": total, "page": page})
 
 
@@ -156,8 +178,6 @@ def company(company_id: int):
     c = find_company(_user(), company_id)
     if c is None:
         raise ApiError(404, "not_found", "no such company")
-    if is_staff_read(_user()):
-        record("view_company", target=str(c.id), user=_user())
     return jsonify(_company_dict(c))
 
 
@@ -202,6 +222,7 @@ def assessments():
         q = q.where(Assessment.status == status)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(q.subquery()))
     rows = db.session.scalars(q.order_by(Assessment.id).offset(offset).limit(PAGE_SIZE)).all()
+    note_read(_user(), "assessment", [a.id for a in rows])
     return jsonify({"items": [_assessment_dict(a, with_answers=False) for a in rows], "total": total, "page": page})
 
 
@@ -263,6 +284,7 @@ def report(assessment_id: int):
         raise ApiError(400, "bad_parameter", "lang must be zh or en")
     pdf = render_report(a, lang, None, viewer=_user())
     record("report", target=str(a.id), user=_user())
+    db.session.commit()
     current_app.logger.info("report generated via api assessment=%s user=%s", a.id, _user().id)
     return Response(pdf, mimetype="application/pdf")
 

@@ -8,14 +8,16 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import gettext as _
-from flask_wtf import FlaskForm
 from flask_babel import lazy_gettext as _l
-from wtforms import Field, FloatField, RadioField, SelectMultipleField, SubmitField, TextAreaField
+from flask_wtf import FlaskForm
+from wtforms import Field, RadioField, SelectMultipleField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget, NumberInput
 
 from questionnaires import Question
+
+from ..inputs import NumberField
 
 
 class CheckboxesField(SelectMultipleField):
@@ -47,7 +49,7 @@ def _field(q: Question, lang: str) -> Field:
         return RadioField(label, choices=[SelectChoice("true", _("是")), SelectChoice("false", _("否"))], description=desc,
                           validate_choice=False, validators=[Optional()])
     if q.type == "number":
-        return FloatField(label, description=desc, validators=[Optional()],
+        return NumberField(label, description=desc, validators=[Optional()],
                           widget=NumberInput(step=1 if q.integer else "any", min=q.min, max=q.max))
     return TextAreaField(label, description=desc, validators=[Optional()])
 

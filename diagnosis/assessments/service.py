@@ -1,7 +1,7 @@
 """Assessment operations shared by the web views, the API, imports, the CLI and the demo seeder."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
@@ -22,8 +22,18 @@ from ..access import assessments_query, can_edit, can_start, find_assessment, fi
 from ..errors import Refused
 from ..extensions import db
 from ..ids import MAX_ID
+from ..models import (
+    Answer,
+    AnswerChange,
+    Assessment,
+    Assignment,
+    DimensionScore,
+    InstrumentVersion,
+    Result,
+    User,
+    utcnow,
+)
 from ..notifications.service import notify
-from ..models import Answer, AnswerChange, Assessment, Assignment, DimensionScore, InstrumentVersion, Result, User, utcnow
 
 
 def snapshot(inst: Instrument) -> InstrumentVersion:
@@ -43,10 +53,23 @@ def _from_snapshot(content_hash: str, definition: str) -> Instrument:
     return questionnaires.from_json(definition)
 
 
+_BY_HASH: dict[str, Instrument] = {}  # snapshots never change: one parse per process and content hash
+
+
 def instrument_of(assessment: Assessment) -> Instrument:
-    """The definition the assessment was answered on, not the current file."""
-    v = assessment.instrument_version
-    return _from_snapshot(v.content_hash, v.definition)
+    """The definition the assessment was answered on, not the current file. The snapshot's
+    definition (tens of kB of JSON) is read from the database only the first time this process needs it."""
+    state = sa.inspect(assessment)
+    if "instrument_version" not in state.unloaded:  # already loaded with the assessment
+        v = assessment.instrument_version
+        return _from_snapshot(v.content_hash, v.definition)
+    digest = db.session.scalar(sa.select(InstrumentVersion.content_hash)
+                               .where(InstrumentVersion.id == assessment.instrument_version_id))
+    inst = _BY_HASH.get(digest)
+    if inst is None:
+        v = assessment.instrument_version
+        inst = _BY_HASH.setdefault(digest, _from_snapshot(v.content_hash, v.definition))
+    return inst
 
 
 def start(company_id: int, instrument_id: str, user_id: int | None) -> Assessment:
@@ -60,7 +83,7 @@ def start(company_id: int, instrument_id: str, user_id: int | None) -> Assessmen
 @dataclass
 class Saved:
     changed: list[str]               # questions whose answer changed
-    conflicts: dict[str, "Answer"]   # questions edited elsewhere since the client's version: not saved
+    conflicts: dict[str, Answer]   # questions edited elsewhere since the client's version: not saved
 
 
 def save_answers(assessment: Assessment, answers: dict[str, Any], user_id: int | None, via: str = "web",
@@ -127,9 +150,10 @@ def completion(inst: Instrument, answers: dict[str, Any]) -> Completion:
 def store_result(assessment: Assessment, result: scoring.Result) -> Result:
     """Keep the result with the assessment: method, scores and what explains them."""
     data = result.to_dict()
+    instrument_id = assessment.instrument_version.instrument_id  # loaded before a half-made row could be autoflushed
     row = assessment.result or Result(assessment=assessment, is_latest=True, latest_in_period=True)
     row.company_id = assessment.company_id
-    row.instrument_id = assessment.instrument_version.instrument_id
+    row.instrument_id = instrument_id
     row.period = period_of(assessment.submitted_at or utcnow())
     row.method = data["method"]
     row.total = data["total"]
@@ -226,11 +250,16 @@ def parse_base(raw: Any) -> dict[str, int] | None:
 
 @dataclass
 class Outcome:
-    """What became of a save: which answers were stored, which were invalid, which changed elsewhere."""
+    """What became of a save: which answers were stored, which were invalid, which changed elsewhere,
+    and the draft as it stands after it (taken before the commit, so nothing is read back)."""
     assessment: Assessment
     saved: list[str]
     problems: list[AnswerError]
     conflicts: dict[str, Answer]
+    answers: dict[str, Any] = field(default_factory=dict)
+    versions: dict[str, int] = field(default_factory=dict)
+    saved_at: Any = None
+    instrument: Instrument | None = None
 
 
 def save(user: User, assessment_id: int, answers: Any, base: dict[str, int] | None, via: str = "web",
@@ -259,9 +288,11 @@ def save(user: User, assessment_id: int, answers: Any, base: dict[str, int] | No
                 raise Refused(409, "conflict", _l("答案在您读取之后已被修改，均未保存。"),
                               [{"question": q, "version": row.version, "value": row.value}
                                for q, row in saved.conflicts.items()])
+            db.session.flush()  # the answers' new versions are set on the rows here
+            after = Outcome(a, sorted(k for k in clean if k not in saved.conflicts), problems, saved.conflicts,
+                            a.answer_dict(), versions(a), a.updated_at, instrument_of(a))
             db.session.commit()
-            stored = [k for k in clean if k not in saved.conflicts]
-            return Outcome(a, sorted(stored), problems, saved.conflicts)
+            return after
         except (IntegrityError, StaleDataError):
             db.session.rollback()
     raise Refused(409, "conflict", _l("同一道题正被同时保存，请稍后再试。"))

@@ -2,8 +2,6 @@
 submit, result, comments, report. Each view parses the request, calls one operation, renders."""
 from __future__ import annotations
 
-import json
-
 from flask import Blueprint, abort, flash, jsonify, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -11,7 +9,8 @@ from flask_login import current_user, login_required
 import questionnaires
 from reports.names import content_disposition
 
-from ..access import ENTERPRISE, assessments_query, can_comment, can_edit, get_assessment, is_staff_read
+from .. import inputs
+from ..access import ENTERPRISE, assessments_query, can_comment, can_edit, get_assessment, visible_comments
 from ..answer_errors import ANSWER_ERRORS, answer_error_text, conflict_text
 from ..audit import record
 from ..errors import Refused
@@ -106,7 +105,7 @@ def _after_page(a: Assessment, n: int, pages: int, go: str | None) -> str:
 def _form_versions(raw: str | None) -> dict | None:
     """The versions a page was rendered with (a hidden field); None if missing or tampered with."""
     try:
-        return service.parse_base(json.loads(raw)) if raw else None
+        return service.parse_base(inputs.loads(raw)) if raw else None  # depth-bounded: the page sends it
     except (ValueError, Refused):
         return None
 
@@ -129,19 +128,18 @@ def autosave(assessment_id: int):
         if e.status == 404:
             abort(404)
         return jsonify(error=str(e.message)), e.status
-    a, lang = out.assessment, current_lang()
-    inst = service.instrument_of(a)
-    done = service.completion(inst, a.answer_dict())
+    lang, inst = current_lang(), out.instrument
+    done = service.completion(inst, out.answers)
     body = {
         "saved": out.saved,
         "errors": {p.question: answer_error_text(p) for p in out.problems},
         "conflicts": {qid: {"value": row.value, "version": row.version, "message": conflict_text(inst, qid, row, lang)}
                       for qid, row in out.conflicts.items()},
-        "versions": service.versions(a),
+        "versions": out.versions,
         "progress": {"answered": done.answered, "shown": done.shown, "percent": done.percent},
         # Questions not asked now (show_if, or skippable under the scoring method), for the page to hide.
         "not_asked": sorted(done.hidden),
-        "saved_at": a.updated_at.isoformat(),
+        "saved_at": out.saved_at.isoformat(),
     }
     return jsonify(body), (409 if out.conflicts else 400 if out.problems else 200)
 
@@ -174,9 +172,6 @@ def result(assessment_id: int):
     if a.result is None:
         return redirect(url_for(".resume", assessment_id=a.id))
     ensure_benchmark(a)
-    if is_staff_read(current_user):
-        record("view_result", target=str(a.id))
-        db.session.commit()
     return render_template("assessments/result.html", a=a, r=result_context(a, current_lang(), current_user),
                            can_comment=can_comment(current_user, a))
 
@@ -208,7 +203,8 @@ def comments(assessment_id: int):
             service.write_comments(a, current_user, form.comments.data, finalise=form.finalise.data)
             flash(_("报告已定稿，企业现在可以看到顾问意见。") if form.finalise.data else _("意见已保存（草稿）。"), "success")
             return redirect(url_for(".comments", assessment_id=a.id))
-    return render_template("assessments/comments.html", a=a, form=form, editable=can_comment(current_user, a))
+    return render_template("assessments/comments.html", a=a, form=form, editable=can_comment(current_user, a),
+                           comments=visible_comments(current_user, a))
 
 
 @bp.route("/<int:assessment_id>/not-applicable", methods=["GET", "POST"])

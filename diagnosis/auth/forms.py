@@ -32,3 +32,10 @@ class RegisterForm(FlaskForm):
     password = PasswordField(_l("密码"), validators=[DataRequired(), Length(min=MIN_PASSWORD, max=200), strong_password],
                              description=_l("至少10位，包含字母和数字。"))
     confirm = PasswordField(_l("确认密码"), validators=[DataRequired(), EqualTo("password", message=_l("两次输入的密码不一致。"))])
+
+
+class PasswordForm(FlaskForm):
+    current = PasswordField(_l("当前密码"), validators=[DataRequired(), Length(max=200)])
+    password = PasswordField(_l("新密码"), validators=[DataRequired(), Length(min=MIN_PASSWORD, max=200), strong_password],
+                             description=_l("至少10位，包含字母和数字。"))
+    confirm = PasswordField(_l("确认新密码"), validators=[DataRequired(), EqualTo("password", message=_l("两次输入的密码不一致。"))])

@@ -1,75 +1,138 @@
-"""Logging in and registering: the checks, the lock-out after repeated failures, and the audit trail."""
+"""Accounts: logging in, registering, changing a password, ending sessions, deactivating.
+
+Written so that an outsider learns nothing and can harm no one (issue 15):
+- a failed login reads the same, whether the address is unknown, the password wrong
+  or the pair locked, and costs the same password hash in every case;
+- failures are counted per account *and* client address, so a stranger who guesses
+  wrongly locks out the stranger, not the owner;
+- registering an address that exists answers exactly as registering a new one;
+- every session carries the user's session version: logout, a password change and
+  deactivation bump it and all earlier sessions end; the latter two revoke API tokens.
+"""
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, timedelta
+from functools import lru_cache
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from werkzeug.security import check_password_hash, generate_password_hash
 
+from .. import mail
 from ..audit import record
 from ..extensions import db
-from ..models import User, Zone, utcnow
+from ..models import ApiToken, LoginThrottle, User, Zone, utcnow
 
 
-@dataclass
-class Login:
-    user: User | None     # the user to log in, when the password was right
-    locked: bool = False  # the account is locked for a while after too many failures
+@lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    """A hash to check when there is no account, so an unknown address costs what a known one does."""
+    return generate_password_hash("not-a-password-of-anyone")
 
 
-def authenticate(email: str, password: str) -> Login:
-    """Check an email and password; count failures and lock the account after several in a row,
-    so a password cannot be guessed slowly either. Every outcome is audited."""
+def _throttle_key(email: str, address: str | None) -> str:
+    return hashlib.sha256(f"{email}\n{address or ''}".encode()).hexdigest()
+
+
+def _aware(when):
+    return when if when is None or when.tzinfo else when.replace(tzinfo=UTC)
+
+
+def _count_failure(key: str, now) -> int:
+    """One more failure for the pair, atomically (two wrong guesses at once must both count, not clash)."""
+    from sqlalchemy.dialects.postgresql import insert as pg_insert
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+    insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    db.session.execute(insert(LoginThrottle).values(key=key, failures=1, updated_at=now).on_conflict_do_update(
+        index_elements=["key"], set_={"failures": LoginThrottle.failures + 1, "updated_at": now}))
+    return db.session.scalar(sa.select(LoginThrottle.failures).where(LoginThrottle.key == key))
+
+
+def authenticate(email: str, password: str, address: str | None) -> User | None:
+    """The user if the password is right and this address is not locked out of this account; else None.
+    The caller commits (the audit events and the failure count)."""
     email = email.strip().lower()
     user = db.session.scalar(sa.select(User).where(User.email == email))
+    key = _throttle_key(email, address)
+    throttle = db.session.get(LoginThrottle, key)
     now = utcnow()
-    if user is not None and user.locked_until is not None and _aware(user.locked_until) > now:
-        record("login_locked", target=email, user=user)
-        db.session.commit()
-        return Login(None, locked=True)
-    if user is not None and user.check_password(password):
-        user.failed_logins = 0
-        user.locked_until = None
+    locked = throttle is not None and throttle.locked_until is not None and _aware(throttle.locked_until) > now
+    # Always one hash check: the answer's timing must not tell known addresses from unknown ones.
+    right = check_password_hash(user.password_hash if user is not None else _dummy_hash(), password)
+    if user is not None and user.active and right and not locked:
+        if throttle is not None:
+            db.session.execute(sa.delete(LoginThrottle).where(LoginThrottle.key == key))
         record("login", target=email, user=user)
-        db.session.commit()
-        return Login(user)
-    if user is not None:
-        user.failed_logins = (user.failed_logins or 0) + 1
-        if user.failed_logins >= current_app.config["LOCKOUT_AFTER"]:
-            user.locked_until = now + timedelta(minutes=current_app.config["LOCKOUT_MINUTES"])
-            user.failed_logins = 0
-            record("lockout", target=email, user=user)
+        return user
+    if locked:
+        record("login_locked", target=email[:200], user=user or False)
+        return None
+    failures = _count_failure(key, now)
+    if failures >= current_app.config["LOCKOUT_AFTER"]:
+        # Lock this address out of this account for a while: slow guessing stays slow, the owner elsewhere is unaffected.
+        db.session.execute(sa.update(LoginThrottle).where(LoginThrottle.key == key).values(
+            locked_until=now + timedelta(minutes=current_app.config["LOCKOUT_MINUTES"]), failures=0))
+        record("lockout", target=email[:200], user=user or False)
     record("login_failed", target=email[:200], user=user or False)
-    db.session.commit()
-    return Login(None)
-
-
-def _aware(when: datetime) -> datetime:
-    """SQLite hands back naive datetimes; they were stored in UTC."""
-    return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
+    return None
 
 
 @dataclass
-class Registered:
-    user: User | None = None
-    field: str = ""       # the form field at fault when not registered
-    problem: str = ""     # which check failed: invite, email_taken, password_has_email
+class Registration:
+    zone_found: bool
+    user: User | None  # the new account, or None when the address was taken (told to no one)
 
 
-def register(invite_code: str, email: str, name: str, password: str) -> Registered:
-    """A new firm user in the zone of the invitation code."""
+def register(invite_code: str, name: str, email: str, password: str) -> Registration:
+    """Create an enterprise account. An address that exists is left alone, and the caller answers
+    as it does for a new one: whoever owns the address can log in (or reset) as before."""
     zone = db.session.scalar(sa.select(Zone).where(Zone.invite_code == invite_code.strip()))
-    email = email.strip().lower()
     if zone is None:
-        return Registered(field="invite_code", problem="invite")
-    if db.session.scalar(sa.select(User.id).where(User.email == email)) is not None:
-        return Registered(field="email", problem="email_taken")
-    local = email.split("@")[0]
-    if local and local in password.lower():
-        return Registered(field="password", problem="password_has_email")
-    user = User(email=email, name=name.strip(), role="enterprise", zone_id=zone.id)
-    user.set_password(password)
+        return Registration(False, None)
+    email = email.strip().lower()
+    password_hash = generate_password_hash(password)  # in both cases, so both take as long
+    owner = db.session.scalar(sa.select(User).where(User.email == email))
+    if owner is not None:
+        record("register_existing", target=email[:200], user=False)
+        with force_locale(owner.lang or "zh"):  # the owner learns of it; the one registering learns nothing
+            mail.send(owner, "register_existing", _("有人用您的邮箱申请注册"),
+                      _("有人用您的邮箱 %(email)s 在智改数转诊断平台申请注册。您已有账号，无需再注册；如果不是您本人，"
+                        "请忽略这封邮件，您的账号没有任何变化。", email=email))
+        return Registration(True, None)
+    user = User(email=email, name=name.strip(), role="enterprise", zone_id=zone.id, password_hash=password_hash)
     db.session.add(user)
-    db.session.commit()
-    return Registered(user)
+    db.session.flush()
+    record("register", target=email[:200], user=user)
+    return Registration(True, user)
+
+
+def end_sessions(user: User) -> None:
+    """Every session made before now (other browsers, copied cookies) answers as logged out."""
+    user.session_version = (user.session_version or 0) + 1
+
+
+def revoke_tokens(user: User) -> int:
+    return db.session.execute(sa.update(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+                              .values(revoked_at=utcnow())).rowcount
+
+
+def change_password(user: User, current: str, new: str) -> bool:
+    """False if `current` is wrong. Otherwise the new password holds, every session and API token ends."""
+    if not user.check_password(current):
+        return False
+    user.set_password(new)
+    end_sessions(user)
+    revoke_tokens(user)
+    record("password_changed", target=user.email, user=user)
+    return True
+
+
+def deactivate(user: User) -> None:
+    user.active = False
+    end_sessions(user)
+    revoke_tokens(user)
+    record("deactivated", target=user.email, user=False)

@@ -16,7 +16,7 @@ from ..api import tokens as api_tokens
 from ..extensions import db, limiter
 from ..ids import form_id
 from . import service
-from .forms import LoginForm, RegisterForm
+from .forms import LoginForm, PasswordForm, RegisterForm
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
@@ -38,14 +38,13 @@ def login():
         return redirect(url_for("main.home"))
     form = LoginForm()
     if form.validate_on_submit():
-        outcome = service.authenticate(form.email.data, form.password.data)
-        if outcome.locked:
-            flash(_("登录失败次数过多，账号已暂时锁定，请 %(m)s 分钟后再试。", m=current_app.config["LOCKOUT_MINUTES"]), "error")
-            return render_template("auth/login.html", form=form, instruments=questionnaires.available().values()), 429
-        if outcome.user is not None:
-            login_user(outcome.user)
+        user = service.authenticate(form.email.data, form.password.data, request.remote_addr)
+        db.session.commit()
+        if user is not None:
+            login_user(user)
             session.permanent = True
             return redirect(_safe_next(request.args.get("next")) or url_for("main.home"))
+        # One answer for an unknown address, a wrong password and a locked pair: nothing to learn from it.
         flash(_("邮箱或密码不正确。"), "error")
     return render_template("auth/login.html", form=form, instruments=questionnaires.available().values())
 
@@ -53,13 +52,14 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
+    service.end_sessions(current_user)  # a cookie copied before logout ends with it
+    db.session.commit()
     logout_user()
     return redirect(url_for("auth.login"))
 
 
 REGISTER_PROBLEMS = {
     "invite": _l("邀请码无效，请向园区管理部门确认。"),
-    "email_taken": _l("该邮箱已注册，请直接登录。"),
     "password_has_email": _l("密码不能包含邮箱名。"),
 }
 
@@ -69,13 +69,35 @@ REGISTER_PROBLEMS = {
 def register():
     form = RegisterForm()
     if form.validate_on_submit():
-        done = service.register(form.invite_code.data, form.email.data, form.name.data, form.password.data)
-        if done.user is not None:
-            login_user(done.user)
-            flash(_("注册成功，请填写企业信息。"), "success")
-            return redirect(url_for("company.profile"))
-        getattr(form, done.field).errors.append(str(REGISTER_PROBLEMS[done.problem]))
+        email = form.email.data.strip().lower()
+        if email.split("@")[0] and email.split("@")[0] in form.password.data.lower():
+            form.password.errors.append(str(REGISTER_PROBLEMS["password_has_email"]))
+        else:
+            done = service.register(form.invite_code.data, form.name.data, email, form.password.data)
+            if not done.zone_found:
+                form.invite_code.errors.append(str(REGISTER_PROBLEMS["invite"]))
+            else:
+                db.session.commit()
+                # The same answer whether the address was new or taken, so it cannot be probed.
+                flash(_("注册已受理。请用该邮箱和密码登录；如该邮箱已有账号，请用原密码登录。"), "success")
+                return redirect(url_for("auth.login"))
     return render_template("auth/register.html", form=form)
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@login_required
+def password():
+    """Change the password: every other session and every API token of the user ends."""
+    form = PasswordForm()
+    if form.validate_on_submit():
+        if service.change_password(current_user, form.current.data, form.password.data):
+            db.session.commit()
+            login_user(current_user._get_current_object())  # this browser stays in, under the new session version
+            session.permanent = True
+            flash(_("密码已修改。其他设备上的登录和全部 API 令牌已失效。"), "success")
+            return redirect(url_for("main.home"))
+        form.current.errors.append(_("当前密码不正确。"))
+    return render_template("auth/password.html", form=form)
 
 
 @bp.route("/tokens", methods=["GET", "POST"])

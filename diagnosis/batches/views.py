@@ -7,6 +7,7 @@ from flask_login import current_user
 import questionnaires
 
 from ..access import STAFF, require_role
+from ..extensions import db
 from ..i18n import current_lang
 from ..industries import SIZE_CLASSES
 from ..models import ReportBatch
@@ -50,7 +51,9 @@ def show(batch_id: int):
 @require_role(*STAFF)
 def status(batch_id: int):
     b = _visible(batch_id)
-    return jsonify(status=b.status, total=b.total, done=b.done, failures=b.failures,
+    if service.reap([b.id]):  # a part whose worker died is queued again (or failed) while someone watches
+        db.session.refresh(b)
+    return jsonify(status=b.status, error=b.error, total=b.total, done=b.done, failures=b.failures,
                    download=url_for(".download", batch_id=b.id) if b.status == "done" else None)
 
 

@@ -39,8 +39,8 @@ def set_language(code: str):
 
 @bp.get("/healthz")
 def healthz():
-    db.session.execute(db.text("SELECT 1"))
-    return {"status": "ok"}
+    from ..health import check
+    return check()
 
 
 @bp.get("/favicon.ico")

@@ -7,9 +7,7 @@ from flask_login import current_user, login_required
 
 import questionnaires
 
-from ..access import CONSULTANT, STAFF, get_company, is_staff_read, require_role
-from ..audit import record
-from ..extensions import db
+from ..access import CONSULTANT, STAFF, get_company, require_role
 from ..i18n import current_lang
 from ..imports import ImportRejected, import_answers, template
 from . import service
@@ -31,10 +29,7 @@ def index():
 @login_required
 def history(company_id: int):
     """Every submitted assessment of a firm per instrument, with the change per dimension."""
-    company = get_company(current_user, company_id)
-    if is_staff_read(current_user):
-        record("view_company", target=str(company.id))
-        db.session.commit()
+    company = get_company(current_user, company_id)  # a staff read is audited by access.note_read
     return render_template("workspace/history.html", company=company, sections=service.history(company, current_lang()))
 
 

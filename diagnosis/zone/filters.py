@@ -9,9 +9,10 @@ from flask_babel import gettext as _
 import questionnaires
 
 from ..industries import SIZE_CLASSES, division
+from ..inputs import parse_int
 from .stats import Filters
 
-PERIOD = re.compile(r"^\d{4}Q[1-4]$")
+PERIOD = re.compile(r"^\d{4}Q[1-4]$", re.ASCII)  # \d alone also matches other scripts' digits
 
 
 class BadFilter(ValueError):
@@ -63,10 +64,10 @@ def _drill(args, errors: dict) -> dict:
     drill: dict = {}
     level = args.get("level", "")
     if level != "":
-        if not (level.isascii() and level.isdigit()) or len(level) > 3:
+        drill["level"] = parse_int(level, 0, 999)
+        if drill["level"] is None:
+            del drill["level"]
             errors["level"] = _("等级应为数字。")
-        else:
-            drill["level"] = int(level)
     if args.get("dimension"):
         drill["dimension"] = args["dimension"][:64]
     if args.get("closest") == "1":
