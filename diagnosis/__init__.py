@@ -41,7 +41,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     login_manager.user_loader(access.load_user)
     babel.init_app(app, locale_selector=i18n.select_locale)
 
-    from . import models  # noqa: F401  (register tables with SQLAlchemy)
+    from . import areas, models  # noqa: F401  (register tables with SQLAlchemy; every new zone becomes an area)
     from .api.views import bp as api_bp
     from .assessments.review_views import bp as review_bp
     from .assessments.views import bp as assessments_bp
@@ -50,13 +50,14 @@ def create_app(overrides: dict | None = None) -> Flask:
     from .company.views import bp as company_bp
     from .main.views import bp as main_bp
     from .notifications.views import bp as notifications_bp
+    from .programmes.views import bp as programmes_bp
     from .providers.views import bp as providers_bp
     from .workspace.views import bp as workspace_bp
     from .zone.sample_views import bp as samples_bp
     from .zone.views import bp as zone_bp
 
     for bp in (main_bp, auth_bp, company_bp, assessments_bp, review_bp, batches_bp, zone_bp, samples_bp, workspace_bp,
-               notifications_bp, providers_bp, api_bp):
+               notifications_bp, providers_bp, programmes_bp, api_bp):
         app.register_blueprint(bp)
 
     queue.bind(app)  # queue tasks run in the first app of the process

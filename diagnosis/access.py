@@ -1,7 +1,8 @@
 """Who may see and do what. Every query for tenant data and every role check goes through here.
 
 Enterprise users see their own company; consultants the companies assigned to
-them; zone administrators every company of their zone. A consultant who belongs to
+them; zone administrators every company of their area: their zone, or the city,
+province or sub-zone they are staff of (everything below it, nothing above or beside). A consultant who belongs to
 a service provider sees only firms the zone gave to that provider (and of those,
 the ones the provider's lead assigned to them); the lead sees all of the provider's
 firms; nobody of a provider sees another provider's firms. Anything else is a 404,
@@ -10,6 +11,7 @@ or API route meant for other roles answers 403.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import wraps
 
 import sqlalchemy as sa
@@ -19,7 +21,7 @@ from flask_login import current_user, login_required
 
 from .errors import Refused
 from .extensions import db
-from .models import Assessment, Assignment, Company, ProviderFirm, User
+from .models import Area, Assessment, Assignment, Company, ProviderFirm, User
 
 ENTERPRISE, CONSULTANT, ZONE_ADMIN = "enterprise", "consultant", "zone_admin"
 STAFF = (CONSULTANT, ZONE_ADMIN)
@@ -63,6 +65,51 @@ def ensure_role(user: User, *roles: str) -> None:
         raise Refused(403, "forbidden", _l("您的角色不能进行这项操作。"))
 
 
+@dataclass(frozen=True)
+class Scope:
+    """What an area's staff see: the zones at or below their area, and within a zone maybe one sub-zone."""
+    area_id: int | None
+    zone_ids: tuple[int, ...]
+    sub_zone: str | None = None
+
+
+def staff_area(user: User) -> Area | None:
+    """The area a staff member belongs to: the one named on the user, else their zone's."""
+    if user.area_id is not None:
+        return db.session.get(Area, user.area_id)
+    if user.zone_id is None:
+        return None
+    return db.session.scalar(sa.select(Area).where(Area.zone_id == user.zone_id, Area.kind == "zone"))
+
+
+def staff_scope(user: User) -> Scope:
+    """Zone staff's view of the platform; nothing for other roles."""
+    from .areas import zone_ids_under
+    if user.role != ZONE_ADMIN:
+        return Scope(None, ())
+    area = staff_area(user)
+    if area is None:  # a zone that predates areas and was not migrated: its own zone only
+        return Scope(None, (user.zone_id,) if user.zone_id is not None else ())
+    zone_ids = tuple(sorted(z for z in db.session.scalars(zone_ids_under(area)) if z is not None))
+    return Scope(area.id, zone_ids, area.name if area.kind == "sub_zone" else None)
+
+
+def area_companies(area: Area) -> sa.ColumnElement:
+    """The condition on `companies` for the firms of an area (its zones, or its sub-zone)."""
+    from .areas import zone_ids_under
+    clause = Company.zone_id.in_(zone_ids_under(area))
+    return sa.and_(clause, Company.sub_zone == area.name) if area.kind == "sub_zone" else clause
+
+
+def ensure_area_visible(user: User, area_id: int | None) -> Area:
+    """An area at or below the user's own; 404 for any other (above, beside, or none)."""
+    own = staff_area(user) if user.role == ZONE_ADMIN else None
+    area = db.session.get(Area, area_id) if area_id else None
+    if own is None or area is None or not area.path.startswith(own.path):
+        raise Refused(404, "not_found", _l("没有这个地区。"))
+    return area
+
+
 def visible_company_ids(user: User) -> sa.Select:
     if user.role == ENTERPRISE:
         return sa.select(Company.id).where(Company.id == user.company_id)
@@ -83,7 +130,9 @@ def visible_company_ids(user: User) -> sa.Select:
             .where(Assignment.consultant_id == user.id, Company.zone_id == user.zone_id)
         )
     if user.role == ZONE_ADMIN:
-        return sa.select(Company.id).where(Company.zone_id == user.zone_id)
+        scope = staff_scope(user)
+        q = sa.select(Company.id).where(Company.zone_id.in_(scope.zone_ids))
+        return q.where(Company.sub_zone == scope.sub_zone) if scope.sub_zone else q
     return sa.select(Company.id).where(sa.false())
 
 

@@ -25,10 +25,10 @@ ACTIONS = ("login", "login_failed", "lockout", "login_locked", "view", "report",
            "sample_draw", "sample_check")
 
 
-def zone_events(zone_id: int, action: str | None = None, limit: int = 300) -> list:
-    """The latest events of a zone's users, newest first, with who did them."""
-    q = (sa.select(AuditEvent, User.name, User.email).outerjoin(User, User.id == AuditEvent.user_id)
-         .where(AuditEvent.zone_id == zone_id))
+def zone_events(zone_id: int | tuple[int, ...], action: str | None = None, limit: int = 300) -> list:
+    """The latest events of a zone's users (or of the zones below an area), newest first, with who did them."""
+    where = AuditEvent.zone_id.in_(zone_id) if isinstance(zone_id, tuple) else AuditEvent.zone_id == zone_id
+    q = (sa.select(AuditEvent, User.name, User.email).outerjoin(User, User.id == AuditEvent.user_id).where(where))
     if action:
         q = q.where(AuditEvent.action == action)
     return db.session.execute(q.order_by(AuditEvent.id.desc()).limit(limit)).all()

@@ -74,6 +74,8 @@ def seed(firms: int = 300, seed_value: int = 2026) -> dict:
     _stale_drafts(companies, rng, now)
 
     users = _users(zone.id, companies, rng)
+    from .demo_city import seed_city
+    users.update(seed_city(zone, companies, rng, now))
     db.session.commit()
     # Planner statistics for the bulk-loaded tables: without them PostgreSQL picks
     # nested loops for the zone aggregates and a dashboard query takes minutes.
@@ -178,7 +180,7 @@ def _chunks(rows: list, size: int = 20000):
         yield rows[i:i + size]
 
 
-def _companies(zone_id: int, n: int, rng: np.random.Generator) -> list[Company]:
+def _companies(zone_id: int, n: int, rng: np.random.Generator, offset: int = 0) -> list[Company]:
     out = []
     divs = rng.choice(DIVISIONS, n, p=DIV_WEIGHTS / DIV_WEIGHTS.sum())
     employees = np.clip(np.rint(rng.lognormal(np.log(80), 1.0, n)), 3, 6000).astype(int)
@@ -188,7 +190,7 @@ def _companies(zone_id: int, n: int, rng: np.random.Generator) -> list[Company]:
         name = f"示范{NAME_HEADS[i % 20]}{NAME_TAILS[(i // 20) % 20]}{TRADES[divs[i]]}{'有限公司' if i % 7 else '股份有限公司'}"
         if i >= 400:
             name = name.replace("示范", f"示范{i // 400}")
-        out.append(Company(zone_id=zone_id, name=name, uscc=demo_uscc(i), industry_division=str(divs[i]),
+        out.append(Company(zone_id=zone_id, name=name, uscc=demo_uscc(offset + i), industry_division=str(divs[i]),
                            sub_zone=SUB_ZONES[int(zones[i])],
                            industry_section="C", employees=int(employees[i]), revenue=float(revenue[i]),
                            size_class=size_class(str(divs[i]), int(employees[i]), float(revenue[i]))))

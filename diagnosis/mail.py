@@ -71,6 +71,8 @@ def smtp_send(row: OutboxMessage) -> None:
                                 sender=config["MAIL_DEFAULT_SENDER"]))
 
 
-def zone_outbox(zone_id: int, limit: int = 200) -> list[OutboxMessage]:
-    return db.session.scalars(sa.select(OutboxMessage).where(OutboxMessage.zone_id == zone_id)
+def zone_outbox(zone_id: int | tuple[int, ...], limit: int = 200) -> list[OutboxMessage]:
+    """Mail of a zone (or of the zones below an area)."""
+    where = OutboxMessage.zone_id.in_(zone_id) if isinstance(zone_id, tuple) else OutboxMessage.zone_id == zone_id
+    return db.session.scalars(sa.select(OutboxMessage).where(where)
                               .order_by(OutboxMessage.id.desc()).limit(limit)).all()

@@ -1,7 +1,7 @@
 """Database models: zones, companies, users, instrument snapshots, assessments, answers, results."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from typing import Any
 
 import sqlalchemy as sa
@@ -25,6 +25,28 @@ class Zone(db.Model):
     invite_code: Mapped[str] = mapped_column(sa.String(64), unique=True)
     sub_zones: Mapped[Any] = mapped_column(sa.JSON, nullable=True, default=list)  # names of the zone's parks or districts
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+
+
+AREA_KINDS = ("province", "city", "zone", "sub_zone")
+
+
+class Area(db.Model):
+    """A level of government or a part of a zone: province, city, district/zone, sub-zone.
+
+    `path` holds the ids from the top down ("/1/4/9/"), so everything below an area is one
+    indexed prefix match. A zone area names its Zone row; a sub-zone area names its zone and
+    matches the zone's firms by their `sub_zone`.
+    """
+
+    __tablename__ = "areas"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    parent_id: Mapped[int | None] = mapped_column(sa.ForeignKey("areas.id"), index=True)
+    kind: Mapped[str] = mapped_column(sa.String(16))
+    name: Mapped[str] = mapped_column(sa.String(200))
+    path: Mapped[str] = mapped_column(sa.String(255), default="", index=True)
+    zone_id: Mapped[int | None] = mapped_column(sa.ForeignKey("zones.id"), index=True)
+
+    __table_args__ = (sa.CheckConstraint(f"kind IN {AREA_KINDS}", name="ck_areas_kind"),)
 
 
 class Company(db.Model):
@@ -51,8 +73,11 @@ class User(UserMixin, db.Model):
     name: Mapped[str] = mapped_column(sa.String(100))
     password_hash: Mapped[str] = mapped_column(sa.String(255))
     role: Mapped[str] = mapped_column(sa.String(16))
-    zone_id: Mapped[int] = mapped_column(sa.ForeignKey("zones.id"), index=True)
+    # Staff of a city or province have no zone of their own: their area says what they see.
+    zone_id: Mapped[int | None] = mapped_column(sa.ForeignKey("zones.id"), index=True)
     company_id: Mapped[int | None] = mapped_column(sa.ForeignKey("companies.id"), index=True)
+    # Staff of an area other than their zone (a city, a province, a sub-zone); None: staff of their zone.
+    area_id: Mapped[int | None] = mapped_column(sa.ForeignKey("areas.id"), index=True)
     failed_logins: Mapped[int] = mapped_column(sa.Integer, default=0)  # unused: see LoginThrottle
     locked_until: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))  # unused: see LoginThrottle
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
@@ -65,6 +90,9 @@ class User(UserMixin, db.Model):
     # A consultant of a service provider sees only that provider's firms; the lead assigns its consultants.
     provider_id: Mapped[int | None] = mapped_column(sa.ForeignKey("providers.id"), index=True)
     provider_lead: Mapped[bool] = mapped_column(sa.Boolean, default=False, server_default=sa.false())
+    # Which privacy notice the user accepted, and when (个人信息保护法: consent is recorded).
+    privacy_version: Mapped[str | None] = mapped_column(sa.String(16))
+    privacy_accepted_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
 
     zone: Mapped[Zone] = relationship()
     company: Mapped[Company | None] = relationship()
@@ -494,3 +522,97 @@ class QuestionNote(db.Model):
     at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
 
     by: Mapped[User | None] = relationship()
+
+
+PROGRAMME_STATES = ("draft", "running", "closed")
+
+
+class Programme(db.Model):
+    """A diagnosis campaign of an area: an instrument, a period and a named roster of firms."""
+
+    __tablename__ = "programmes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    area_id: Mapped[int] = mapped_column(sa.ForeignKey("areas.id"), index=True)
+    zone_id: Mapped[int] = mapped_column(sa.ForeignKey("zones.id"), index=True)  # where roster firms register
+    name: Mapped[str] = mapped_column(sa.String(200))
+    instrument_id: Mapped[str] = mapped_column(sa.String(64))
+    starts_on: Mapped[date] = mapped_column(sa.Date)
+    ends_on: Mapped[date] = mapped_column(sa.Date)
+    reminder_days: Mapped[int] = mapped_column(sa.Integer, default=7)   # days between reminders
+    reminder_cap: Mapped[int] = mapped_column(sa.Integer, default=3)    # reminders per firm at most
+    quotas: Mapped[Any] = mapped_column(sa.JSON, nullable=True, default=dict)  # {sub-zone: firms to diagnose}
+    status: Mapped[str] = mapped_column(sa.String(8), default="draft")
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    launched_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+
+    __table_args__ = (sa.CheckConstraint(f"status IN {PROGRAMME_STATES}", name="ck_programmes_status"),)
+
+
+class RosterEntry(db.Model):
+    """One firm on a programme's roster, as the zone's list gives it, and how far it has got.
+
+    Started and submitted are read from the firm's assessments, not stored here, so they can
+    never disagree with them; invited and opened are facts only this table knows.
+    """
+
+    __tablename__ = "roster_entries"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    programme_id: Mapped[int] = mapped_column(sa.ForeignKey("programmes.id", ondelete="CASCADE"), index=True)
+    uscc: Mapped[str] = mapped_column(sa.String(18))
+    name: Mapped[str] = mapped_column(sa.String(200))
+    industry_division: Mapped[str] = mapped_column(sa.String(2))
+    size_class: Mapped[str] = mapped_column(sa.String(8))
+    above_scale: Mapped[bool] = mapped_column(sa.Boolean, default=False)  # 规上
+    contact: Mapped[str | None] = mapped_column(sa.String(100))
+    mobile: Mapped[str | None] = mapped_column(sa.String(20))
+    email: Mapped[str | None] = mapped_column(sa.String(254))
+    sub_zone: Mapped[str | None] = mapped_column(sa.String(100))
+    company_id: Mapped[int | None] = mapped_column(sa.ForeignKey("companies.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)  # of the personal link
+    invited_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    opened_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    reminders_sent: Mapped[int] = mapped_column(sa.Integer, default=0)
+    last_mailed_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+
+    __table_args__ = (sa.UniqueConstraint("programme_id", "uscc", name="uq_roster_firm"),)
+
+
+class RosterEvent(db.Model):
+    """What happened to a roster firm: invited, reminded, opened; each mail with its outbox row."""
+
+    __tablename__ = "roster_events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entry_id: Mapped[int] = mapped_column(sa.ForeignKey("roster_entries.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(sa.String(16))
+    outbox_id: Mapped[int | None] = mapped_column(sa.ForeignKey("outbox.id"))
+    at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+
+
+TARGET_INDICATORS = ("coverage", "firms_at_level", "share_at_level")
+TARGET_NATURES = ("expected", "binding")  # 预期性, 约束性
+
+
+class Target(db.Model):
+    """A target an area is held to, as its plan states it, with the document it comes from."""
+
+    __tablename__ = "targets"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    area_id: Mapped[int] = mapped_column(sa.ForeignKey("areas.id"), index=True)
+    programme_id: Mapped[int | None] = mapped_column(sa.ForeignKey("programmes.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    indicator: Mapped[str] = mapped_column(sa.String(16))
+    instrument_id: Mapped[str] = mapped_column(sa.String(64))
+    min_level: Mapped[int | None] = mapped_column(sa.Integer)
+    above_scale_only: Mapped[bool] = mapped_column(sa.Boolean, default=False)  # count 规上 roster firms only
+    base_year: Mapped[int] = mapped_column(sa.Integer)
+    base_value: Mapped[float] = mapped_column(sa.Float)
+    target_year: Mapped[int] = mapped_column(sa.Integer)
+    target_value: Mapped[float] = mapped_column(sa.Float)
+    nature: Mapped[str] = mapped_column(sa.String(8))
+    source: Mapped[str] = mapped_column(sa.String(500))
+    is_demo: Mapped[bool] = mapped_column(sa.Boolean, default=False)  # made up for the demo, said so wherever shown
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+
+    __table_args__ = (sa.CheckConstraint(f"indicator IN {TARGET_INDICATORS}", name="ck_targets_indicator"),
+                      sa.CheckConstraint(f"nature IN {TARGET_NATURES}", name="ck_targets_nature"))

@@ -54,7 +54,7 @@ def zone_context(data: dict, lang: str) -> dict:
             "trend": s["trend"],
         })
     return {"lang": lang, "zone": data["zone"], "period": data["period"], "date": date.today().isoformat(),
-            "sections": sections}
+            "sections": sections, "targets": data.get("targets", [])}
 
 
 def _table(rows: list[dict], levels) -> list[dict]:

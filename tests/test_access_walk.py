@@ -15,7 +15,7 @@ from .helpers import extreme_answers, sme
 
 SECRET = "A号精密机械有限公司"
 VALUES = {"instrument_id": "sme-digital", "part": "levels", "fmt": "csv", "filename": "report.css", "code": "zh", "n": 1,
-          "action": "approve", "question_id": "quality", "draw_id": 1, "provider_id": 1}
+          "token": "not-a-token", "action": "approve", "question_id": "quality", "draw_id": 1, "provider_id": 1}
 
 
 def _state(app, company_id: int):
@@ -49,10 +49,25 @@ def tenant_a(app, world, client):
         admin = db.session.scalar(sa.select(User).where(User.email == world.a.zone_admin))
         batch = ReportBatch(created_by_id=admin.id, zone_id=admin.zone_id, filters={"instrument": "sme-digital"}, status="done")
         db.session.add(batch)
+        # A running programme of zone A with its firm on the roster, and the firm's personal link.
+        from datetime import date
+
+        from diagnosis import areas
+        from diagnosis.models import Company, Programme, RosterEntry
+        from diagnosis.programmes.links import token, token_hash
+        firm_a = db.session.get(Company, world.a.firm)
+        p = Programme(area_id=areas.of_zone(world.a.zone).id, zone_id=world.a.zone, name="A 项目", instrument_id="sme-digital",
+                      starts_on=date(2020, 1, 1), ends_on=date(2099, 1, 1), reminder_days=7, reminder_cap=3, quotas={},
+                      status="running", created_by_id=admin.id)
+        db.session.add(p)
+        db.session.flush()
+        db.session.add(RosterEntry(programme_id=p.id, uscc=firm_a.uscc, name=firm_a.name, industry_division="34",
+                                   size_class="small", above_scale=True, company_id=firm_a.id,
+                                   token_hash=token_hash(p.id, firm_a.uscc), reminders_sent=0))
         db.session.commit()
         evidence_id = db.session.scalar(sa.select(Evidence.id))
         return {"assessment_id": submitted, "draft": draft, "company_id": world.a.firm, "batch_id": batch.id,
-                "evidence_id": evidence_id}
+                "programme_id": p.id, "token": token(p.id, firm_a.uscc), "evidence_id": evidence_id}
 
 
 def _urls(app, ids: dict) -> list[tuple[str, str, set[str]]]:

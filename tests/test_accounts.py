@@ -75,7 +75,7 @@ def test_registration_does_not_tell_whether_an_address_exists(app, world, client
     def register(email):
         c = client()
         return c.post_form("/auth/register", {"invite_code": world.a.invite, "name": "王", "email": email,
-                                              "password": "longpassword1", "confirm": "longpassword1"})
+                                              "password": "longpassword1", "confirm": "longpassword1", "privacy": "y"})
 
     taken, new = register(world.a.enterprise), register("brand-new@example.com")
     assert (taken.status_code, taken.headers["Location"]) == (new.status_code, new.headers["Location"])

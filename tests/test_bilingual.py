@@ -58,9 +58,31 @@ def history(app, world, client):
         batch = ReportBatch(created_by_id=admin.id, zone_id=admin.zone_id, filters={"instrument": "sme-digital"},
                             status="done")
         db.session.add(batch)
+        # A running programme with firm A on its roster and a target, so its pages are walked too.
+        from datetime import date
+
+        from diagnosis import areas
+        from diagnosis.models import Company, Programme, RosterEntry, Target
+        from diagnosis.programmes.links import token, token_hash
+        firm_a = db.session.get(Company, world.a.firm)
+        area = areas.of_zone(world.a.zone)
+        programme = Programme(area_id=area.id, zone_id=world.a.zone, name="2026年规上企业诊断", instrument_id="sme-digital",
+                              starts_on=date(2020, 1, 1), ends_on=date(2099, 1, 1), reminder_days=7, reminder_cap=3,
+                              quotas={"东区": 2}, status="running", created_by_id=admin.id)
+        db.session.add(programme)
+        db.session.flush()
+        db.session.add(RosterEntry(programme_id=programme.id, uscc=firm_a.uscc, name=firm_a.name, industry_division="34",
+                                   size_class="small", above_scale=True, company_id=firm_a.id, sub_zone="东区",
+                                   token_hash=token_hash(programme.id, firm_a.uscc), reminders_sent=0))
+        for indicator, level in (("coverage", None), ("share_at_level", 2)):
+            db.session.add(Target(area_id=area.id, programme_id=programme.id, name="名单企业诊断覆盖", indicator=indicator,
+                                  instrument_id="sme-digital", min_level=level, above_scale_only=False, base_year=2025,
+                                  base_value=0, target_year=2027, target_value=90, nature="binding",
+                                  source="园区2026年工作要点", is_demo=indicator == "coverage"))
         db.session.commit()
         assessments = db.session.scalars(sa.select(Assessment.id).where(Assessment.company_id == world.a.firm)).all()
-        return {"results": ids, "assessments": assessments, "draft": draft, "batch": batch.id, **review_ids}
+        return {"results": ids, "assessments": assessments, "draft": draft, "batch": batch.id,
+                "programme_id": programme.id, "token": token(programme.id, firm_a.uscc), **review_ids}
 
 
 def _review(app, world, aid: int) -> dict:
@@ -95,8 +117,9 @@ def _review(app, world, aid: int) -> dict:
 
 def _urls(app, history, world) -> list[str]:
     values = {"company_id": world.a.firm, "batch_id": history["batch"], "n": 1, "instrument_id": "sme-digital",
-              "fmt": "csv", "filename": "report.css", "code": "zh", "provider_id": history["provider_id"],
-              "draw_id": history["draw_id"], "evidence_id": history["evidence_id"]}
+              "fmt": "csv", "filename": "report.css", "code": "zh", "programme_id": history["programme_id"],
+              "token": history["token"], "provider_id": history["provider_id"], "draw_id": history["draw_id"],
+              "evidence_id": history["evidence_id"]}
     urls = []
     for rule in app.url_map.iter_rules():
         if "GET" not in rule.methods or rule.endpoint in ("static", "main.set_language") or rule.endpoint.startswith("api."):

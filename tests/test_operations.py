@@ -85,10 +85,10 @@ def test_weak_passwords_are_refused_at_registration(app, world, client):
     c = client()
     for pw in ("short1", "onlyletters", "1234567890", "password123", "aaaa1111aaaa"):
         r = c.post_form("/auth/register", {"invite_code": world.a.invite, "name": "x", "email": "new@example.com",
-                                           "password": pw, "confirm": pw})
+                                           "password": pw, "confirm": pw, "privacy": "y"})
         assert r.status_code == 200 and "注册成功" not in r.text, pw
     r = c.post_form("/auth/register", {"invite_code": world.a.invite, "name": "x", "email": "zhangwei88@example.com",
-                                       "password": "zhangwei88xyz", "confirm": "zhangwei88xyz"})
+                                       "password": "zhangwei88xyz", "confirm": "zhangwei88xyz", "privacy": "y"})
     assert "密码不能包含邮箱名" in r.text
 
 

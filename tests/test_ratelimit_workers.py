@@ -61,7 +61,7 @@ def test_limits_hold_across_two_workers_and_a_restart(app, world, tmp_path):
         assert codes.count(429) == 20 - LIMIT, codes
         # The invitation-code check is limited the same way: it must not become an oracle for codes.
         codes = _burst(f"{base}/auth/register", {"invite_code": "GUESS", "name": "x", "email": "y@example.com",
-                                                 "password": "longpassword1", "confirm": "longpassword1"}, 12)
+                                                 "password": "longpassword1", "confirm": "longpassword1", "privacy": "y"}, 12)
         assert codes.count(429) == 12 - LIMIT, codes
         # Workers restarted (HUP): the counts live in the shared file, not in the workers.
         os.kill(proc.pid, signal.SIGHUP)

@@ -19,7 +19,7 @@ from .helpers import extreme_answers, sme
 def test_register_with_wrong_invitation_code_is_refused(app, world, client):
     c = client()
     r = c.post_form("/auth/register", {"invite_code": "NOT-A-CODE", "name": "王", "email": "new@example.com",
-                                       "password": "longpassword1", "confirm": "longpassword1"})
+                                       "password": "longpassword1", "confirm": "longpassword1", "privacy": "y"})
     assert r.status_code == 200
     assert "邀请码无效" in r.text
     with app.app_context():
@@ -29,7 +29,7 @@ def test_register_with_wrong_invitation_code_is_refused(app, world, client):
 def test_register_with_code_then_profile(app, world, client):
     c = client()
     r = c.post_form("/auth/register", {"invite_code": world.a.invite, "name": "王", "email": "New@Example.com",
-                                       "password": "longpassword1", "confirm": "longpassword1"})
+                                       "password": "longpassword1", "confirm": "longpassword1", "privacy": "y"})
     assert r.status_code == 302 and r.headers["Location"].endswith("/auth/login")
     c.login("new@example.com", "longpassword1")  # the same answer for a taken address: the login tells them apart
     r = c.post_form("/company/profile", {"name": "新拓机械有限公司", "uscc": "91350100M000100Y4X",
@@ -49,10 +49,10 @@ def test_register_with_code_then_profile(app, world, client):
 def test_weak_password_and_mismatch_are_refused(world, client):
     c = client()
     r = c.post_form("/auth/register", {"invite_code": world.a.invite, "name": "王", "email": "x@example.com",
-                                       "password": "onlyletters", "confirm": "onlyletters"})
+                                       "password": "onlyletters", "confirm": "onlyletters", "privacy": "y"})
     assert "字母和数字" in r.text
     r = c.post_form("/auth/register", {"invite_code": world.a.invite, "name": "王", "email": "x@example.com",
-                                       "password": "longpassword1", "confirm": "longpassword2"})
+                                       "password": "longpassword1", "confirm": "longpassword2", "privacy": "y"})
     assert "不一致" in r.text
 
 
@@ -254,3 +254,21 @@ def test_show_if_hides_questions_on_the_server_until_they_apply(world, client):
     c.autosave(aid, answers)
     r = c.get(f"/assessments/{aid}/review")
     assert "是否在边缘侧" not in r.text
+
+
+def test_registration_needs_the_privacy_notice_accepted_and_stores_its_version(app, world, client):
+    from diagnosis.auth.service import PRIVACY_VERSION
+    c = client()
+    form = {"invite_code": world.a.invite, "name": "王", "email": "consent@example.com",
+            "password": "longpassword1", "confirm": "longpassword1"}
+    r = c.post_form("/auth/register", form)
+    assert r.status_code == 200 and "个人信息保护说明" in r.text
+    with app.app_context():
+        assert db.session.scalar(sa.select(User).where(User.email == "consent@example.com")) is None
+    assert "版本 " + PRIVACY_VERSION in client().get("/auth/privacy").text
+    assert client().get("/auth/privacy?lang=en").status_code == 200
+    r = c.post_form("/auth/register", {**form, "privacy": "y"})
+    assert r.status_code == 302
+    with app.app_context():
+        user = db.session.scalar(sa.select(User).where(User.email == "consent@example.com"))
+        assert user.privacy_version == PRIVACY_VERSION and user.privacy_accepted_at is not None

@@ -21,6 +21,7 @@ from ..access import (
     find_company,
     has_role,
     note_read,
+    staff_scope,
     visible_company_ids,
 )
 from ..assessments import evidence, review, service
@@ -294,7 +295,7 @@ def zone_aggregates():
     user = _user()
     ensure_role(user, ZONE_ADMIN)
     try:
-        f = parse_filters(request.args, user.zone_id)
+        f = parse_filters(request.args, staff_scope(user))
     except BadFilter as e:
         raise ApiError(400, "bad_filter", str(e)) from None
     lang = request.args.get("lang", "zh") if request.args.get("lang") in ("zh", "en") else "zh"

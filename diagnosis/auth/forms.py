@@ -1,6 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, StringField
+from wtforms import BooleanField, EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
 
 MIN_PASSWORD = 10
@@ -32,10 +32,22 @@ class RegisterForm(FlaskForm):
     password = PasswordField(_l("密码"), validators=[DataRequired(), Length(min=MIN_PASSWORD, max=200), strong_password],
                              description=_l("至少10位，包含字母和数字。"))
     confirm = PasswordField(_l("确认密码"), validators=[DataRequired(), EqualTo("password", message=_l("两次输入的密码不一致。"))])
+    privacy = BooleanField(_l("我已阅读并同意《个人信息保护说明》"),
+                           validators=[DataRequired(message=_l("注册前请阅读并同意《个人信息保护说明》。"))])
 
 
 class PasswordForm(FlaskForm):
     current = PasswordField(_l("当前密码"), validators=[DataRequired(), Length(max=200)])
+    password = PasswordField(_l("新密码"), validators=[DataRequired(), Length(min=MIN_PASSWORD, max=200), strong_password],
+                             description=_l("至少10位，包含字母和数字。"))
+    confirm = PasswordField(_l("确认新密码"), validators=[DataRequired(), EqualTo("password", message=_l("两次输入的密码不一致。"))])
+
+
+class ForgotForm(FlaskForm):
+    email = EmailField(_l("邮箱"), validators=[DataRequired(), Email(), Length(max=254)])
+
+
+class ResetForm(FlaskForm):
     password = PasswordField(_l("新密码"), validators=[DataRequired(), Length(min=MIN_PASSWORD, max=200), strong_password],
                              description=_l("至少10位，包含字母和数字。"))
     confirm = PasswordField(_l("确认新密码"), validators=[DataRequired(), EqualTo("password", message=_l("两次输入的密码不一致。"))])

@@ -18,6 +18,7 @@ from functools import lru_cache
 
 import sqlalchemy as sa
 from flask import current_app
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -26,6 +27,10 @@ from .. import mail
 from ..audit import record
 from ..extensions import db
 from ..models import ApiToken, LoginThrottle, User, Zone, utcnow
+
+
+# The privacy notice in force (templates/auth/privacy.html); a new text gets a new version.
+PRIVACY_VERSION = "2026.11"
 
 
 @lru_cache(maxsize=1)
@@ -103,7 +108,8 @@ def register(invite_code: str, name: str, email: str, password: str) -> Registra
                       _("有人用您的邮箱 %(email)s 在智改数转诊断平台申请注册。您已有账号，无需再注册；如果不是您本人，"
                         "请忽略这封邮件，您的账号没有任何变化。", email=email))
         return Registration(True, None)
-    user = User(email=email, name=name.strip(), role="enterprise", zone_id=zone.id, password_hash=password_hash)
+    user = User(email=email, name=name.strip(), role="enterprise", zone_id=zone.id, password_hash=password_hash,
+                privacy_version=PRIVACY_VERSION, privacy_accepted_at=utcnow())
     db.session.add(user)
     db.session.flush()
     record("register", target=email[:200], user=user)
@@ -136,3 +142,56 @@ def deactivate(user: User) -> None:
     end_sessions(user)
     revoke_tokens(user)
     record("deactivated", target=user.email, user=False)
+
+
+# --- Password reset by mail ---------------------------------------------------------------
+# The link carries the user's id and a fingerprint of their current password hash and session
+# version, signed and dated: it expires, and once used (the hash changes) it is dead.
+
+def _reset_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="password-reset")
+
+
+def _fingerprint(user: User) -> str:
+    return hashlib.sha256(f"{user.password_hash}:{user.session_version or 0}".encode()).hexdigest()[:20]
+
+
+def request_reset(email: str) -> None:
+    """Mail a reset link to an active account with this address; for any other address nothing
+    happens, and the caller answers the same either way."""
+    email = email.strip().lower()
+    user = db.session.scalar(sa.select(User).where(User.email == email))
+    if user is None or not getattr(user, "active", True):
+        record("password_reset_requested", target=email[:200], user=False)
+        return
+    token = _reset_serializer().dumps({"u": user.id, "f": _fingerprint(user)})
+    link = current_app.config["BASE_URL"].rstrip("/") + "/auth/reset/" + token
+    hours = current_app.config["PASSWORD_RESET_HOURS"]
+    with force_locale(user.lang or "zh"):
+        mail.send(user, "password_reset", _("重设密码"),
+                  _("请在 %(hours)s 小时内打开下面的链接设置新密码（链接只能用一次）：\n\n%(link)s\n\n"
+                    "如果不是您本人申请，请忽略这封邮件，您的密码不会改变。", hours=hours, link=link))
+    record("password_reset_requested", target=email, user=user)
+
+
+def user_for_reset(token: str) -> User | None:
+    """The user a reset link was made for, while it is unexpired and unused; otherwise None."""
+    try:
+        data = _reset_serializer().loads(token, max_age=int(current_app.config["PASSWORD_RESET_HOURS"] * 3600))
+    except (BadSignature, SignatureExpired):
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("u"), int):
+        return None
+    user = db.session.get(User, data["u"])
+    if user is None or not getattr(user, "active", True) or data.get("f") != _fingerprint(user):
+        return None
+    return user
+
+
+def reset_password(user: User, new: str) -> None:
+    """Set a new password from a reset link: every session and API token of the user ends."""
+    user.set_password(new)
+    user.failed_logins = 0
+    end_sessions(user)
+    revoke_tokens(user)
+    record("password_reset", target=user.email, user=user)

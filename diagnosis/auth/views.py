@@ -16,7 +16,7 @@ from ..api import tokens as api_tokens
 from ..extensions import db, limiter
 from ..ids import form_id
 from . import service
-from .forms import LoginForm, PasswordForm, RegisterForm
+from .forms import ForgotForm, ResetForm, LoginForm, PasswordForm, RegisterForm
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
@@ -98,6 +98,40 @@ def password():
             return redirect(url_for("main.home"))
         form.current.errors.append(_("当前密码不正确。"))
     return render_template("auth/password.html", form=form)
+
+
+@bp.get("/privacy")
+def privacy():
+    """The privacy notice a firm accepts at registration, with its version."""
+    return render_template("auth/privacy.html", version=service.PRIVACY_VERSION)
+
+
+@bp.route("/forgot", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
+def forgot():
+    """Ask for a reset link by mail; the answer is the same whether or not the address has an account."""
+    form = ForgotForm()
+    if form.validate_on_submit():
+        service.request_reset(form.email.data)
+        db.session.commit()
+        flash(_("如果该邮箱已注册，重设密码的链接已发送到该邮箱，请在有效期内使用。"), "success")
+        return redirect(url_for("auth.login"))
+    return render_template("auth/forgot.html", form=form)
+
+
+@bp.route("/reset/<token>", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
+def reset(token: str):
+    user = service.user_for_reset(token[:500])
+    if user is None:
+        return render_template("auth/reset_invalid.html"), 400
+    form = ResetForm()
+    if form.validate_on_submit():
+        service.reset_password(user, form.password.data)
+        db.session.commit()
+        flash(_("密码已重设，请用新密码登录。其他设备上的登录和全部 API 令牌已失效。"), "success")
+        return redirect(url_for("auth.login"))
+    return render_template("auth/reset.html", form=form)
 
 
 @bp.route("/tokens", methods=["GET", "POST"])

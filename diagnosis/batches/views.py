@@ -6,7 +6,7 @@ from flask_login import current_user
 
 import questionnaires
 
-from ..access import STAFF, require_role
+from ..access import STAFF, ZONE_ADMIN, require_role, staff_scope
 from ..extensions import db
 from ..i18n import current_lang
 from ..industries import SIZE_CLASSES
@@ -31,7 +31,10 @@ def index():
     errors = {}
     if request.method == "POST":
         try:
-            f, drill = parse(request.form, current_user.zone_id)
+            if current_user.zone_id is None:
+                abort(403)  # batches are per zone; staff of a city or province have none
+            f, drill = parse(request.form, staff_scope(current_user) if current_user.role == ZONE_ADMIN
+                             else current_user.zone_id)
         except BadFilter as e:
             errors = e.errors
         else:

@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 
 import questionnaires
 
+from ..access import Scope
 from ..industries import SIZE_CLASSES, division
 from ..inputs import parse_int
 from .stats import Filters
@@ -23,8 +24,9 @@ class BadFilter(ValueError):
         self.errors = errors
 
 
-def parse(args, zone_id: int) -> tuple[Filters, dict]:
-    """The filters and what a click on a figure asks for; BadFilter naming every bad field."""
+def parse(args, zone_id: int | Scope) -> tuple[Filters, dict]:
+    """The filters and what a click on a figure asks for; BadFilter naming every bad field.
+    Given a staff member's Scope, the filters cover their area's zones (and sub-zone) only."""
     errors: dict[str, str] = {}
     f = _filters(args, zone_id, errors)
     drill = _drill(args, errors)
@@ -33,11 +35,11 @@ def parse(args, zone_id: int) -> tuple[Filters, dict]:
     return f, drill
 
 
-def parse_filters(args, zone_id: int) -> Filters:
+def parse_filters(args, zone_id: int | Scope) -> Filters:
     return parse(args, zone_id)[0]
 
 
-def _filters(args, zone_id: int, errors: dict) -> Filters:
+def _filters(args, zone_id: int | Scope, errors: dict) -> Filters:
     available = questionnaires.available()
     instrument = args.get("instrument") or ("sme-digital" if "sme-digital" in available else next(iter(available)))
     if instrument not in available:
@@ -55,6 +57,12 @@ def _filters(args, zone_id: int, errors: dict) -> Filters:
     if period and not PERIOD.match(period):
         errors["period"] = _("季度格式应为 2026Q3。")
     verified = args.get("verified") in ("1", "true", "True")
+    if isinstance(zone_id, Scope):
+        scope = zone_id
+        sub_zone = scope.sub_zone or sub_zone  # staff of a sub-zone cannot look beside it
+        one = scope.zone_ids[0] if len(scope.zone_ids) == 1 else None
+        return Filters(zone_id=one, instrument_id=instrument, industry=industry, size=size, sub_zone=sub_zone,
+                       period=period, verified=verified, zone_ids=() if one is not None else (scope.zone_ids or (-1,)))
     return Filters(zone_id=zone_id, instrument_id=instrument, industry=industry, size=size, sub_zone=sub_zone, period=period,
                    verified=verified)
 

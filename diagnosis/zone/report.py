@@ -9,9 +9,9 @@ from reports.cache import cached_pdf
 from reports.context import SIZE_NAMES
 from reports.i18n import gettext_for
 
-from . import stats as zs
-from ..models import Zone
 from ..industries import industry_label
+from ..models import Zone
+from . import stats as zs
 
 INSTRUMENT_ORDER = ("sme-digital", "smart-manufacturing", "cloud-adoption")
 
@@ -45,7 +45,11 @@ def collect(zone: Zone, lang: str, period: str | None = None, sub_zone: str | No
             "change": zs.change_since_last_period(f, current),
             "trend": zs.trend(f),
         })
-    return {"zone": {"name": zone.name, "sub_zone": sub_zone}, "period": period, "sections": sections}
+    from .. import areas
+    from ..programmes import targets
+    area = areas.of_zone(zone.id)
+    return {"zone": {"name": zone.name, "sub_zone": sub_zone}, "period": period, "sections": sections,
+            "targets": [targets.plain(ev) for ev in targets.of_area(area)] if area is not None else []}
 
 
 def render_zone_report(zone: Zone, lang: str, period: str | None = None, sub_zone: str | None = None) -> bytes:

@@ -33,15 +33,20 @@ class Filters:
     sub_zone: str | None = None
     period: str | None = None     # a quarter such as 2026Q3: results submitted then (the firm's last of that quarter)
     verified: bool = False        # only assessments the zone approved after on-site verification, at their verified level
+    zone_ids: tuple[int, ...] = ()  # staff of a city or province: every zone below their area (then zone_id is None)
+
+    def zone_clause(self):
+        return Company.zone_id.in_(self.zone_ids) if self.zone_ids else Company.zone_id == self.zone_id
 
     def to_query(self) -> dict:
         """The filters as the dashboard's query string names them (the zone is never in a URL)."""
         names = {"instrument_id": "instrument"}
-        return {names.get(k, k): ("1" if v is True else v) for k, v in asdict(self).items() if k != "zone_id" and v}
+        return {names.get(k, k): ("1" if v is True else v) for k, v in asdict(self).items()
+                if k not in ("zone_id", "zone_ids") and v}
 
 
 def _companies(f: Filters, query: sa.Select) -> sa.Select:
-    query = query.where(Company.zone_id == f.zone_id)
+    query = query.where(f.zone_clause())
     if f.industry:
         query = query.where(Company.industry_division == f.industry)
     if f.size:
@@ -257,17 +262,22 @@ def stale_drafts(f: Filters, limit: int = 20) -> dict:
                                      for c, n, a, u in rows]}
 
 
-def periods(zone_id: int, instrument_id: str) -> list[str]:
+def _zones(zone: int | Filters):
+    """A zone id, or filters whose zones (one, or all below an area) are meant."""
+    return zone.zone_clause() if isinstance(zone, Filters) else Company.zone_id == zone
+
+
+def periods(zone: int | Filters, instrument_id: str) -> list[str]:
     q = (sa.select(Result.period).join(Company, Company.id == Result.company_id)
-         .where(Company.zone_id == zone_id, Result.instrument_id == instrument_id).distinct().order_by(Result.period))
+         .where(_zones(zone), Result.instrument_id == instrument_id).distinct().order_by(Result.period))
     return list(db.session.scalars(q))
 
 
-def options(zone_id: int) -> dict:
-    """What the filters can be set to in this zone."""
-    industries = db.session.scalars(sa.select(Company.industry_division).where(Company.zone_id == zone_id)
+def options(zone: int | Filters) -> dict:
+    """What the filters can be set to in this zone (or these zones)."""
+    industries = db.session.scalars(sa.select(Company.industry_division).where(_zones(zone))
                                     .distinct().order_by(Company.industry_division)).all()
-    sub_zones = db.session.scalars(sa.select(Company.sub_zone).where(Company.zone_id == zone_id, Company.sub_zone.is_not(None))
+    sub_zones = db.session.scalars(sa.select(Company.sub_zone).where(_zones(zone), Company.sub_zone.is_not(None))
                                    .distinct().order_by(Company.sub_zone)).all()
     return {"industries": list(industries), "sub_zones": list(sub_zones)}
 

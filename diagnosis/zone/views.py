@@ -8,15 +8,16 @@ from flask_login import current_user
 import questionnaires
 from reports.names import content_disposition, report_filename
 
-from ..access import ZONE_ADMIN, require_role
+from ..access import ZONE_ADMIN, require_role, staff_scope
 from ..audit import ACTIONS, record, zone_events
 from ..exports import to_csv, to_xlsx
 from ..extensions import db
 from ..i18n import current_lang
-from ..mail import zone_outbox
 from ..ids import form_id
 from ..industries import SIZE_CLASSES, industry_label
+from ..mail import zone_outbox
 from ..models import Zone, utcnow
+from ..programmes import targets
 from . import assignments as assigning
 from . import stats as zs
 from .figures import PARTS, export_rows, figure, firm_page
@@ -31,7 +32,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 def _filters_and_drill():
     """The filters, and which figure was clicked, from the query string; a 400 with the reason if malformed."""
     try:
-        return parse(request.args, current_user.zone_id)
+        return parse(request.args, staff_scope(current_user))
     except BadFilter as e:
         abort(Response(str(e), status=400, mimetype="text/plain"))
 
@@ -40,12 +41,13 @@ def _filters_and_drill():
 @require_role(ZONE_ADMIN)
 def dashboard():
     f, _drill = _filters_and_drill()
-    opts = zs.options(f.zone_id)
+    opts = zs.options(f)
     lang = current_lang()
     return render_template(
         "zone/index.html", f=f, instruments=questionnaires.available(), sizes=SIZE_CLASSES,
         industries=[(code, industry_label(code, lang)) for code in opts["industries"]], sub_zones=opts["sub_zones"],
-        periods=zs.periods(f.zone_id, f.instrument_id), parts=PARTS)
+        periods=zs.periods(f, f.instrument_id), parts=PARTS, targets=targets.of_user(current_user),
+        target_names=targets.INDICATOR_NAMES, target_natures=targets.NATURE_NAMES)
 
 
 @bp.get("/data/<part>.json")
@@ -55,7 +57,7 @@ def data(part: str):
     if part not in PARTS:
         abort(404)
     try:
-        f = parse_filters(request.args, current_user.zone_id)
+        f = parse_filters(request.args, staff_scope(current_user))
     except BadFilter as e:
         return jsonify(error=str(e)), 400
     return jsonify(figure(part, f, current_lang()))
@@ -92,7 +94,9 @@ def export(fmt: str):
 @require_role(ZONE_ADMIN)
 def zone_report():
     f, _drill = _filters_and_drill()
-    zone = db.session.get(Zone, current_user.zone_id)
+    zone = db.session.get(Zone, current_user.zone_id) if current_user.zone_id is not None else None
+    if zone is None:
+        abort(404)  # staff of a city or province: the report is per zone
     pdf = render_zone_report(zone, current_lang(), period=f.period, sub_zone=f.sub_zone)
     record("zone_report", target=str(zone.id))
     db.session.commit()
@@ -108,7 +112,7 @@ def audit():
     action = request.args.get("action") or None
     if action is not None and action not in ACTIONS:
         abort(400)
-    return render_template("zone/audit.html", rows=zone_events(current_user.zone_id, action), action=action,
+    return render_template("zone/audit.html", rows=zone_events(staff_scope(current_user).zone_ids, action), action=action,
                            actions=ACTIONS)
 
 
@@ -138,5 +142,5 @@ def assignments():
 @require_role(ZONE_ADMIN)
 def outbox():
     """Mail to the zone's users: what went out, what failed and why (or everything, held, without SMTP)."""
-    return render_template("zone/outbox.html", rows=zone_outbox(current_user.zone_id),
+    return render_template("zone/outbox.html", rows=zone_outbox(staff_scope(current_user).zone_ids),
                            mail_enabled=current_app.config.get("MAIL_ENABLED"))

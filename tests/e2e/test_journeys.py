@@ -51,6 +51,7 @@ def test_enterprise_journey_on_a_phone(app, world, new_page, tmp_path):
     page.fill("input[name=email]", "chen@example.com")
     page.fill("input[name=password]", "Factory-2026-ok")
     page.fill("input[name=confirm]", "Factory-2026-ok")
+    page.check("input[name=privacy]")
     page.click("main button[type=submit]")
     # Registration answers alike for a new and a taken address (nothing to probe): then one logs in.
     page.wait_for_url("**/auth/login")

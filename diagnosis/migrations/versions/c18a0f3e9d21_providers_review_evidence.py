@@ -1,7 +1,7 @@
 """Service providers, on-site verification, the zone's review and evidence files (issue 18).
 
 Revision ID: c18a0f3e9d21
-Revises: 3c9e1f2a7b40
+Revises: e4f5a6b7c8d9
 Create Date: 2026-11-23 02:45:00
 
 """
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = 'c18a0f3e9d21'
-down_revision = '3c9e1f2a7b40'  # after main's hardening migrations (issue 15)
+down_revision = 'e4f5a6b7c8d9'  # after main's areas and consent migrations (issues 15, 17)
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,250 @@
+"""Targets as data, and how far an area is from each: current value, progress, a projection from
+the quarterly trend (with the method stated), and the firms that would move it most.
+
+Every figure is a GROUP BY over `results` (the firm's latest, or per quarter) joined to the
+roster or to the area's companies, in the style of zone/stats.py.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+import questionnaires
+
+from ..access import ZONE_ADMIN, area_companies, ensure_area_visible, ensure_role, staff_area
+from ..errors import Refused
+from ..extensions import db
+from ..models import (
+    TARGET_INDICATORS,
+    TARGET_NATURES,
+    Area,
+    Assessment,
+    Company,
+    Programme,
+    Result,
+    RosterEntry,
+    Target,
+    utcnow,
+)
+from . import service
+
+INDICATOR_NAMES = {"coverage": _l("名单企业完成诊断的比例（%）"), "firms_at_level": _l("达到某等级及以上的企业数"),
+                   "share_at_level": _l("达到某等级及以上的企业占比（%）")}
+NATURE_NAMES = {"expected": _l("预期性"), "binding": _l("约束性")}
+TREND_QUARTERS = 4  # quarters the projection is fitted on
+
+
+# --- Which firms a target counts -------------------------------------------------------------------
+
+def _population(t: Target) -> sa.Select:
+    """Company ids the target is about: the programme's roster (maybe 规上 only), else the area's firms."""
+    if t.programme_id is not None:
+        q = sa.select(RosterEntry.company_id).where(RosterEntry.programme_id == t.programme_id,
+                                                    RosterEntry.company_id.is_not(None))
+        return q.where(RosterEntry.above_scale) if t.above_scale_only else q
+    area = db.session.get(Area, t.area_id)
+    return sa.select(Company.id).where(area_companies(area))
+
+
+def _denominator(t: Target) -> int:
+    if t.programme_id is not None:
+        q = sa.select(sa.func.count()).where(RosterEntry.programme_id == t.programme_id)
+        if t.above_scale_only:
+            q = q.where(RosterEntry.above_scale)
+        return db.session.scalar(q) or 0
+    area = db.session.get(Area, t.area_id)
+    return db.session.scalar(sa.select(sa.func.count(Company.id)).where(area_companies(area))) or 0
+
+
+def _reached(t: Target) -> sa.Select:
+    """Per firm, the first quarter it counted: its first submission in the programme (coverage),
+    or its first result at or above the level."""
+    q = (sa.select(Result.company_id, sa.func.min(Result.period).label("first"))
+         .where(Result.instrument_id == t.instrument_id, Result.company_id.in_(_population(t)))
+         .group_by(Result.company_id))
+    if t.indicator == "coverage":
+        # The same rule as the roster status: an assessment started since the programme began.
+        p = db.session.get(Programme, t.programme_id)
+        return q.join(Assessment, Assessment.id == Result.assessment_id).where(
+            Assessment.created_at >= service.started_from(p))
+    return q.where(Result.level >= (t.min_level or 0))
+
+
+def current(t: Target) -> tuple[float, int, int]:
+    """(value, firms counted, denominator) now. Levels are the firms' latest results; coverage is
+    a submission since the programme began."""
+    denominator = _denominator(t)
+    if t.indicator == "coverage":
+        n = db.session.scalar(sa.select(sa.func.count()).select_from(_reached(t).subquery())) or 0
+    else:
+        n = db.session.scalar(sa.select(sa.func.count(Result.id)).where(
+            Result.instrument_id == t.instrument_id, Result.is_latest, Result.level >= (t.min_level or 0),
+            Result.company_id.in_(_population(t)))) or 0
+    value = float(n) if t.indicator == "firms_at_level" else (round(100 * n / denominator, 1) if denominator else 0.0)
+    return value, n, denominator
+
+
+def quarterly(t: Target) -> list[tuple[str, float]]:
+    """The indicator at the end of each quarter: firms counted from the quarter they first counted."""
+    first = _reached(t).subquery()
+    counts = db.session.execute(sa.select(first.c.first, sa.func.count()).group_by(first.c.first)
+                                .order_by(first.c.first)).all()
+    denominator = _denominator(t)
+    out, running = [], 0
+    for period, n in counts:
+        running += n
+        value = float(running) if t.indicator == "firms_at_level" else (
+            round(100 * running / denominator, 2) if denominator else 0.0)
+        out.append((period, value))
+    return out
+
+
+def _index(period: str) -> int:
+    return int(period[:4]) * 4 + int(period[5]) - 1
+
+
+def project(points: list[tuple[str, float]], target_year: int) -> dict | None:
+    """A straight line fitted (least squares) to the last TREND_QUARTERS quarterly values, read at the
+    fourth quarter of the target year. None with fewer than two quarters."""
+    pts = points[-TREND_QUARTERS:]
+    if len(pts) < 2:
+        return None
+    xs = [_index(p) for p, _v in pts]
+    ys = [v for _p, v in pts]
+    mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
+    sxx = sum((x - mx) ** 2 for x in xs)
+    slope = sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / sxx if sxx else 0.0
+    at = _index(f"{target_year}Q4")
+    return {"value": round(my + slope * (at - mx), 1), "per_quarter": round(slope, 2), "quarters": len(pts),
+            "from": pts[0][0], "to": pts[-1][0], "at": f"{target_year}Q4"}
+
+
+def evaluate(t: Target) -> dict:
+    """Current value, progress from base to target (%), projection and whether it reaches the target."""
+    value, n, denominator = current(t)
+    span = t.target_value - t.base_value
+    progress = round(100 * (value - t.base_value) / span, 1) if span else (100.0 if value >= t.target_value else 0.0)
+    projection = project(quarterly(t), t.target_year)
+    return {"target": t, "value": value, "counted": n, "denominator": denominator, "progress": progress,
+            "projection": projection,
+            "on_track": projection is not None and projection["value"] >= t.target_value,
+            "gap": max(0.0, round(t.target_value - value, 1))}
+
+
+def movers(t: Target, limit: int = 20) -> list[dict]:
+    """The firms that would move the target most: for coverage, roster firms not yet submitted (those
+    furthest along first); for a level, firms one level short, closest to it first."""
+    if t.indicator == "coverage":
+        p = db.session.get(Programme, t.programme_id)
+        prog = service.progress_subquery(p)
+        status = service.status_column(prog)
+        rank = sa.case((status == "started", 0), (status == "opened", 1), (status == "invited", 2), else_=3)
+        q = (sa.select(RosterEntry.name, RosterEntry.uscc, status)
+             .outerjoin(prog, prog.c.company_id == RosterEntry.company_id)
+             .where(RosterEntry.programme_id == p.id, status != "submitted")
+             .order_by(rank, RosterEntry.id).limit(limit))
+        if t.above_scale_only:
+            q = q.where(RosterEntry.above_scale)
+        return [{"name": n, "uscc": u, "status": st, "level": None, "next_gap": None}
+                for n, u, st in db.session.execute(q).all()]
+    q = (sa.select(Company.name, Company.uscc, Result.level, Result.next_gap, Result.assessment_id)
+         .join(Company, Company.id == Result.company_id)
+         .where(Result.instrument_id == t.instrument_id, Result.is_latest, Result.level == (t.min_level or 0) - 1,
+                Company.id.in_(_population(t)))
+         .order_by(Result.next_gap.is_(None), Result.next_gap, Company.id).limit(limit))
+    return [{"name": n, "uscc": u, "status": "submitted", "level": lv, "next_gap": g, "assessment_id": a}
+            for n, u, lv, g, a in db.session.execute(q).all()]
+
+
+# --- Setting and listing -------------------------------------------------------------------------------
+
+@dataclass
+class TargetForm:
+    name: str
+    indicator: str
+    instrument_id: str
+    min_level: int | None
+    above_scale_only: bool
+    base_year: int
+    base_value: float
+    target_year: int
+    target_value: float
+    nature: str
+    source: str
+    programme_id: int | None = None
+    area_id: int | None = None
+
+
+def visible(user) -> sa.Select:
+    area = staff_area(user) if user.role == ZONE_ADMIN else None
+    if area is None:
+        return sa.select(Target).where(sa.false())
+    return sa.select(Target).join(Area, Area.id == Target.area_id).where(Area.path.startswith(area.path))
+
+
+def set_target(user, form: TargetForm, is_demo: bool = False) -> Target:
+    """A target of the user's area (or of an area below it, or of one of its programmes)."""
+    ensure_role(user, ZONE_ADMIN)
+    area = ensure_area_visible(user, form.area_id) if form.area_id else staff_area(user)
+    if form.programme_id is not None:
+        area = db.session.get(Area, service.get(user, form.programme_id).area_id)
+    problems = []
+    if not form.name.strip() or len(form.name) > 200:
+        problems.append("name")
+    if form.indicator not in TARGET_INDICATORS or form.nature not in TARGET_NATURES:
+        problems.append("indicator")
+    if form.instrument_id not in questionnaires.available():
+        problems.append("instrument")
+    if form.indicator != "coverage":
+        levels = {lv.id for lv in questionnaires.get(form.instrument_id).levels} if "instrument" not in problems else set()
+        if form.min_level not in levels:
+            problems.append("min_level")
+    elif form.programme_id is None:
+        problems.append("programme")
+    if form.above_scale_only and form.programme_id is None:
+        problems.append("above_scale_only")
+    if not 2000 <= form.base_year <= form.target_year <= 2100:
+        problems.append("years")
+    if not form.source.strip() or len(form.source) > 500:
+        problems.append("source")
+    if problems:
+        raise Refused(422, "bad_target", _l("目标填写有误，请检查：%(fields)s", fields=", ".join(problems)),
+                      [{"field": f} for f in problems])
+    t = Target(area_id=area.id, programme_id=form.programme_id, name=form.name.strip(), indicator=form.indicator,
+               instrument_id=form.instrument_id, min_level=form.min_level if form.indicator != "coverage" else None,
+               above_scale_only=form.above_scale_only, base_year=form.base_year, base_value=form.base_value,
+               target_year=form.target_year, target_value=form.target_value, nature=form.nature,
+               source=form.source.strip(), is_demo=is_demo, created_at=utcnow())
+    db.session.add(t)
+    db.session.commit()
+    return t
+
+
+def of_user(user) -> list[dict]:
+    """Every target the user's area is held to or has set below it, evaluated."""
+    ensure_role(user, ZONE_ADMIN)
+    return [evaluate(t) for t in db.session.scalars(visible(user).order_by(Target.id))]
+
+
+def of_area(area: Area) -> list[dict]:
+    """Targets of an area and of the areas and programmes below it, evaluated (for the zone report)."""
+    q = sa.select(Target).join(Area, Area.id == Target.area_id).where(Area.path.startswith(area.path)).order_by(Target.id)
+    return [evaluate(t) for t in db.session.scalars(q)]
+
+
+def plain(ev: dict) -> dict:
+    """An evaluated target as plain values for the report package (no models, no Flask)."""
+    t = ev["target"]
+    return {"name": t.name, "nature": t.nature, "indicator": t.indicator, "min_level": t.min_level,
+            "base_year": t.base_year, "base_value": t.base_value, "target_year": t.target_year,
+            "target_value": t.target_value, "source": t.source, "is_demo": t.is_demo, "value": ev["value"],
+            "counted": ev["counted"], "denominator": ev["denominator"], "progress": ev["progress"],
+            "projection": ev["projection"], "on_track": ev["on_track"]}
+
+
+def of_programme(user, programme_id: int) -> list[dict]:
+    p = service.get(user, programme_id)
+    return [evaluate(t) for t in db.session.scalars(sa.select(Target).where(Target.programme_id == p.id)
+                                                    .order_by(Target.id))]
