@@ -43,6 +43,7 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     from . import areas, models  # noqa: F401  (register tables with SQLAlchemy; every new zone becomes an area)
     from .api.views import bp as api_bp
+    from .assessments.review_views import bp as review_bp
     from .assessments.views import bp as assessments_bp
     from .auth.views import bp as auth_bp
     from .batches.views import bp as batches_bp
@@ -50,11 +51,13 @@ def create_app(overrides: dict | None = None) -> Flask:
     from .main.views import bp as main_bp
     from .notifications.views import bp as notifications_bp
     from .programmes.views import bp as programmes_bp
+    from .providers.views import bp as providers_bp
     from .workspace.views import bp as workspace_bp
+    from .zone.sample_views import bp as samples_bp
     from .zone.views import bp as zone_bp
 
-    for bp in (main_bp, auth_bp, company_bp, assessments_bp, batches_bp, zone_bp, workspace_bp, notifications_bp, programmes_bp,
-               api_bp):
+    for bp in (main_bp, auth_bp, company_bp, assessments_bp, review_bp, batches_bp, zone_bp, samples_bp, workspace_bp,
+               notifications_bp, providers_bp, programmes_bp, api_bp):
         app.register_blueprint(bp)
 
     queue.bind(app)  # queue tasks run in the first app of the process

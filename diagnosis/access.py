@@ -2,7 +2,10 @@
 
 Enterprise users see their own company; consultants the companies assigned to
 them; zone administrators every company of their area: their zone, or the city,
-province or sub-zone they are staff of (everything below it, nothing above or beside). Anything else is a 404,
+province or sub-zone they are staff of (everything below it, nothing above or beside). A consultant who belongs to
+a service provider sees only firms the zone gave to that provider (and of those,
+the ones the provider's lead assigned to them); the lead sees all of the provider's
+firms; nobody of a provider sees another provider's firms. Anything else is a 404,
 so that ids of other tenants' records cannot even be confirmed to exist. A page
 or API route meant for other roles answers 403.
 """
@@ -18,7 +21,7 @@ from flask_login import current_user, login_required
 
 from .errors import Refused
 from .extensions import db
-from .models import Area, Assessment, Assignment, Company, User
+from .models import Area, Assessment, Assignment, Company, ProviderFirm, User
 
 ENTERPRISE, CONSULTANT, ZONE_ADMIN = "enterprise", "consultant", "zone_admin"
 STAFF = (CONSULTANT, ZONE_ADMIN)
@@ -110,6 +113,16 @@ def ensure_area_visible(user: User, area_id: int | None) -> Area:
 def visible_company_ids(user: User) -> sa.Select:
     if user.role == ENTERPRISE:
         return sa.select(Company.id).where(Company.id == user.company_id)
+    if user.role == CONSULTANT and user.provider_id is not None:
+        provider_firms = sa.select(ProviderFirm.company_id).where(ProviderFirm.provider_id == user.provider_id)
+        if user.provider_lead:
+            return sa.select(Company.id).where(Company.zone_id == user.zone_id, Company.id.in_(provider_firms))
+        return (
+            sa.select(Company.id)
+            .join(Assignment, Assignment.company_id == Company.id)
+            .where(Assignment.consultant_id == user.id, Company.zone_id == user.zone_id,
+                   Company.id.in_(provider_firms))
+        )
     if user.role == CONSULTANT:
         return (
             sa.select(Company.id)
@@ -203,3 +216,46 @@ def is_staff_read(user: User) -> bool:
 def visible_comments(user: User | None, assessment: Assessment) -> str | None:
     """A consultant's comments as this user may read them: the firm once final, staff also the draft."""
     return assessment.comments if assessment.finalised_at is not None or sees_draft_comments(user) else None
+
+
+# --- The review after submission (issue 18): who may move an assessment from which state. ---
+
+def is_provider_lead(user: User) -> bool:
+    return user.role == CONSULTANT and user.provider_id is not None and bool(user.provider_lead)
+
+
+def manages_provider(user: User, provider_id: int) -> bool:
+    """The lead of this provider (assigns its consultants)."""
+    return is_provider_lead(user) and user.provider_id == provider_id
+
+
+# action: (roles allowed, states it starts from). Zone staff review; the firm pledges; the consultant verifies.
+TRANSITIONS = {
+    "pledge": ((ENTERPRISE,), ("submitted",)),
+    "start_verification": ((CONSULTANT,), ("submitted",)),
+    "verify": ((CONSULTANT,), ("verifying", "returned")),
+    "send_for_review": ((CONSULTANT,), ("verifying", "returned")),
+    "return": ((ZONE_ADMIN,), ("in_review",)),
+    "approve": ((ZONE_ADMIN,), ("in_review",)),
+    "reject": ((ZONE_ADMIN,), ("in_review",)),
+    "comment": ((ZONE_ADMIN,), ("in_review",)),
+    "reply": ((ENTERPRISE, CONSULTANT), ("returned",)),
+    "evidence": ((ENTERPRISE, CONSULTANT), ("draft", "submitted", "verifying", "returned")),
+    "note": ((ENTERPRISE, CONSULTANT), ("draft", "submitted", "verifying", "returned")),
+    "reopen": ((CONSULTANT,), ("submitted", "verifying", "returned", "approved", "rejected")),
+}
+
+
+def ensure_transition(user: User, assessment: Assessment, action: str) -> None:
+    """403 for a role that may never do this; 409 when the assessment is not in a state that allows it."""
+    roles, states = TRANSITIONS[action]
+    if user.role not in roles:
+        raise Refused(403, "forbidden", _l("您的角色不能进行这项操作。"))
+    state = assessment.review_state or assessment.status
+    if state not in states:
+        raise Refused(409, "wrong_state", _l("评估当前的状态不允许这项操作。"), [{"state": state}])
+
+
+def allowed_actions(user: User, assessment: Assessment) -> set[str]:
+    state = assessment.review_state or assessment.status
+    return {a for a, (roles, states) in TRANSITIONS.items() if user.role in roles and state in states}

@@ -6,6 +6,7 @@ then migrates it to the running version.
 """
 from __future__ import annotations
 
+import shutil
 import sqlite3
 from pathlib import Path
 
@@ -27,13 +28,30 @@ def _assessments(conn: sqlite3.Connection) -> int:
     return conn.execute("SELECT count(*) FROM assessments").fetchone()[0]
 
 
+def evidence_copy(db_copy: Path) -> Path:
+    """Evidence files travel beside the database copy, in FILE.evidence/."""
+    return db_copy.with_name(db_copy.name + ".evidence")
+
+
+def _copy_files(src: Path, dst: Path) -> None:
+    if src.is_dir():
+        dst.mkdir(parents=True, exist_ok=True)
+        for f in src.iterdir():
+            if f.is_file() and not (dst / f.name).exists():
+                shutil.copy2(f, dst / f.name)
+
+
 def backup(out: Path) -> int:
+    from .assessments.evidence import folder
     src = _sqlite_path()
     out.parent.mkdir(parents=True, exist_ok=True)
     db.session.remove()
     with sqlite3.connect(src) as source, sqlite3.connect(out) as target:
         source.backup(target)
-        return _assessments(target)
+        n = _assessments(target)
+    # After the database: a file uploaded meanwhile is copied too, never a row without its file.
+    _copy_files(folder(), evidence_copy(out))
+    return n
 
 
 def restore(source: Path) -> int:
@@ -49,6 +67,8 @@ def restore(source: Path) -> int:
     db.engine.dispose()
     with sqlite3.connect(source) as src, sqlite3.connect(dst) as target:
         src.backup(target)
+    from .assessments.evidence import folder
+    _copy_files(evidence_copy(source), folder())
     upgrade(directory=current_app.extensions["migrate"].directory)
     with sqlite3.connect(dst) as conn:
         return _assessments(conn)

@@ -37,6 +37,9 @@ def demo(firms: int, seed_value: int):
     click.echo(f"Created {out['zone']} with {out['firms']} firms")
     for instrument_id, counts in out["levels"].items():
         click.echo(f"  {instrument_id}: {sum(counts)} submitted, firms per level from the lowest: {counts}")
+    if out.get("review"):
+        click.echo(f"  providers: {', '.join(out['review']['providers'])}; review states: {out['review']['states']}; "
+                   f"sample seed {out['review']['sample']['seed']}, {out['review']['sample']['drawn']} drawn")
     click.echo(f"Invitation code for new firms: {DEMO_INVITE}")
     for role, email in out["users"].items():
         click.echo(f"  {role:<11} {email}  password: {DEMO_PASSWORD}")

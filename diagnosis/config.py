@@ -43,6 +43,9 @@ def load(instance_path: str, overrides: dict | None = None) -> dict:
         "LOCKOUT_MINUTES": int(env.get("LOCKOUT_MINUTES", 15)),
         "WTF_CSRF_TIME_LIMIT": None,  # a questionnaire page may stay open all day
         "REPORT_CACHE_DIR": str(instance / "reports"),
+        # Evidence files: a directory every app server shares (NFS or similar) when there are several.
+        "EVIDENCE_DIR": env.get("EVIDENCE_DIR") or str(instance / "evidence"),
+        "EVIDENCE_MAX_BYTES": int(env.get("EVIDENCE_MAX_BYTES", 4 * 1024 * 1024)),
         "PASSWORD_RESET_HOURS": float(env.get("PASSWORD_RESET_HOURS", 2)),
         # Links in mail point here: the address users reach the app at.
         "BASE_URL": env.get("BASE_URL", "http://127.0.0.1:8000"),

@@ -85,7 +85,9 @@ def seed(firms: int = 300, seed_value: int = 2026) -> dict:
     if firms <= FULL_BENCHMARK_UP_TO:
         from .rescore import rescore
         rescore(zone.id)  # benchmark every demo result against the seeded population
-    return {"created": True, "zone": zone.name, "firms": firms, "users": users, "levels": levels}
+    from .demo_review import seed_review
+    reviewed = seed_review(zone.id, DEMO_PASSWORD) if firms >= 20 else None
+    return {"created": True, "zone": zone.name, "firms": firms, "users": users, "levels": levels, "review": reviewed}
 
 
 def submit_synthetic(instrument_id: str, companies: list[Company], maturity: np.ndarray, rng: np.random.Generator,
@@ -103,7 +105,7 @@ def submit_synthetic(instrument_id: str, companies: list[Company], maturity: np.
     days_ago = rng.integers(lo, hi, len(companies))
     when = [now - timedelta(days=int(d), minutes=int(m)) for d, m in zip(days_ago, rng.integers(0, 600, len(companies)))]
     ids = db.session.scalars(sa.insert(Assessment).returning(Assessment.id, sort_by_parameter_order=True), [
-        {"company_id": c.id, "instrument_version_id": version.id, "status": "submitted",
+        {"company_id": c.id, "instrument_version_id": version.id, "status": "submitted", "review_state": "submitted",
          "created_at": w - timedelta(days=3), "updated_at": w, "submitted_at": w}
         for c, w in zip(companies, when)
     ]).all()

@@ -87,6 +87,9 @@ class User(UserMixin, db.Model):
     # (logout, password change, deactivation).
     session_version: Mapped[int] = mapped_column(sa.Integer, default=0, server_default="0")
     active: Mapped[bool] = mapped_column(sa.Boolean, default=True, server_default=sa.true())
+    # A consultant of a service provider sees only that provider's firms; the lead assigns its consultants.
+    provider_id: Mapped[int | None] = mapped_column(sa.ForeignKey("providers.id"), index=True)
+    provider_lead: Mapped[bool] = mapped_column(sa.Boolean, default=False, server_default=sa.false())
     # Which privacy notice the user accepted, and when (个人信息保护法: consent is recorded).
     privacy_version: Mapped[str | None] = mapped_column(sa.String(16))
     privacy_accepted_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
@@ -146,9 +149,18 @@ class Assessment(db.Model):
     finalised_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     # Subdomains a consultant marked 不适用: {indicator id: {"reason", "by", "at"}}.
     not_applicable: Mapped[dict | None] = mapped_column(sa.JSON)
+    # The review after submission (REVIEW_STATES); None for a draft. The firm's truthfulness pledge:
+    # which text version it signed, who and when.
+    review_state: Mapped[str | None] = mapped_column(sa.String(16), index=True)
+    pledge_version: Mapped[str | None] = mapped_column(sa.String(16))
+    pledged_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    pledged_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    # A consultant's reopened copy points at the assessment it revises; the old one keeps its result.
+    revision_of_id: Mapped[int | None] = mapped_column(sa.ForeignKey("assessments.id"), index=True)
 
     company: Mapped[Company] = relationship()
     finalised_by: Mapped[User | None] = relationship(foreign_keys=[finalised_by_id])
+    pledged_by: Mapped[User | None] = relationship(foreign_keys=[pledged_by_id])
     instrument_version: Mapped[InstrumentVersion] = relationship()
     answers: Mapped[list[Answer]] = relationship(back_populates="assessment", cascade="all, delete-orphan")
     result: Mapped[Result | None] = relationship(back_populates="assessment", cascade="all, delete-orphan", uselist=False)
@@ -226,6 +238,10 @@ class Result(db.Model):
     # and parsing the whole `details` of 100,000 results took seconds.
     indicators: Mapped[Any] = mapped_column(sa.JSON, nullable=True)
     computed_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow, index=True)
+    # The same scoring on the consultant's verified answers; None until verification is sent for review.
+    verified_level: Mapped[int | None] = mapped_column(sa.Integer, index=True)
+    verified_total: Mapped[float | None] = mapped_column(sa.Float)
+    verified_dimensions: Mapped[Any] = mapped_column(sa.JSON, nullable=True)
 
     assessment: Mapped[Assessment] = relationship(back_populates="result")
     dimension_scores: Mapped[list[DimensionScore]] = relationship(cascade="all, delete-orphan")
@@ -359,6 +375,153 @@ class Notification(db.Model):
     read_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
 
     __table_args__ = (sa.Index("ix_notifications_unread", "user_id", "read_at"),)
+
+
+# --- Diagnosis service providers, verification on site and the zone's review (issue 18) ---
+
+REVIEW_STATES = ("submitted", "verifying", "in_review", "returned", "approved", "rejected")
+
+
+class Provider(db.Model):
+    """A diagnosis service provider (诊断服务商) registered in a zone's 服务商库, with its own consultants."""
+
+    __tablename__ = "providers"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    zone_id: Mapped[int] = mapped_column(sa.ForeignKey("zones.id"), index=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    credit_code: Mapped[str] = mapped_column(sa.String(18))
+    contact: Mapped[str | None] = mapped_column(sa.String(200))
+    qualification: Mapped[str | None] = mapped_column(sa.Text)
+    active: Mapped[bool] = mapped_column(sa.Boolean, default=True, server_default=sa.true())
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+
+    __table_args__ = (sa.UniqueConstraint("zone_id", "credit_code", name="uq_providers_zone_code"),)
+
+
+class ProviderFirm(db.Model):
+    """A firm the zone gave to a provider; one provider per firm at a time."""
+
+    __tablename__ = "provider_firms"
+    company_id: Mapped[int] = mapped_column(sa.ForeignKey("companies.id", ondelete="CASCADE"), primary_key=True)
+    provider_id: Mapped[int] = mapped_column(sa.ForeignKey("providers.id", ondelete="CASCADE"), index=True)
+    assigned_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    assigned_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+
+
+class Verification(db.Model):
+    """The consultant's on-site verdict on one answer. A correction keeps the firm's own answer beside it."""
+
+    __tablename__ = "verifications"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(sa.ForeignKey("assessments.id", ondelete="CASCADE"), index=True)
+    question_id: Mapped[str] = mapped_column(sa.String(64))
+    verdict: Mapped[str] = mapped_column(sa.String(12))  # confirmed, corrected
+    firm_value: Mapped[Any] = mapped_column(sa.JSON, nullable=True)
+    value: Mapped[Any] = mapped_column(sa.JSON, nullable=True)  # the verified answer
+    reason: Mapped[str | None] = mapped_column(sa.String(1000))
+    by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+
+    by: Mapped[User | None] = relationship()
+
+    __table_args__ = (sa.UniqueConstraint("assessment_id", "question_id", name="uq_verifications_question"),
+                      sa.CheckConstraint("verdict IN ('confirmed', 'corrected')", name="ck_verifications_verdict"))
+
+
+class ReviewEvent(db.Model):
+    """One step of an assessment's review history; rows are only ever added (see review.py)."""
+
+    __tablename__ = "review_events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(sa.ForeignKey("assessments.id", ondelete="CASCADE"), index=True)
+    action: Mapped[str] = mapped_column(sa.String(24))
+    from_state: Mapped[str | None] = mapped_column(sa.String(16))
+    to_state: Mapped[str | None] = mapped_column(sa.String(16))
+    question_id: Mapped[str | None] = mapped_column(sa.String(64))  # a comment on one question
+    reply_to_id: Mapped[int | None] = mapped_column(sa.ForeignKey("review_events.id"))
+    text: Mapped[str | None] = mapped_column(sa.Text)
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+
+    user: Mapped[User | None] = relationship()
+
+
+class Evidence(db.Model):
+    """A file attached to one question of an assessment; the bytes live in the evidence folder."""
+
+    __tablename__ = "evidence"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(sa.ForeignKey("assessments.id", ondelete="CASCADE"), index=True)
+    question_id: Mapped[str] = mapped_column(sa.String(64))
+    filename: Mapped[str] = mapped_column(sa.String(200))   # sanitised, for the download's name
+    stored_name: Mapped[str] = mapped_column(sa.String(80), unique=True)
+    media_type: Mapped[str] = mapped_column(sa.String(100))  # from the content, not the client's word
+    size: Mapped[int] = mapped_column(sa.Integer)
+    sha256: Mapped[str] = mapped_column(sa.String(64))
+    uploaded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+
+    uploaded_by: Mapped[User | None] = relationship()
+
+
+class SampleDraw(db.Model):
+    """A recorded random draw of assessments for on-site checks: the seed, the rule and the population it
+    drew from are kept, so anyone can draw again and get the same firms."""
+
+    __tablename__ = "sample_draws"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    zone_id: Mapped[int] = mapped_column(sa.ForeignKey("zones.id"), index=True)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    seed: Mapped[int] = mapped_column(sa.BigInteger)
+    rule: Mapped[Any] = mapped_column(sa.JSON)        # {instrument, stratum, share | count}
+    population: Mapped[Any] = mapped_column(sa.JSON)  # {stratum key: [assessment ids]} as drawn from
+    drawn: Mapped[Any] = mapped_column(sa.JSON)       # [assessment ids]
+
+
+class SampleCheck(db.Model):
+    """The on-site check of one drawn assessment and its outcome."""
+
+    __tablename__ = "sample_checks"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    draw_id: Mapped[int] = mapped_column(sa.ForeignKey("sample_draws.id", ondelete="CASCADE"), index=True)
+    assessment_id: Mapped[int] = mapped_column(sa.ForeignKey("assessments.id", ondelete="CASCADE"), index=True)
+    outcome: Mapped[str] = mapped_column(sa.String(10), default="pending")
+    note: Mapped[str | None] = mapped_column(sa.String(2000))
+    checked_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    checked_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+
+    __table_args__ = (sa.CheckConstraint("outcome IN ('pending', 'match', 'mismatch')", name="ck_sample_checks_outcome"),
+                      sa.UniqueConstraint("draw_id", "assessment_id", name="uq_sample_checks_item"))
+
+
+class Rating(db.Model):
+    """The firm's rating of the diagnosis service after approval: 1 to 5 and a comment."""
+
+    __tablename__ = "ratings"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(sa.ForeignKey("assessments.id", ondelete="CASCADE"), unique=True)
+    provider_id: Mapped[int | None] = mapped_column(sa.ForeignKey("providers.id"), index=True)
+    stars: Mapped[int] = mapped_column(sa.Integer)
+    comment: Mapped[str | None] = mapped_column(sa.String(2000))
+    by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+
+    __table_args__ = (sa.CheckConstraint("stars BETWEEN 1 AND 5", name="ck_ratings_stars"),)
+
+
+class QuestionNote(db.Model):
+    """A note on one question by the firm or the consultant; notes are added, never edited."""
+
+    __tablename__ = "question_notes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(sa.ForeignKey("assessments.id", ondelete="CASCADE"), index=True)
+    question_id: Mapped[str] = mapped_column(sa.String(64))
+    text: Mapped[str] = mapped_column(sa.String(2000))
+    by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+
+    by: Mapped[User | None] = relationship()
 
 
 PROGRAMME_STATES = ("draft", "running", "closed")

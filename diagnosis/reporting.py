@@ -50,7 +50,9 @@ def report_extras(a: Assessment, viewer: User | None) -> dict:
 
 def _inputs(a: Assessment, lang: str, viewer: User | None) -> tuple[tuple, dict]:
     args = (instrument_of(a), result_dict(a), company_dict(a.company, lang), lang)
-    return args, {"answers": a.answer_dict(), "assessment_date": a.submitted_at, **report_extras(a, viewer)}
+    from .assessments.review import report_part  # review builds on the assessment service, like this module
+    return args, {"answers": a.answer_dict(), "assessment_date": a.submitted_at, **report_extras(a, viewer),
+                  "verification": report_part(a, lang)}
 
 
 def result_context(a: Assessment, lang: str, viewer: User | None) -> dict:

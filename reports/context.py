@@ -33,9 +33,11 @@ FIRM, PEER_MEAN, PEER_TOP = "#1f6feb", "#8c959f", "#1a7f37"
 def firm_context(inst: Instrument, result: dict[str, Any], company: dict[str, Any], lang: str,
                  answers: dict[str, Any] | None = None, assessment_date: datetime | date | None = None,
                  consultant: str | None = None, comments: str | None = None, comments_final: bool = True,
-                 report_no: str | None = None, previous: dict[str, Any] | None = None) -> dict[str, Any]:
+                 report_no: str | None = None, previous: dict[str, Any] | None = None,
+                 verification: dict[str, Any] | None = None) -> dict[str, Any]:
     """`previous` is the firm's previous assessment on the same instrument ({date, level, dimensions}),
-    for the progress table; `report_no` the report's number."""
+    for the progress table; `report_no` the report's number; `verification` (from the app's review) both
+    levels, corrections and the evidence annex, None hides it."""
     _ = gettext_for(lang)
     bench = result.get("benchmark")
     size_name = SIZE_NAMES.get(company.get("size_class") or "")
@@ -119,6 +121,7 @@ def firm_context(inst: Instrument, result: dict[str, Any], company: dict[str, An
         # escaped by the template like every user string.
         "comments": [p.strip() for p in re.split(r"\n\s*\n", (comments or "").replace("\r\n", "\n")) if p.strip()],
         "comments_final": comments_final,
+        "verification": verification,
         "answers": _answer_rows(inst, answers, lang) if answers is not None else None,
     }
 

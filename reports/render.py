@@ -1,11 +1,12 @@
 """HTML and PDF rendering of reports with WeasyPrint.
 
 The renderer's URL fetcher serves files from reports/assets only and refuses
-everything else (other files, the network, data: URLs),
-so nothing a user typed can make the renderer read or fetch anything.
+everything else (other files, the network, data: URLs other than the app's own
+PNG thumbnails), so nothing a user typed can make the renderer read or fetch anything.
 """
 from __future__ import annotations
 
+import base64
 from functools import lru_cache
 from pathlib import Path
 from urllib.parse import unquote, urlparse
@@ -17,6 +18,7 @@ from .i18n import translations
 
 ASSETS = (Path(__file__).parent / "assets").resolve()
 BASE_URL = ASSETS.as_uri() + "/"
+THUMBNAIL_PREFIX = "data:image/png;base64,"
 
 
 class AssetFetcher(URLFetcher):
@@ -26,6 +28,9 @@ class AssetFetcher(URLFetcher):
         super().__init__(allowed_protocols=["file"], fail_on_errors=False)
 
     def fetch(self, url: str, headers=None) -> URLFetcherResponse:
+        if url.startswith(THUMBNAIL_PREFIX):  # evidence thumbnails the app re-encoded itself (evidence annex)
+            return URLFetcherResponse(url[:80], base64.b64decode(url[len(THUMBNAIL_PREFIX):], validate=True),
+                                      {"Content-Type": "image/png"})
         parsed = urlparse(url)
         path = Path(unquote(parsed.path)).resolve() if parsed.scheme == "file" and not parsed.netloc else None
         if path is None or ASSETS not in path.parents or not path.is_file():

@@ -1,19 +1,21 @@
 """Walk every route as each role of another tenant: no foreign data, no change, never a 500."""
 from __future__ import annotations
 
+import io
 import re
 
 import pytest
 import sqlalchemy as sa
 
 from diagnosis.extensions import db
-from diagnosis.models import Answer, AnswerChange, Assessment, Assignment, ReportBatch, User
+from diagnosis.models import Answer, AnswerChange, Assessment, Assignment, Evidence, ReportBatch, User
 
 from .conftest import csrf_from
 from .helpers import extreme_answers, sme
 
 SECRET = "A号精密机械有限公司"
-VALUES = {"instrument_id": "sme-digital", "part": "levels", "fmt": "csv", "filename": "report.css", "code": "zh", "n": 1, "token": "not-a-token"}
+VALUES = {"instrument_id": "sme-digital", "part": "levels", "fmt": "csv", "filename": "report.css", "code": "zh", "n": 1,
+          "token": "not-a-token", "action": "approve", "question_id": "quality", "draw_id": 1, "provider_id": 1}
 
 
 def _state(app, company_id: int):
@@ -24,7 +26,8 @@ def _state(app, company_id: int):
             db.session.scalar(sa.select(sa.func.count()).select_from(Answer).where(Answer.assessment_id.in_(mine))),
             db.session.scalar(sa.select(sa.func.count()).select_from(AnswerChange).where(AnswerChange.assessment_id.in_(mine))),
             db.session.scalar(sa.select(sa.func.count()).select_from(Assignment).where(Assignment.company_id == company_id)),
-            tuple(db.session.execute(sa.select(Assessment.id, Assessment.status, Assessment.comments, Assessment.finalised_at)
+            tuple(db.session.execute(sa.select(Assessment.id, Assessment.status, Assessment.comments, Assessment.finalised_at,
+                                               Assessment.review_state, Assessment.pledged_at)
                                      .where(Assessment.company_id == company_id).order_by(Assessment.id)).all()),
         )
 
@@ -36,6 +39,12 @@ def tenant_a(app, world, client):
     draft = firm.start("cloud-adoption")
     consultant = client().login(world.a.consultant)
     consultant.post_form(f"/assessments/{submitted}/comments", {"comments": "内部意见", "save": "1"})
+    # Tenant A's evidence file, which no other tenant may fetch.
+    from .test_providers_review import png_bytes
+    r = firm.c.post(f"/assessments/{submitted}/evidence", data={
+        "question": "quality", "file": (io.BytesIO(png_bytes()), "A.png"),
+        "csrf_token": csrf_from(firm.get(f"/assessments/{submitted}/verification").text)}, content_type="multipart/form-data")
+    assert r.status_code == 302
     with app.app_context():
         admin = db.session.scalar(sa.select(User).where(User.email == world.a.zone_admin))
         batch = ReportBatch(created_by_id=admin.id, zone_id=admin.zone_id, filters={"instrument": "sme-digital"}, status="done")
@@ -56,8 +65,9 @@ def tenant_a(app, world, client):
                                    size_class="small", above_scale=True, company_id=firm_a.id,
                                    token_hash=token_hash(p.id, firm_a.uscc), reminders_sent=0))
         db.session.commit()
+        evidence_id = db.session.scalar(sa.select(Evidence.id))
         return {"assessment_id": submitted, "draft": draft, "company_id": world.a.firm, "batch_id": batch.id,
-                "programme_id": p.id, "token": token(p.id, firm_a.uscc)}
+                "programme_id": p.id, "token": token(p.id, firm_a.uscc), "evidence_id": evidence_id}
 
 
 def _urls(app, ids: dict) -> list[tuple[str, str, set[str]]]:

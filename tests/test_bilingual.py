@@ -52,6 +52,7 @@ def history(app, world, client):
                          {"comments": COMMENTS, "finalise": "1", "confirm": "yes"})
     consultant.post_form(f"/assessments/{ids['cloud-adoption']}/comments", {"comments": COMMENTS, "save": "1"})
     draft = firm.start("sme-digital")
+    review_ids = _review(app, world, ids["sme-digital"])
     with app.app_context():
         admin = db.session.scalar(sa.select(User).where(User.email == world.a.zone_admin))
         batch = ReportBatch(created_by_id=admin.id, zone_id=admin.zone_id, filters={"instrument": "sme-digital"},
@@ -81,13 +82,44 @@ def history(app, world, client):
         db.session.commit()
         assessments = db.session.scalars(sa.select(Assessment.id).where(Assessment.company_id == world.a.firm)).all()
         return {"results": ids, "assessments": assessments, "draft": draft, "batch": batch.id,
-                "programme_id": programme.id, "token": token(programme.id, firm_a.uscc)}
+                "programme_id": programme.id, "token": token(programme.id, firm_a.uscc), **review_ids}
+
+
+def _review(app, world, aid: int) -> dict:
+    """The consultant leads a provider that serves firm A, verifies one answer with a photo, the zone returns
+    it with a comment on that question, the firm adds a note; a sample is drawn: the review pages, the
+    provider pages and the report's verification part and evidence annex all have something to show."""
+    from diagnosis.assessments import review
+    from diagnosis.demo import demo_uscc
+    from diagnosis.models import Company, Evidence
+    from diagnosis.providers import service as providers
+    from diagnosis.zone import sampling
+
+    from .test_providers_review import png_bytes, worst
+    with app.test_request_context():
+        def user(email):
+            return db.session.scalar(sa.select(User).where(User.email == email))
+        admin, lead, firm_user = user(world.a.zone_admin), user(world.a.consultant), user(world.a.enterprise)
+        p = providers.create(admin, "甲诊断服务有限公司", demo_uscc(950), "张三 0510")
+        providers.add_member(admin, p.id, world.a.consultant, lead=True)
+        providers.assign_firms(admin, p.id, list(db.session.scalars(sa.select(Company.uscc).where(
+            Company.zone_id == world.a.zone))))
+        review.pledge(firm_user, aid, True)
+        review.start_verification(lead, aid)
+        review.verify_with_evidence(lead, aid, "quality", "corrected", worst("quality"), "现场核实",
+                                    ("现场照片.png", png_bytes()))
+        review.send_for_review(lead, aid)
+        review.review_return(admin, aid, "请补充", [{"question": "quality", "text": "依据是什么"}])
+        review.add_note(firm_user, aid, "quality", "纸质台账")
+        d = sampling.draw(admin, {"instrument": "sme-digital"}, seed=1)
+        return {"provider_id": p.id, "draw_id": d.id, "evidence_id": db.session.scalar(sa.select(Evidence.id))}
 
 
 def _urls(app, history, world) -> list[str]:
     values = {"company_id": world.a.firm, "batch_id": history["batch"], "n": 1, "instrument_id": "sme-digital",
               "fmt": "csv", "filename": "report.css", "code": "zh", "programme_id": history["programme_id"],
-              "token": history["token"]}
+              "token": history["token"], "provider_id": history["provider_id"], "draw_id": history["draw_id"],
+              "evidence_id": history["evidence_id"]}
     urls = []
     for rule in app.url_map.iter_rules():
         if "GET" not in rule.methods or rule.endpoint in ("static", "main.set_language") or rule.endpoint.startswith("api."):
@@ -175,3 +207,6 @@ def test_the_walk_covers_results_previews_pdfs_and_zone_reports(app, world, clie
         for suffix in ("result", "report", "report.pdf", "comments"):
             assert f"/assessments/{aid}/{suffix}" in urls
     assert "/zone/report.pdf?lang=en" in urls and "/zone/data/heatmap.json?instrument=cloud-adoption" in urls
+    sme = history["results"]["sme-digital"]
+    assert f"/assessments/{sme}/verification" in urls and f"/providers/{history['provider_id']}" in urls
+    assert "附件：佐证材料" in consultant.get(f"/assessments/{sme}/report").text

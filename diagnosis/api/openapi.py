@@ -47,6 +47,8 @@ SCHEMAS = {
         "id": {"type": "integer"}, "company_id": {"type": "integer"}, "instrument": {"type": "string"},
         "version": {"type": "string"}, "content_hash": {"type": "string"},
         "status": {"type": "string", "enum": ["draft", "submitted"]}, "finalised": {"type": "boolean"},
+        "state": _ref("ReviewState"), "self_level": {"type": ["integer", "null"]},
+        "verified_level": {"type": ["integer", "null"]},
         "created_at": {"type": "string", "format": "date-time"}, "updated_at": {"type": "string", "format": "date-time"},
         "submitted_at": {"type": ["string", "null"], "format": "date-time"}}},
     "Assessment": {"allOf": [_ref("AssessmentSummary"), {"type": "object", "required": ["answers", "progress"], "properties": {
@@ -73,7 +75,35 @@ SCHEMAS = {
         # The fewest answer changes that reach the next level, by the instrument's rule; null at the top.
         "next_level_path": {"type": ["object", "null"], "required": ["level", "changes", "steps"], "properties": {
             "level": {"type": "integer"}, "changes": {"type": "integer"},
-            "steps": {"type": "array", "items": {"type": "object", "required": ["kind", "count"]}}}}}},
+            "steps": {"type": "array", "items": {"type": "object", "required": ["kind", "count"]}}}},
+        "state": _ref("ReviewState"), "verified_level": {"type": ["integer", "null"]},
+        "verified_total": NULLABLE_NUMBER}},
+    "ReviewState": {"type": "string", "enum": ["draft", "submitted", "verifying", "in_review", "returned", "approved",
+                                               "rejected"]},
+    "Review": {"type": "object", "required": ["assessment_id", "state", "self_level", "verified_level", "verifications",
+                                              "evidence", "history", "allowed"], "properties": {
+        "assessment_id": {"type": "integer"}, "state": _ref("ReviewState"),
+        "self_level": {"type": ["integer", "null"]}, "verified_level": {"type": ["integer", "null"]},
+        "self_total": NULLABLE_NUMBER, "verified_total": NULLABLE_NUMBER,
+        "pledge": {"type": ["object", "null"], "properties": {"version": {"type": "string"}, "by": {"type": "integer"},
+                                                              "at": {"type": "string", "format": "date-time"}}},
+        "verifications": {"type": "array", "items": {"type": "object", "required": ["question", "verdict"], "properties": {
+            "question": {"type": "string"}, "verdict": {"type": "string", "enum": ["confirmed", "corrected"]},
+            "firm_value": {}, "value": {}, "reason": {"type": ["string", "null"]}}}},
+        "evidence": {"type": "array", "items": _ref("Evidence")},
+        "history": {"type": "array", "items": {"type": "object", "required": ["id", "action", "at"], "properties": {
+            "id": {"type": "integer"}, "action": {"type": "string"}, "question": {"type": ["string", "null"]},
+            "reply_to": {"type": ["integer", "null"]}, "text": {"type": ["string", "null"]}}}},
+        "notes": {"type": "array", "items": {"type": "object", "required": ["id", "question", "text"], "properties": {
+            "id": {"type": "integer"}, "question": {"type": "string"}, "text": {"type": "string"}}}},
+        "allowed": {"type": "array", "items": {"type": "string"}}}},
+    "Evidence": {"type": "object", "required": ["id", "question", "filename", "media_type", "size", "sha256"], "properties": {
+        "id": {"type": "integer"}, "question": {"type": "string"}, "filename": {"type": "string"},
+        "media_type": {"type": "string"}, "size": {"type": "integer"}, "sha256": {"type": "string"}}},
+    "ProviderList": {"type": "object", "required": ["items"], "properties": {"items": {"type": "array", "items": {
+        "type": "object", "required": ["id", "name", "credit_code", "active"], "properties": {
+            "id": {"type": "integer"}, "name": {"type": "string"}, "credit_code": {"type": "string"},
+            "active": {"type": "boolean"}}}}}},
     "ZoneAggregates": {"type": "object", "required": ["filters", "overview", "levels", "dimensions", "trend", "movement"], "properties": {
         "filters": {"type": "object"},
         "overview": {"type": "object", "required": ["registered", "assessed", "drafts", "participation", "mean_total"], "properties": {
@@ -104,6 +134,83 @@ FILTERS = [{"name": n, "in": "query", "schema": {"type": "string"}, "description
     ("instrument", "instrument id (default sme-digital)"), ("industry", "GB/T 4754 division code, two digits"),
     ("size", "large, medium, small or micro"), ("sub_zone", "a sub-zone of the zone"), ("period", "a quarter such as 2026Q3"),
     ("lang", "zh or en, for labels"))]
+
+
+def _review_op(op_id: str, summary: str, aid: dict, body: dict | None = None, ok: str = "200") -> dict:
+    out = {"operationId": op_id, "summary": summary, "parameters": [aid],
+           "responses": {ok: _json("Review", "The review after the step"), "400": ERRORS["400"], "401": ERRORS["401"],
+                         "403": _json("Error", "Not a step the token user's role may take; nothing changed"),
+                         "404": ERRORS["404"],
+                         "409": _json("Error", "The assessment is not in a state that allows this step; nothing changed"),
+                         "422": _json("Error", "Invalid input; nothing changed")}}
+    if body is not None:
+        out["requestBody"] = {"required": True, "content": {"application/json": {"schema": body}}}
+    return out
+
+
+def review_paths(aid: dict) -> dict:
+    """Review states: submitted -> verifying -> in_review -> returned | approved | rejected; returned -> in_review."""
+    text = {"type": "object", "properties": {"text": {"type": "string", "maxLength": 2000}}}
+    base = "/assessments/{assessment_id}"
+    return {
+        f"{base}/review": {"get": {"operationId": "getReview", "summary": "State, levels, verifications, evidence, history",
+                                   "parameters": [aid], "responses": {"200": _json("Review", "The review"),
+                                                                      "401": ERRORS["401"], "404": ERRORS["404"]}}},
+        f"{base}/pledge": {"post": _review_op("signPledge", "The firm signs the truthfulness pledge", aid, {
+            "type": "object", "required": ["pledge"], "properties": {"pledge": {"const": True}}})},
+        f"{base}/verification": {"post": _review_op("startVerification", "The consultant starts on-site verification", aid)},
+        base + "/verifications/{question_id}": {"put": {**_review_op(
+            "verifyAnswer", "Confirm or correct one answer (a correction needs a reason)", aid, {
+                "type": "object", "required": ["verdict"], "properties": {
+                    "verdict": {"type": "string", "enum": ["confirmed", "corrected"]}, "value": {},
+                    "reason": {"type": "string", "maxLength": 2000}}}),
+            "parameters": [aid, {"name": "question_id", "in": "path", "required": True, "schema": {"type": "string"}}]}},
+        f"{base}/send-for-review": {"post": _review_op("sendForReview", "Score the verified answers; to zone review", aid)},
+        f"{base}/return": {"post": _review_op("returnAssessment", "Zone staff return it with comments", aid, {
+            "type": "object", "properties": {"text": {"type": "string"}, "comments": {"type": "array", "items": {
+                "type": "object", "required": ["question", "text"],
+                "properties": {"question": {"type": "string"}, "text": {"type": "string"}}}}}})},
+        f"{base}/replies": {"post": _review_op("replyToComment", "The consultant or firm answers a comment", aid, {
+            "type": "object", "required": ["event", "text"],
+            "properties": {"event": {"type": "integer"}, "text": {"type": "string"}}}, ok="201")},
+        f"{base}/approve": {"post": _review_op("approveAssessment", "Zone staff approve", aid, text)},
+        f"{base}/reject": {"post": _review_op("rejectAssessment", "Zone staff reject (a reason is required)", aid, text)},
+        f"{base}/evidence": {"post": {
+            "operationId": "uploadEvidence", "summary": "Attach a photo, PDF or office document to a question",
+            "parameters": [aid], "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
+                "type": "object", "required": ["question", "file"],
+                "properties": {"question": {"type": "string"}, "file": {"type": "string", "format": "binary"}}}}}},
+            "responses": {"201": _json("Evidence", "Stored"), "401": ERRORS["401"], "403": ERRORS["403"],
+                          "404": ERRORS["404"], "413": _json("Error", "Too large"),
+                          "415": _json("Error", "Not a photo, PDF or office document (by content)"),
+                          "422": _json("Error", "Unknown question or empty file")}}},
+        base + "/evidence/{evidence_id}": {"get": {
+            "operationId": "downloadEvidence", "summary": "The file, always as an attachment with nosniff",
+            "parameters": [aid, _id_param("evidence_id")],
+            "responses": {"200": {"description": "The file", "content": {"application/octet-stream": {
+                "schema": {"type": "string", "format": "binary"}}}}, "401": ERRORS["401"], "404": ERRORS["404"]}}},
+        f"{base}/reopen": {"post": {
+            "operationId": "reopenAssessment", "summary": "A new revision (draft) linked to this one; the old result stays",
+            "parameters": [aid], "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                "type": "object", "required": ["text"], "properties": {"text": {"type": "string"}}}}}},
+            "responses": {"201": _json("Assessment", "The new revision"), "400": ERRORS["400"], "401": ERRORS["401"],
+                          "403": ERRORS["403"], "404": ERRORS["404"], "409": _json("Error", "Not submitted"),
+                          "422": _json("Error", "A reason is required")}}},
+        f"{base}/notes": {"post": _review_op("addNote", "A note on one question (the firm or its consultant)", aid, {
+            "type": "object", "required": ["question", "text"],
+            "properties": {"question": {"type": "string"}, "text": {"type": "string", "maxLength": 2000}}}, ok="201")},
+        f"{base}/rating": {"post": {
+            "operationId": "rateService", "summary": "The firm rates the diagnosis service after approval (once)",
+            "parameters": [aid], "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                "type": "object", "required": ["stars"], "properties": {
+                    "stars": {"type": "integer", "minimum": 1, "maximum": 5}, "comment": {"type": "string"}}}}}},
+            "responses": {"201": {"description": "Stored", "content": {"application/json": {"schema": {
+                "type": "object", "required": ["assessment_id", "stars"]}}}},
+                "400": ERRORS["400"], "401": ERRORS["401"], "403": ERRORS["403"], "404": ERRORS["404"],
+                "409": _json("Error", "Not approved yet, or already rated"), "422": _json("Error", "Stars not 1 to 5")}}},
+        "/providers": {"get": {"operationId": "listProviders", "summary": "The zone's providers (staff) or one's own",
+                               "responses": {"200": _json("ProviderList", "Providers"), "401": ERRORS["401"]}}},
+    }
 
 
 @lru_cache(maxsize=1)
@@ -162,6 +269,7 @@ def spec() -> dict:
                 "operationId": "getReport", "parameters": [aid, {"name": "lang", "in": "query", "schema": {"type": "string", "enum": ["zh", "en"]}}],
                 "responses": {"200": {"description": "The PDF report", "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}}},
                               "400": ERRORS["400"], "401": ERRORS["401"], "404": ERRORS["404"]}}},
+            **review_paths(aid),
             "/zone/aggregates": {"get": {
                 "operationId": "getZoneAggregates", "summary": "The zone dashboard's figures (zone administrators)",
                 "parameters": FILTERS,

@@ -14,6 +14,7 @@ import scoring
 from ..access import (
     ENTERPRISE,
     ZONE_ADMIN,
+    allowed_actions,
     assessments_query,
     ensure_role,
     find_assessment,
@@ -23,13 +24,14 @@ from ..access import (
     staff_scope,
     visible_company_ids,
 )
-from ..assessments import service
+from ..assessments import evidence, review, service
 from ..audit import record
 from ..errors import Refused
 from ..extensions import csrf, db, limiter
 from ..ids import MAX_ID
 from ..inputs import parse_int
 from ..models import Assessment, Company
+from ..providers import service as providers
 from ..reporting import ensure_benchmark, render_report
 from ..zone.figures import aggregates
 from ..zone.filters import BadFilter, parse_filters
@@ -191,6 +193,9 @@ def _assessment_dict(a: Assessment, with_answers: bool = True) -> dict:
     inst = service.instrument_of(a)
     out = {"id": a.id, "company_id": a.company_id, "instrument": inst.id, "version": inst.version,
            "content_hash": a.instrument_version.content_hash, "status": a.status,
+           "state": a.review_state or a.status,
+           "self_level": a.result.level if a.result else None,
+           "verified_level": a.result.verified_level if a.result else None,
            "finalised": a.finalised_at is not None,
            "created_at": a.created_at.isoformat(), "updated_at": a.updated_at.isoformat(),
            "submitted_at": a.submitted_at.isoformat() if a.submitted_at else None}
@@ -209,6 +214,8 @@ def assessments():
     company_id = _int_arg("company_id")
     if company_id is not None:
         q = q.where(Assessment.company_id == company_id)
+    if request.args.get("verified") == "1":
+        q = q.where(Assessment.review_state == "approved")
     status = request.args.get("status")
     if status is not None:
         if status not in ("draft", "submitted"):
@@ -255,7 +262,8 @@ def _result_body(a: Assessment) -> dict:
             "level_name": inst.level(r.level).name.model_dump(), "dimensions": r.dimensions,
             "indicators": r.details.get("indicators", {}), "blockers": r.details.get("blockers"),
             "benchmark": r.details.get("benchmark"), "period": r.period, "previous_level": r.previous_level,
-            "next_level_path": scoring.next_level_path(inst, {"total": r.total, "level": r.level, **r.details})}
+            "next_level_path": scoring.next_level_path(inst, {"total": r.total, "level": r.level, **r.details}),
+            "state": a.review_state or a.status, "verified_level": r.verified_level, "verified_total": r.verified_total}
 
 
 @bp.get("/assessments/<int:assessment_id>/result")
@@ -292,3 +300,120 @@ def zone_aggregates():
         raise ApiError(400, "bad_filter", str(e)) from None
     lang = request.args.get("lang", "zh") if request.args.get("lang") in ("zh", "en") else "zh"
     return jsonify(aggregates(f, lang))
+
+
+# --- The review of an assessment (issue 18): the same operations, states and permissions as the web pages. ---
+def review_body(a: Assessment) -> dict:
+    r = a.result
+    return {
+        "assessment_id": a.id, "state": review.state_of(a),
+        "self_level": r.level if r else None, "verified_level": r.verified_level if r else None,
+        "self_total": r.total if r else None, "verified_total": r.verified_total if r else None,
+        "pledge": {"version": a.pledge_version, "by": a.pledged_by_id,
+                   "at": a.pledged_at.isoformat()} if a.pledged_at else None,
+        "verifications": [{"question": v.question_id, "verdict": v.verdict, "firm_value": v.firm_value,
+                           "value": v.value, "reason": v.reason, "by": v.by_id, "at": v.at.isoformat()}
+                          for v in review.verifications(a).values()],
+        "evidence": [{"id": e.id, "question": e.question_id, "filename": e.filename, "media_type": e.media_type,
+                      "size": e.size, "sha256": e.sha256} for items in evidence.of_assessment(a).values() for e in items],
+        "history": [{"id": e.id, "action": e.action, "from": e.from_state, "to": e.to_state, "question": e.question_id,
+                     "reply_to": e.reply_to_id, "text": e.text, "by": e.user_id, "at": e.at.isoformat()}
+                    for e in review.history(a)],
+        "notes": [{"id": n.id, "question": n.question_id, "text": n.text, "by": n.by_id, "at": n.at.isoformat()}
+                  for items in review.notes(a).values() for n in items],
+        "allowed": sorted(allowed_actions(_user(), a)),
+    }
+
+
+@bp.get("/assessments/<int:assessment_id>/review")
+def get_review(assessment_id: int):
+    return jsonify(review_body(_get_assessment(assessment_id)))
+
+
+@bp.post("/assessments/<int:assessment_id>/pledge")
+def api_pledge(assessment_id: int):
+    return jsonify(review_body(review.pledge(_user(), assessment_id, _json_body().get("pledge"))))
+
+
+@bp.post("/assessments/<int:assessment_id>/verification")
+def api_start_verification(assessment_id: int):
+    return jsonify(review_body(review.start_verification(_user(), assessment_id)))
+
+
+@bp.put("/assessments/<int:assessment_id>/verifications/<question_id>")
+def api_verify(assessment_id: int, question_id: str):
+    body = _json_body()
+    review.verify(_user(), assessment_id, question_id, body.get("verdict"), body.get("value"), body.get("reason"))
+    return jsonify(review_body(_get_assessment(assessment_id)))
+
+
+@bp.post("/assessments/<int:assessment_id>/send-for-review")
+def api_send_for_review(assessment_id: int):
+    return jsonify(review_body(review.send_for_review(_user(), assessment_id)))
+
+
+@bp.post("/assessments/<int:assessment_id>/return")
+def api_return(assessment_id: int):
+    body = _json_body()
+    return jsonify(review_body(review.review_return(_user(), assessment_id, body.get("text"), body.get("comments"))))
+
+
+@bp.post("/assessments/<int:assessment_id>/replies")
+def api_reply(assessment_id: int):
+    body = _json_body()
+    review.reply(_user(), assessment_id, body.get("event"), body.get("text"))
+    return jsonify(review_body(_get_assessment(assessment_id))), 201
+
+
+@bp.post("/assessments/<int:assessment_id>/<any(approve, reject):action>")
+def api_decide(assessment_id: int, action: str):
+    body = request.get_json(silent=True) or {}
+    text = body.get("text") if isinstance(body, dict) else None
+    return jsonify(review_body(review.decide(_user(), assessment_id, action, text)))
+
+
+@bp.post("/assessments/<int:assessment_id>/evidence")
+def api_upload_evidence(assessment_id: int):
+    """multipart/form-data: question, file."""
+    f = request.files.get("file")
+    e = evidence.upload(_user(), assessment_id, request.form.get("question"), f.filename if f else None,
+                        f.read() if f else b"")
+    return jsonify({"id": e.id, "question": e.question_id, "filename": e.filename, "media_type": e.media_type,
+                    "size": e.size, "sha256": e.sha256}), 201
+
+
+@bp.get("/assessments/<int:assessment_id>/evidence/<int:evidence_id>")
+def api_download_evidence(assessment_id: int, evidence_id: int):
+    e, path = evidence.find(_user(), assessment_id, evidence_id)
+    return Response(path.read_bytes(), headers=evidence.download_headers(e))
+
+
+@bp.get("/providers")
+def api_providers():
+    return jsonify({"items": [{"id": p.id, "name": p.name, "credit_code": p.credit_code, "active": p.active}
+                              for p in providers.zone_providers(_user())]})
+
+
+
+
+
+@bp.post("/assessments/<int:assessment_id>/rating")
+def api_rate(assessment_id: int):
+    from ..providers.scores import rate
+    body = _json_body()
+    r = rate(_user(), assessment_id, body.get("stars"), body.get("comment"))
+    return jsonify({"assessment_id": r.assessment_id, "stars": r.stars, "comment": r.comment}), 201
+
+
+@bp.post("/assessments/<int:assessment_id>/reopen")
+def api_reopen(assessment_id: int):
+    """A new revision (a draft with the verified answers) linked to this assessment, which keeps its result."""
+    new = review.reopen(_user(), assessment_id, _json_body().get("text"))
+    return jsonify({**_assessment_dict(new), "revision_of": new.revision_of_id}), 201
+
+
+@bp.post("/assessments/<int:assessment_id>/notes")
+def api_add_note(assessment_id: int):
+    body = _json_body()
+    review.add_note(_user(), assessment_id, body.get("question"), body.get("text"))
+    return jsonify(review_body(_get_assessment(assessment_id))), 201

@@ -195,6 +195,7 @@ def submit(assessment: Assessment) -> Result:
     inst = instrument_of(assessment)
     result = scoring.score(inst, assessment.answer_dict(), assessment.not_applicable_reasons())
     assessment.status = "submitted"
+    assessment.review_state = "submitted"
     assessment.submitted_at = utcnow()
     row = store_result(assessment, result)
     db.session.flush()
@@ -306,14 +307,18 @@ def _editable(user: User, assessment_id: int) -> Assessment:
     return a
 
 
-def submit_checked(user: User, assessment_id: int) -> Assessment:
-    """Submit a draft once every shown required question is answered; score and benchmark it."""
+def submit_checked(user: User, assessment_id: int, pledge: bool = False) -> Assessment:
+    """Submit a draft once every shown required question is answered; score and benchmark it.
+    A firm that ticks the truthfulness pledge signs it with the submission."""
     a = _editable(user, assessment_id)
     missing = completion(instrument_of(a), a.answer_dict()).missing
     if missing:
         raise Refused(409, "incomplete", _l("还有必答题未填写，请补全后再提交。"), [{"question": q} for q in missing])
     submit(a)
     db.session.commit()
+    if pledge is True and user.role == "enterprise":
+        from .review import pledge as sign  # review builds on this module
+        sign(user, a.id, True)
     return a
 
 

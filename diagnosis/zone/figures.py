@@ -75,11 +75,12 @@ def export_rows(f: zs.Filters, drill: dict, lang: str) -> tuple[list[str], list[
     found = zs.firms(f, **drill, limit=None)
     dims = zs.dimension_percents([r["result_id"] for r in found["rows"]])
     header = [_("企业名称"), _("统一社会信用代码"), _("行业"), _("规模"), _("片区"), _("等级"), _("得分"), _("评估季度"),
-              _("上次等级")] + [_("%(dimension)s达成度（%%）", dimension=d.title.get(lang)) for d in inst.dimensions]
+              _("上次等级"), _("核实等级")] + [_("%(dimension)s达成度（%%）", dimension=d.title.get(lang)) for d in inst.dimensions]
     size_name = {k: _(v) for k, v in SIZE_NAMES.items()}
     rows = [[r["name"], r["uscc"], industry_label(r["industry"], lang), size_name.get(r["size"], r["size"]), r["sub_zone"] or "",
              level_name.get(r["level"], r["level"]), r["total"], r["period"],
-             level_name.get(r["previous_level"], "") if r["previous_level"] is not None else ""]
+             level_name.get(r["previous_level"], "") if r["previous_level"] is not None else "",
+             level_name.get(r["verified_level"], "") if r["verified_level"] is not None else ""]
             + [round(dims.get(r["result_id"], {}).get(d.id, 0.0), 1) for d in inst.dimensions]
             for r in found["rows"]]
     return header, rows

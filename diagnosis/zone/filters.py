@@ -56,13 +56,15 @@ def _filters(args, zone_id: int | Scope, errors: dict) -> Filters:
     period = args.get("period") or None
     if period and not PERIOD.match(period):
         errors["period"] = _("季度格式应为 2026Q3。")
+    verified = args.get("verified") in ("1", "true", "True")
     if isinstance(zone_id, Scope):
         scope = zone_id
         sub_zone = scope.sub_zone or sub_zone  # staff of a sub-zone cannot look beside it
         one = scope.zone_ids[0] if len(scope.zone_ids) == 1 else None
         return Filters(zone_id=one, instrument_id=instrument, industry=industry, size=size, sub_zone=sub_zone,
-                       period=period, zone_ids=() if one is not None else (scope.zone_ids or (-1,)))
-    return Filters(zone_id=zone_id, instrument_id=instrument, industry=industry, size=size, sub_zone=sub_zone, period=period)
+                       period=period, verified=verified, zone_ids=() if one is not None else (scope.zone_ids or (-1,)))
+    return Filters(zone_id=zone_id, instrument_id=instrument, industry=industry, size=size, sub_zone=sub_zone, period=period,
+                   verified=verified)
 
 
 def _drill(args, errors: dict) -> dict:

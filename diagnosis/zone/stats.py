@@ -32,6 +32,7 @@ class Filters:
     size: str | None = None       # size class
     sub_zone: str | None = None
     period: str | None = None     # a quarter such as 2026Q3: results submitted then (the firm's last of that quarter)
+    verified: bool = False        # only assessments the zone approved after on-site verification, at their verified level
     zone_ids: tuple[int, ...] = ()  # staff of a city or province: every zone below their area (then zone_id is None)
 
     def zone_clause(self):
@@ -40,7 +41,8 @@ class Filters:
     def to_query(self) -> dict:
         """The filters as the dashboard's query string names them (the zone is never in a URL)."""
         names = {"instrument_id": "instrument"}
-        return {names.get(k, k): v for k, v in asdict(self).items() if k not in ("zone_id", "zone_ids") and v}
+        return {names.get(k, k): ("1" if v is True else v) for k, v in asdict(self).items()
+                if k not in ("zone_id", "zone_ids") and v}
 
 
 def _companies(f: Filters, query: sa.Select) -> sa.Select:
@@ -61,13 +63,22 @@ def _results(f: Filters, query: sa.Select) -> sa.Select:
         query = query.where(Result.period == f.period, Result.latest_in_period)
     else:
         query = query.where(Result.is_latest)
+    if f.verified:
+        query = query.where(Result.assessment_id.in_(sa.select(Assessment.id).where(Assessment.review_state == "approved")),
+                            Result.verified_level.is_not(None))
     return _companies(f, query)
+
+
+def _level(f: Filters):
+    """The level counted: the verified one under the "verified only" filter, else the self-assessed one."""
+    return Result.verified_level if f.verified else Result.level
 
 
 def overview(f: Filters) -> dict:
     registered = db.session.scalar(_companies(f, sa.select(sa.func.count(Company.id))))
+    total = Result.verified_total if f.verified else Result.total  # "verified only": the verified score
     assessed, mean_total = db.session.execute(
-        _results(f, sa.select(sa.func.count(Result.id), sa.func.avg(Result.total)))).one()
+        _results(f, sa.select(sa.func.count(Result.id), sa.func.avg(total)))).one()
     drafts = db.session.scalar(_companies(f, sa.select(sa.func.count(Assessment.id))
                                           .join(Company, Company.id == Assessment.company_id)
                                           .join(InstrumentVersion, InstrumentVersion.id == Assessment.instrument_version_id)
@@ -79,7 +90,7 @@ def overview(f: Filters) -> dict:
 
 def level_distribution(f: Filters) -> dict:
     inst = questionnaires.get(f.instrument_id)
-    counts = dict(db.session.execute(_results(f, sa.select(Result.level, sa.func.count()).group_by(Result.level))).all())
+    counts = dict(db.session.execute(_results(f, sa.select(_level(f), sa.func.count()).group_by(_level(f)))).all())
     levels = sorted(lv.id for lv in inst.levels)
     total = sum(counts.values())
     refs = [{"id": r.id, "title": r.title.model_dump(), "year": r.year,
@@ -93,7 +104,7 @@ def level_distribution(f: Filters) -> dict:
 def levels_by(f: Filters, by: str) -> list[dict]:
     """Level counts per industry division or size class: [{key, n, counts: {level: n}}]."""
     column = {"industry": Company.industry_division, "size": Company.size_class, "sub_zone": Company.sub_zone}[by]
-    rows = db.session.execute(_results(f, sa.select(column, Result.level, sa.func.count()).group_by(column, Result.level))).all()
+    rows = db.session.execute(_results(f, sa.select(column, _level(f), sa.func.count()).group_by(column, _level(f)))).all()
     out: dict = {}
     for key, level, n in rows:
         entry = out.setdefault(key, {"key": key, "n": 0, "counts": {}})
@@ -193,9 +204,9 @@ def change_since_last_period(f: Filters, period: str) -> dict:
 
 FIRM_COLUMNS = (Company.id, Company.name, Company.uscc, Company.industry_division, Company.size_class, Company.sub_zone,
                 Result.id, Result.assessment_id, Result.level, Result.total, Result.period, Result.previous_level,
-                Result.next_gap)
+                Result.next_gap, Result.verified_level)
 FIRM_KEYS = ("company_id", "name", "uscc", "industry", "size", "sub_zone", "result_id", "assessment_id", "level", "total",
-             "period", "previous_level", "next_gap")
+             "period", "previous_level", "next_gap", "verified_level")
 
 
 def firms(f: Filters, *, level: int | None = None, dimension: str | None = None, below: float | None = None,
@@ -205,7 +216,7 @@ def firms(f: Filters, *, level: int | None = None, dimension: str | None = None,
     q = _results(f, sa.select(*FIRM_COLUMNS))
     order = [Result.total.desc(), Company.id]
     if level is not None:
-        q = q.where(Result.level == level)
+        q = q.where(_level(f) == level)
     if dimension is not None:
         q = q.join(DimensionScore, sa.and_(DimensionScore.result_id == Result.id, DimensionScore.dimension_id == dimension))
         q = q.add_columns(DimensionScore.percent)

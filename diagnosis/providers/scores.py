@@ -1,0 +1,97 @@
+"""Ratings of the service by firms, and each provider's figures computed from what the platform holds.
+
+Every figure comes with its n; below the peer benchmarks' smallest group (BENCHMARK_MIN_PEERS) the
+value is withheld, as a peer comparison on fewer firms is. On-time share needs a deadline per
+assignment, which the platform does not hold yet: it is reported as not available rather than guessed.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from ..access import ENTERPRISE, ensure_role, find_assessment
+from ..errors import Refused
+from ..extensions import db
+from ..models import Assessment, Provider, ProviderFirm, Rating, Result, ReviewEvent, SampleCheck, User
+from ..peers import min_peers
+
+
+def rate(user: User, assessment_id: int, stars: Any, comment: Any) -> Rating:
+    """The firm rates the service once its assessment is approved; once per assessment."""
+    ensure_role(user, ENTERPRISE)
+    a = find_assessment(user, assessment_id)
+    if a is None:
+        raise Refused(404, "not_found", _l("找不到这份评估，或您无权查看。"))
+    if a.review_state != "approved":
+        raise Refused(409, "wrong_state", _l("诊断通过审核后才能评价。"))
+    if not isinstance(stars, int) or isinstance(stars, bool) or not 1 <= stars <= 5:
+        raise Refused(422, "bad_stars", _l("请打 1 到 5 分。"), [{"field": "stars"}])
+    text = comment.strip()[:2000] if isinstance(comment, str) else None
+    if db.session.scalar(sa.select(Rating.id).where(Rating.assessment_id == a.id)):
+        raise Refused(409, "already_rated", _l("这次诊断已经评价过了。"))
+    row = Rating(assessment_id=a.id, stars=stars, comment=text or None, by_id=user.id,
+                 provider_id=db.session.scalar(sa.select(ProviderFirm.provider_id)
+                                               .where(ProviderFirm.company_id == a.company_id)))
+    db.session.add(row)
+    db.session.commit()
+    return row
+
+
+def rating_of(a: Assessment) -> Rating | None:
+    return db.session.scalar(sa.select(Rating).where(Rating.assessment_id == a.id))
+
+
+def _figure(value: float | None, n: int, minimum: int) -> dict:
+    small = n < minimum
+    return {"value": None if small or value is None else round(value, 3), "n": n, "small": small}
+
+
+def provider_scores(p: Provider) -> dict:
+    """Figures of one provider; each {value, n, small}."""
+    minimum = min_peers()
+    members = sa.select(User.id).where(User.provider_id == p.id)
+    sent = set(db.session.scalars(sa.select(ReviewEvent.assessment_id).where(
+        ReviewEvent.action == "send_for_review", ReviewEvent.user_id.in_(members))).all())
+    returned = set(db.session.scalars(sa.select(ReviewEvent.assessment_id).where(
+        ReviewEvent.action == "return", ReviewEvent.assessment_id.in_(sent or {0}))).all()) if sent else set()
+    firms = set(db.session.scalars(sa.select(Assessment.company_id).where(Assessment.id.in_(sent or {0})))) if sent else set()
+    stars = db.session.scalars(sa.select(Rating.stars).where(Rating.provider_id == p.id)).all()
+    changes = db.session.execute(sa.select(Result.level, Result.previous_level).where(
+        Result.company_id.in_(firms or {0}), Result.previous_level.is_not(None))).all() if firms else []
+    outcomes = db.session.scalars(sa.select(SampleCheck.outcome).join(Assessment, Assessment.id == SampleCheck.assessment_id)
+                                  .where(Assessment.id.in_(sent or {0}), SampleCheck.outcome != "pending")).all() if sent else []
+    return {
+        "served": {"value": len(firms), "n": len(firms), "small": False},  # a count, shown whatever its size
+        "on_time": {"value": None, "n": 0, "small": False, "unavailable": True},
+        "return_rate": _figure(len(returned) / len(sent) if sent else None, len(sent), minimum),
+        "mean_rating": _figure(sum(stars) / len(stars) if stars else None, len(stars), minimum),
+        "level_change": _figure(sum(lv - prev for lv, prev in changes) / len(changes) if changes else None,
+                                len(changes), minimum),
+        "mismatch_rate": _figure(outcomes.count("mismatch") / len(outcomes) if outcomes else None, len(outcomes),
+                                 minimum),
+    }
+
+
+def zone_table(staff: User) -> list[tuple[Provider, dict]]:
+    from .service import zone_providers
+    return [(p, provider_scores(p)) for p in zone_providers(staff)]
+
+
+FIGURES = [("served", _l("服务企业数")), ("on_time", _l("按时完成比例")), ("return_rate", _l("退回率")),
+           ("mean_rating", _l("平均评分")), ("level_change", _l("复评等级变化（平均）")),
+           ("mismatch_rate", _l("抽查不一致率"))]
+
+
+def export_rows(staff: User) -> tuple[list[str], list[list]]:
+    header = [str(_l("服务商")), str(_l("统一社会信用代码"))]
+    for _key, label in FIGURES:
+        header += [str(label), f"{label} n"]
+    rows = []
+    for p, s in zone_table(staff):
+        row: list = [p.name, p.credit_code]
+        for key, _label in FIGURES:
+            row += ["" if s[key]["value"] is None else s[key]["value"], s[key]["n"]]
+        rows.append(row)
+    return header, rows

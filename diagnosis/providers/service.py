@@ -1,0 +1,159 @@
+"""Providers: zone staff register them, attach consultants and give them firms; a provider's lead
+assigns its consultants to its firms. Shared by the web pages, the API and the demo seeder."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from ..access import CONSULTANT, ZONE_ADMIN, ensure_role, manages_provider
+from ..credit_codes import normalise_uscc, uscc_error
+from ..errors import Refused
+from ..extensions import db
+from ..models import Assignment, Company, Provider, ProviderFirm, User, utcnow
+from ..notifications.service import notify
+from ..zone.assignments import Assigned, parse_codes
+
+
+def _text(raw, limit: int, field: str, required: bool = True) -> str | None:
+    value = (raw or "").strip() if isinstance(raw, str) or raw is None else None
+    if value is None or len(value) > limit or required and not value:
+        raise Refused(422, "bad_field", _l("请检查这一项：%(field)s", field=field), [{"field": field}])
+    return value or None
+
+
+def zone_providers(user: User) -> list[Provider]:
+    """The providers of the user's zone: all for zone staff, their own for a provider's consultant."""
+    q = sa.select(Provider).where(Provider.zone_id == user.zone_id).order_by(Provider.name)
+    if user.role == ZONE_ADMIN:
+        return db.session.scalars(q).all()
+    if user.role == CONSULTANT and user.provider_id is not None:
+        return db.session.scalars(q.where(Provider.id == user.provider_id)).all()
+    return []
+
+
+def get_provider(user: User, provider_id: int) -> Provider:
+    """The provider if the user may see it (zone staff of its zone, or its own consultants); else 404."""
+    p = db.session.get(Provider, provider_id) if isinstance(provider_id, int) else None
+    if p is None or p.zone_id != user.zone_id or not (
+            user.role == ZONE_ADMIN or user.role == CONSULTANT and user.provider_id == p.id):
+        raise Refused(404, "not_found", _l("找不到这家服务商，或您无权查看。"))
+    return p
+
+
+def create(staff: User, name, credit_code, contact=None, qualification=None) -> Provider:
+    ensure_role(staff, ZONE_ADMIN)
+    code = normalise_uscc(credit_code or "") if isinstance(credit_code, str) else ""
+    if uscc_error(code):
+        raise Refused(422, "bad_credit_code", _l("统一社会信用代码不正确。"), [{"field": "credit_code"}])
+    p = Provider(zone_id=staff.zone_id, name=_text(name, 200, "name"), credit_code=code,
+                 contact=_text(contact, 200, "contact", required=False),
+                 qualification=_text(qualification, 4000, "qualification", required=False))
+    if db.session.scalar(sa.select(Provider.id).where(Provider.zone_id == staff.zone_id, Provider.credit_code == code)):
+        raise Refused(409, "duplicate", _l("这家服务商已在服务商库中。"))
+    db.session.add(p)
+    db.session.commit()
+    return p
+
+
+def set_active(staff: User, provider_id: int, active: bool) -> Provider:
+    ensure_role(staff, ZONE_ADMIN)
+    p = get_provider(staff, provider_id)
+    p.active = bool(active)
+    db.session.commit()
+    return p
+
+
+def add_member(staff: User, provider_id: int, email, lead: bool = False) -> User:
+    """Make a consultant account of the zone one of the provider's consultants (or its lead)."""
+    ensure_role(staff, ZONE_ADMIN)
+    p = get_provider(staff, provider_id)
+    address = (email or "").strip().lower() if isinstance(email, str) else ""
+    u = db.session.scalar(sa.select(User).where(sa.func.lower(User.email) == address, User.zone_id == staff.zone_id,
+                                                User.role == CONSULTANT))
+    if u is None:
+        raise Refused(422, "unknown_consultant", _l("本园区没有这个顾问账号。"), [{"field": "email"}])
+    if u.provider_id not in (None, p.id):
+        raise Refused(409, "other_provider", _l("这位顾问已属于另一家服务商。"))
+    u.provider_id, u.provider_lead = p.id, bool(lead)
+    db.session.commit()
+    return u
+
+
+def members(p: Provider) -> list[User]:
+    return db.session.scalars(sa.select(User).where(User.provider_id == p.id)
+                              .order_by(User.provider_lead.desc(), User.name)).all()
+
+
+def firms(p: Provider) -> list[Company]:
+    return db.session.scalars(sa.select(Company).join(ProviderFirm, ProviderFirm.company_id == Company.id)
+                              .where(ProviderFirm.provider_id == p.id).order_by(Company.name)).all()
+
+
+def consultant_of(p: Provider) -> dict[int, list[User]]:
+    """Each firm of the provider with the provider's consultants assigned to it."""
+    rows = db.session.execute(sa.select(Assignment.company_id, User).join(User, User.id == Assignment.consultant_id)
+                              .where(User.provider_id == p.id).order_by(User.name)).all()
+    out: dict[int, list[User]] = {}
+    for cid, u in rows:
+        out.setdefault(cid, []).append(u)
+    return out
+
+
+def assign_firms(staff: User, provider_id: int, codes: list[str]) -> Assigned:
+    """Give the zone's firms with these credit codes to the provider (taking them from any other provider)."""
+    ensure_role(staff, ZONE_ADMIN)
+    p = get_provider(staff, provider_id)
+    if not p.active:
+        raise Refused(409, "suspended", _l("该服务商已暂停，不能分配企业。"))
+    found = dict(db.session.execute(sa.select(Company.uscc, Company.id).where(
+        Company.zone_id == staff.zone_id, Company.uscc.in_(codes))).all()) if codes else {}
+    added = 0
+    for cid in dict.fromkeys(found.values()):
+        row = db.session.get(ProviderFirm, cid)
+        if row is not None and row.provider_id == p.id:
+            continue
+        if row is not None:  # moved from another provider: its consultants lose the firm
+            old = sa.select(User.id).where(User.provider_id == row.provider_id)
+            db.session.execute(sa.delete(Assignment).where(Assignment.company_id == cid,
+                                                           Assignment.consultant_id.in_(old)))
+            row.provider_id, row.assigned_by_id, row.assigned_at = p.id, staff.id, utcnow()
+        else:
+            db.session.add(ProviderFirm(company_id=cid, provider_id=p.id, assigned_by_id=staff.id))
+        added += 1
+    if added:
+        for lead in db.session.scalars(sa.select(User).where(User.provider_id == p.id, User.provider_lead.is_(True))):
+            notify(lead, "provider_firms", f"/providers/{p.id}", n=added, provider=p.name)
+    db.session.commit()
+    return Assigned(added, [c for c in codes if c not in found])
+
+
+def assign_consultant(lead: User, provider_id: int, consultant_id, company_id) -> None:
+    """The provider's lead assigns one of its consultants to one of its firms."""
+    if not manages_provider(lead, provider_id):
+        raise Refused(403, "forbidden", _l("只有服务商负责人可以分配顾问。"))
+    p = get_provider(lead, provider_id)
+    consultant = db.session.get(User, consultant_id) if isinstance(consultant_id, int) else None
+    if consultant is None or consultant.provider_id != p.id:
+        raise Refused(422, "unknown_consultant", _l("这位顾问不属于本服务商。"), [{"field": "consultant"}])
+    firm = db.session.get(ProviderFirm, company_id) if isinstance(company_id, int) else None
+    if firm is None or firm.provider_id != p.id:
+        raise Refused(422, "unknown_firm", _l("这家企业没有分配给本服务商。"), [{"field": "company"}])
+    if db.session.get(Assignment, (consultant.id, company_id)) is None:
+        db.session.add(Assignment(consultant_id=consultant.id, company_id=company_id))
+        name = db.session.get(Company, company_id).name
+        notify(consultant, "assigned", "/workspace/", n=1, firms=name)
+    db.session.commit()
+
+
+def unassign_consultant(lead: User, provider_id: int, consultant_id, company_id) -> None:
+    if not manages_provider(lead, provider_id):
+        raise Refused(403, "forbidden", _l("只有服务商负责人可以分配顾问。"))
+    p = get_provider(lead, provider_id)
+    db.session.execute(sa.delete(Assignment).where(
+        Assignment.consultant_id == consultant_id, Assignment.company_id == company_id,
+        Assignment.consultant_id.in_(sa.select(User.id).where(User.provider_id == p.id))))
+    db.session.commit()
+
+
+def parse(raw) -> list[str]:
+    return parse_codes(raw) if isinstance(raw, str) else []
