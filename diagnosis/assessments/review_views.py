@@ -38,6 +38,14 @@ def _back(a, anchor: str = "") -> Response:
     return redirect(url_for(".verification", assessment_id=a.id) + anchor)
 
 
+def _refused(e: Refused, a, anchor: str = ""):
+    """A refused step: 403/404 as such, anything else back to the page with the reason."""
+    if e.status in (403, 404):
+        abort(e.status)
+    flash(str(e.message), "error")
+    return _back(a, anchor), 303
+
+
 @bp.get("/<int:assessment_id>/verification")
 @login_required
 def verification(assessment_id: int):
@@ -82,10 +90,7 @@ def review_action(assessment_id: int, action: str):
         else:
             abort(404)
     except Refused as e:
-        if e.status in (403, 404):
-            abort(e.status)
-        flash(str(e.message), "error")
-        return _back(a), 303
+        return _refused(e, a)
     flash(_("已保存。"), "success")
     return _back(a)
 
@@ -104,10 +109,7 @@ def verify_question(assessment_id: int, question_id: str):
                                     _posted_value(q, request.form), request.form.get("reason"),
                                     (upload.filename, upload.read()) if upload and upload.filename else None)
     except Refused as e:
-        if e.status in (403, 404):
-            abort(e.status)
-        flash(str(e.message), "error")
-        return _back(a, f"#q-{question_id}"), 303
+        return _refused(e, a, f"#q-{question_id}")
     flash(_("已保存。"), "success")
     return _back(a, f"#q-{question_id}")
 
@@ -120,10 +122,7 @@ def add_note(assessment_id: int):
     try:
         review.add_note(current_user, a.id, question, request.form.get("text"))
     except Refused as e:
-        if e.status in (403, 404):
-            abort(e.status)
-        flash(str(e.message), "error")
-        return _back(a), 303
+        return _refused(e, a)
     flash(_("已保存。"), "success")
     return _back(a, f"#q-{question}")
 
@@ -138,10 +137,7 @@ def upload_evidence(assessment_id: int):
         evidence.upload(current_user, a.id, request.form.get("question"), upload.filename if upload else None,
                         upload.read() if upload else b"")
     except Refused as e:
-        if e.status in (403, 404):
-            abort(e.status)
-        flash(str(e.message), "error")
-        return _back(a), 303
+        return _refused(e, a)
     flash(_("文件已上传。"), "success")
     return _back(a)
 
@@ -165,9 +161,6 @@ def rate(assessment_id: int):
     try:
         rate_service(current_user, a.id, form_id(request.form.get("stars")), request.form.get("comment"))
     except Refused as e:
-        if e.status in (403, 404):
-            abort(e.status)
-        flash(str(e.message), "error")
-        return _back(a), 303
+        return _refused(e, a)
     flash(_("感谢您的评价。"), "success")
     return _back(a)
