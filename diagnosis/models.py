@@ -157,6 +157,8 @@ class Assessment(db.Model):
     pledged_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
     # A consultant's reopened copy points at the assessment it revises; the old one keeps its result.
     revision_of_id: Mapped[int | None] = mapped_column(sa.ForeignKey("assessments.id"), index=True)
+    # A re-assessment started from the firm's previous submitted assessment on the same instrument.
+    carried_from_id: Mapped[int | None] = mapped_column(sa.ForeignKey("assessments.id"))
 
     company: Mapped[Company] = relationship()
     finalised_by: Mapped[User | None] = relationship(foreign_keys=[finalised_by_id])
@@ -188,6 +190,10 @@ class Answer(db.Model):
     # Bumped by every write; an UPDATE only succeeds on the version it read (optimistic locking),
     # and a client says which version it edited, so a stale tab cannot overwrite a newer answer.
     version: Mapped[int] = mapped_column(sa.Integer, default=1, server_default="1")
+    # A re-assessment's answer carried from the last one: the value carried, and whether it still
+    # waits for the user to confirm it (cleared by confirming or changing the answer).
+    carried_value: Mapped[Any] = mapped_column(sa.JSON, nullable=True)
+    carried_pending: Mapped[bool] = mapped_column(sa.Boolean, default=False, server_default=sa.false())
 
     assessment: Mapped[Assessment] = relationship(back_populates="answers")
     updated_by: Mapped[User | None] = relationship()

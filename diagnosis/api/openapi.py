@@ -54,16 +54,26 @@ SCHEMAS = {
     "Assessment": {"allOf": [_ref("AssessmentSummary"), {"type": "object", "required": ["answers", "progress"], "properties": {
         "answers": {"type": "object", "description": "question id -> answer value"}, "progress": _ref("Progress"),
         "changed": {"type": "array", "items": {"type": "string"}},
-        "versions": {"type": "object", "additionalProperties": {"type": "integer"}}}}]},
+        "confirmed": {"type": "array", "items": {"type": "string"}},
+        "versions": {"type": "object", "additionalProperties": {"type": "integer"}},
+        "carried": {"type": ["object", "null"], "required": ["from_assessment", "from_date", "unconfirmed"],
+                    "description": "a re-assessment started from the firm's last answers; null otherwise",
+                    "properties": {"from_assessment": {"type": "integer"}, "from_date": {"type": ["string", "null"]},
+                                   "unconfirmed": {"type": "array", "items": {"type": "string"},
+                                                   "description": "carried answers to confirm (or change) before submitting"}}}}}]},
     "AssessmentList": {"type": "object", "required": ["items", "total", "page"], "properties": {
         "items": {"type": "array", "items": _ref("AssessmentSummary")}, "total": {"type": "integer"}, "page": {"type": "integer"}}},
     "NewAssessment": {"type": "object", "required": ["instrument"], "properties": {
-        "instrument": {"type": "string"}, "company_id": {"type": "integer", "description": "required for consultants"}}},
+        "instrument": {"type": "string"}, "company_id": {"type": "integer", "description": "required for consultants"},
+        "prefill": {"type": "boolean", "description": "start a new draft from the firm's last submitted answers on the "
+                    "instrument (same version, or through the version mapping); each must be confirmed or changed"}}},
     "Answers": {"type": "object", "required": ["answers"], "properties": {"answers": {
         "type": "object", "description": "question id -> value; single/level: option id, multi: list of option ids, "
                                           "number, yesno: boolean, text: string; null clears an answer"},
         "base": {"type": "object", "additionalProperties": {"type": "integer"},
-                 "description": "question id -> the answer version you read (0: none); a newer stored answer is a conflict"}}},
+                 "description": "question id -> the answer version you read (0: none); a newer stored answer is a conflict"},
+        "confirm": {"type": "array", "items": {"type": "string"},
+                    "description": "question ids whose carried answers (from the last assessment) you confirm as they stand"}}},
     "Result": {"type": "object", "required": ["assessment_id", "instrument", "method", "total", "level", "level_name", "dimensions"], "properties": {
         "assessment_id": {"type": "integer"}, "instrument": {"type": "string"}, "method": {"type": "string"},
         "total": {"type": "number"}, "level": {"type": "integer"}, "level_name": _ref("Text"),
@@ -261,7 +271,8 @@ def spec() -> dict:
             "/assessments/{assessment_id}/submit": {"post": {
                 "operationId": "submitAssessment", "parameters": [aid],
                 "responses": {"200": _json("Result", "Scored and benchmarked"), "401": ERRORS["401"], "404": ERRORS["404"],
-                              "409": _json("Error", "Required questions unanswered, or not editable")}}},
+                              "409": _json("Error", "Required questions unanswered, carried answers unconfirmed "
+                                                    "(code unconfirmed, listed in details), or not editable")}}},
             "/assessments/{assessment_id}/result": {"get": {
                 "operationId": "getResult", "parameters": [aid],
                 "responses": {"200": _json("Result", "The result"), "401": ERRORS["401"], "404": ERRORS["404"]}}},

@@ -204,6 +204,9 @@ def _assessment_dict(a: Assessment, with_answers: bool = True) -> dict:
         done = service.completion(inst, answers)
         out["answers"] = answers
         out["progress"] = {"answered": done.answered, "shown": done.shown, "percent": done.percent, "missing": done.missing}
+        carried = service.carried_review(a)
+        out["carried"] = None if carried is None else {"from_assessment": a.carried_from_id, "from_date": carried.source_date,
+                                                       "unconfirmed": carried.unconfirmed}
     return out
 
 
@@ -232,7 +235,7 @@ def create_assessment():
     body = _json_body()
     user = _user()
     company_id = body.get("company_id", user.company_id if has_role(user, ENTERPRISE) else None)
-    a, created = service.start_or_resume(user, company_id, body.get("instrument"))
+    a, created = service.start_or_resume(user, company_id, body.get("instrument"), prefill=body.get("prefill") is True)
     return jsonify(_assessment_dict(a)), (201 if created else 200)
 
 
@@ -246,8 +249,9 @@ def save_answers(assessment_id: int):
     """Save some answers (null clears one). All or nothing: any bad answer rejects the request."""
     body = _json_body()
     out = service.save(_user(), assessment_id, body.get("answers"), service.parse_base(body.get("base")), via="api",
-                       all_or_nothing=True)
-    return jsonify({**_assessment_dict(out.assessment), "changed": out.saved, "versions": service.versions(out.assessment)})
+                       all_or_nothing=True, confirm=service.parse_confirm(body.get("confirm")))
+    return jsonify({**_assessment_dict(out.assessment), "changed": out.saved, "confirmed": out.confirmed,
+                    "versions": service.versions(out.assessment)})
 
 
 @bp.post("/assessments/<int:assessment_id>/submit")

@@ -14,6 +14,7 @@ import questionnaires
 import scoring
 from questionnaires import Instrument
 from questionnaires.answers import AnswerError
+from questionnaires.upgrade import MappingInvalid, load_mapping, mapping_path
 from reports.context import answer_text
 from scoring.progress import next_gap, period_of
 
@@ -72,22 +73,71 @@ def instrument_of(assessment: Assessment) -> Instrument:
     return inst
 
 
-def start(company_id: int, instrument_id: str, user_id: int | None) -> Assessment:
-    version = snapshot(questionnaires.get(instrument_id))
+def start(company_id: int, instrument_id: str, user_id: int | None, prefill: bool = False) -> Assessment:
+    """A new draft; with `prefill`, it starts from the firm's last submitted answers on the instrument
+    (see `carry_answers`), each marked as carried until the user confirms or changes it."""
+    inst = questionnaires.get(instrument_id)
+    version = snapshot(inst)
     a = Assessment(company_id=company_id, instrument_version_id=version.id, status="draft", created_by_id=user_id)
     db.session.add(a)
     db.session.flush()
+    if prefill:
+        source = last_submitted(company_id, instrument_id)
+        if source is not None:
+            carried = carry_answers(source, inst, version.content_hash)
+            if carried:
+                a.carried_from_id = source.id
+                for qid, value in carried.items():
+                    a.answers.append(Answer(question_id=qid, value=value, updated_by_id=user_id,
+                                            carried_value=value, carried_pending=True))
+                    db.session.add(AnswerChange(assessment_id=a.id, question_id=qid, old_value=None, new_value=value,
+                                                user_id=user_id, via="carried"))
+                db.session.flush()
     return a
+
+
+def last_submitted(company_id: int, instrument_id: str) -> Assessment | None:
+    """The firm's most recently submitted assessment on this instrument (any version)."""
+    return db.session.scalar(
+        sa.select(Assessment).join(Assessment.instrument_version)
+        .where(Assessment.company_id == company_id, Assessment.status == "submitted",
+               InstrumentVersion.instrument_id == instrument_id)
+        .order_by(Assessment.submitted_at.desc(), Assessment.id.desc()).limit(1))
+
+
+def carry_answers(source: Assessment, inst: Instrument, content_hash: str) -> dict[str, Any]:
+    """The answers of `source` that a new draft on `inst` can start from.
+
+    On the same definition (same content hash) every answer is carried. On another version,
+    answers are carried only through the explicit mapping file of that version pair
+    (questionnaires/mappings/ID.FROM.TO.yaml, the machinery `diagnosis rescore --mapping` uses):
+    an answer the mapping has no counterpart for, or no mapping at all, is not carried and is
+    asked again. Nothing is guessed from matching ids alone. Every carried answer is checked
+    again against `inst`; one that is no longer valid is left out.
+    """
+    old = instrument_of(source)
+    answers = source.answer_dict()
+    if source.instrument_version.content_hash != content_hash:
+        path = mapping_path(inst.id, old.version, inst.version)
+        if old.version == inst.version or not path.is_file():
+            return {}
+        try:
+            answers, _unmapped = load_mapping(path, old, inst).carry(answers)
+        except MappingInvalid:
+            return {}
+    clean, _problems = questionnaires.clean_answers(inst, answers)
+    return {k: v for k, v in clean.items() if v is not None}
 
 
 @dataclass
 class Saved:
     changed: list[str]               # questions whose answer changed
     conflicts: dict[str, Answer]   # questions edited elsewhere since the client's version: not saved
+    confirmed: list[str] = field(default_factory=list)  # carried answers confirmed as they stand
 
 
 def save_answers(assessment: Assessment, answers: dict[str, Any], user_id: int | None, via: str = "web",
-                 base: dict[str, int] | None = None) -> Saved:
+                 base: dict[str, int] | None = None, confirm: list[str] | tuple[str, ...] = ()) -> Saved:
     """Upsert the given answers (None clears one); other questions are left as they are.
 
     `base` gives, per question, the version the client last saw (0: it saw none). A
@@ -98,9 +148,13 @@ def save_answers(assessment: Assessment, answers: dict[str, Any], user_id: int |
     Every change is recorded with who made it, when and through what (web, api,
     import), so a consultant's corrections on site can be told from the firm's
     own answers.
+
+    A carried answer (a re-assessment's answer from the last one) stops waiting for
+    confirmation when it is changed, or when its question is in `confirm` (with the
+    same version check); a confirmation is kept in the change log too.
     """
     existing = {a.question_id: a for a in assessment.answers}
-    changed, conflicts = [], {}
+    changed, conflicts, confirmed = [], {}, []
     for qid, value in answers.items():
         row = existing.get(qid)
         old = row.value if row is not None else None
@@ -115,11 +169,75 @@ def save_answers(assessment: Assessment, answers: dict[str, Any], user_id: int |
             row.value = value
             row.updated_by_id = user_id
             row.updated_at = utcnow()
+            row.carried_pending = False
         db.session.add(AnswerChange(assessment_id=assessment.id, question_id=qid, old_value=old, new_value=value,
                                     user_id=user_id, via=via))
         changed.append(qid)
+    for qid in confirm:
+        row = existing.get(qid)
+        if row is None or not row.carried_pending or qid in changed or qid in conflicts:
+            continue
+        if base is not None and qid in base and base[qid] != row.version:
+            conflicts[qid] = row
+            continue
+        row.carried_pending = False
+        row.updated_by_id = user_id
+        row.updated_at = utcnow()
+        db.session.add(AnswerChange(assessment_id=assessment.id, question_id=qid, old_value=row.value,
+                                    new_value=row.value, user_id=user_id, via="confirm"))
+        confirmed.append(qid)
     assessment.updated_at = utcnow()
-    return Saved(changed, conflicts)
+    return Saved(changed, conflicts, confirmed)
+
+
+def unconfirmed(assessment: Assessment, hidden: set[str] | frozenset[str] = frozenset()) -> list[str]:
+    """Carried answers still waiting for confirmation, on questions now asked, in question order."""
+    pending = {a.question_id for a in assessment.answers if a.carried_pending and a.value is not None}
+    inst = instrument_of(assessment)
+    return [q.id for q in inst.questions if q.id in pending and q.id not in hidden]
+
+
+@dataclass
+class CarriedReview:
+    """What a re-assessment changed against the answers it was carried from, and what is unconfirmed."""
+    source_date: str | None                        # submission date of the assessment carried from
+    changed: list[tuple[str, Any, Any]]            # (question, carried value, value now)
+    unconfirmed: list[str]                         # question ids
+    confirmed: int                                 # carried answers confirmed as they were
+
+
+def carried_review(assessment: Assessment) -> CarriedReview | None:
+    """None when the draft was not carried from an earlier assessment."""
+    if assessment.carried_from_id is None:
+        return None
+    source = db.session.get(Assessment, assessment.carried_from_id)
+    hidden = completion(instrument_of(assessment), assessment.answer_dict()).hidden
+    rows = [a for a in assessment.answers if a.carried_value is not None]
+    order = {q.id: i for i, q in enumerate(instrument_of(assessment).questions)}
+    rows.sort(key=lambda a: order.get(a.question_id, 0))
+    changed = [(a.question_id, a.carried_value, a.value) for a in rows if a.value != a.carried_value]
+    pending = unconfirmed(assessment, hidden)
+    confirmed = sum(1 for a in rows if a.value == a.carried_value and not a.carried_pending)
+    date = f"{source.submitted_at:%Y-%m-%d}" if source is not None and source.submitted_at else None
+    return CarriedReview(date, changed, pending, confirmed)
+
+
+def carried_on_page(assessment: Assessment) -> dict | None:
+    """For a questionnaire page: the date carried from and the questions whose carried answers wait."""
+    if assessment.carried_from_id is None:
+        return None
+    source = db.session.get(Assessment, assessment.carried_from_id)
+    return {"date": f"{source.submitted_at:%Y-%m-%d}" if source is not None and source.submitted_at else "",
+            "pending": {a.question_id for a in assessment.answers if a.carried_pending and a.value is not None}}
+
+
+def parse_confirm(raw: Any) -> list[str]:
+    """Question ids whose carried answers a client confirms as they stand."""
+    if raw is None:
+        return []
+    if isinstance(raw, list) and len(raw) <= 1000 and all(isinstance(q, str) and len(q) <= 64 for q in raw):
+        return raw
+    raise Refused(422, "bad_confirm", _l("confirm 应为题号列表。"))
 
 
 def versions(assessment: Assessment) -> dict[str, int]:
@@ -219,8 +337,10 @@ def open_draft(user: User, company_id: int, instrument_id: str) -> Assessment | 
                InstrumentVersion.instrument_id == instrument_id))
 
 
-def start_or_resume(user: User, company_id: int | None, instrument_id: Any) -> tuple[Assessment, bool]:
-    """The firm's open draft on this instrument, or a new one (then True): one draft per firm and instrument."""
+def start_or_resume(user: User, company_id: int | None, instrument_id: Any,
+                    prefill: bool = False) -> tuple[Assessment, bool]:
+    """The firm's open draft on this instrument, or a new one (then True): one draft per firm and instrument.
+    With `prefill`, a new draft starts from the firm's last submitted answers (see `start`)."""
     if not can_start(user):
         raise Refused(403, "forbidden", _l("园区管理人员查看评估；评估由企业或其顾问填写。"))
     if not isinstance(instrument_id, str) or instrument_id not in questionnaires.available():
@@ -233,7 +353,7 @@ def start_or_resume(user: User, company_id: int | None, instrument_id: Any) -> t
     existing = open_draft(user, company_id, instrument_id)
     if existing is not None:
         return existing, False
-    a = start(company_id, instrument_id, user.id)
+    a = start(company_id, instrument_id, user.id, prefill=prefill is True)
     db.session.commit()
     return a, True
 
@@ -260,10 +380,12 @@ class Outcome:
     versions: dict[str, int] = field(default_factory=dict)
     saved_at: Any = None
     instrument: Instrument | None = None
+    confirmed: list[str] = field(default_factory=list)
+    unconfirmed: list[str] = field(default_factory=list)
 
 
 def save(user: User, assessment_id: int, answers: Any, base: dict[str, int] | None, via: str = "web",
-         all_or_nothing: bool = False) -> Outcome:
+         all_or_nothing: bool = False, confirm: list[str] | tuple[str, ...] = ()) -> Outcome:
     """Check and save answers as `user`, with the version check, and commit.
 
     An answer changed elsewhere since the version in `base` is a conflict, never
@@ -282,7 +404,7 @@ def save(user: User, assessment_id: int, answers: Any, base: dict[str, int] | No
             raise Refused(422, "invalid_answers", _l("有答案不符合要求，均未保存。"),
                           [{"question": p.question, "code": p.code, "reason": p.reason} for p in problems])
         try:
-            saved = save_answers(a, clean, user.id, via=via, base=base)
+            saved = save_answers(a, clean, user.id, via=via, base=base, confirm=confirm)
             if saved.conflicts and all_or_nothing:
                 db.session.rollback()
                 raise Refused(409, "conflict", _l("答案在您读取之后已被修改，均未保存。"),
@@ -290,7 +412,8 @@ def save(user: User, assessment_id: int, answers: Any, base: dict[str, int] | No
                                for q, row in saved.conflicts.items()])
             db.session.flush()  # the answers' new versions are set on the rows here
             after = Outcome(a, sorted(k for k in clean if k not in saved.conflicts), problems, saved.conflicts,
-                            a.answer_dict(), versions(a), a.updated_at, instrument_of(a))
+                            a.answer_dict(), versions(a), a.updated_at, instrument_of(a), saved.confirmed,
+                            unconfirmed(a))
             db.session.commit()
             return after
         except (IntegrityError, StaleDataError):
@@ -311,9 +434,13 @@ def submit_checked(user: User, assessment_id: int, pledge: bool = False) -> Asse
     """Submit a draft once every shown required question is answered; score and benchmark it.
     A firm that ticks the truthfulness pledge signs it with the submission."""
     a = _editable(user, assessment_id)
-    missing = completion(instrument_of(a), a.answer_dict()).missing
-    if missing:
-        raise Refused(409, "incomplete", _l("还有必答题未填写，请补全后再提交。"), [{"question": q} for q in missing])
+    done = completion(instrument_of(a), a.answer_dict())
+    if done.missing:
+        raise Refused(409, "incomplete", _l("还有必答题未填写，请补全后再提交。"), [{"question": q} for q in done.missing])
+    pending = unconfirmed(a, done.hidden)
+    if pending:
+        raise Refused(409, "unconfirmed", _l("还有沿用上次评估的答案未确认，请确认或修改后再提交。"),
+                      [{"question": q} for q in pending])
     submit(a)
     db.session.commit()
     if pledge is True and user.role == "enterprise":

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 import questionnaires
+from reports.context import answer_text
 from reports.names import content_disposition
 
 from .. import inputs
@@ -42,7 +43,8 @@ def new():
         return redirect(url_for("company.profile"))
     company_id = current_user.company_id if current_user.role == ENTERPRISE else form_id(request.form.get("company"))
     try:
-        a, _created = service.start_or_resume(current_user, company_id, request.form.get("instrument", ""))
+        a, _created = service.start_or_resume(current_user, company_id, request.form.get("instrument", ""),
+                                              prefill=request.form.get("prefill") == "1")
     except Refused as e:
         abort(e.status if e.code != "bad_company" else 404)
     return redirect(url_for(".page", assessment_id=a.id, n=service.resume_page(a)))
@@ -76,20 +78,24 @@ def page(assessment_id: int, n: int):
         seen = _form_versions(request.form.get("versions"))
         # A question missing from the versions the page was rendered with had no answer then.
         base = {q.id: seen.get(q.id, 0) for q in dim.questions} if seen is not None else None
+        # "Confirm" beside one carried answer, or "confirm every carried answer on this page".
+        go = request.form.get("go")
+        confirm = [q.id for q in dim.questions] if go == "confirm_page" else request.form.getlist("confirm")[:1]
         try:
-            out = service.save(current_user, a.id, posted_answers(form, dim.questions), base)
+            out = service.save(current_user, a.id, posted_answers(form, dim.questions), base, confirm=confirm)
         except Refused as e:
             abort(e.status)
         a = out.assessment
         errors.update({p.question: answer_error_text(p) for p in out.problems})
         errors.update({qid: conflict_text(inst, qid, c, lang) for qid, c in out.conflicts.items()})
         if not errors:
-            return redirect(_after_page(a, n, len(inst.dimensions), request.form.get("go")))
+            target = _after_page(a, n, len(inst.dimensions), go)
+            return redirect(target + (f"#q-{confirm[0]}" if len(confirm) == 1 and go != "confirm_page" else ""))
     answers = a.answer_dict()
     done = service.completion(inst, answers)
     return render_template("assessments/page.html", a=a, inst=inst, dim=dim, n=n, form=form, errors=errors,
                            answers=answers, completion=done, hidden=done.hidden, editable=can_edit(current_user, a),
-                           lang=lang, versions=service.versions(a))
+                           lang=lang, versions=service.versions(a), carried=service.carried_on_page(a))
 
 
 def _after_page(a: Assessment, n: int, pages: int, go: str | None) -> str:
@@ -123,7 +129,8 @@ def autosave(assessment_id: int):
     if not isinstance(payload, dict) or not isinstance(payload.get("answers"), dict):
         return jsonify(error=_("请求格式不正确：需要 {\"answers\": {...}}。")), 400
     try:
-        out = service.save(current_user, assessment_id, payload["answers"], service.parse_base(payload.get("base")))
+        out = service.save(current_user, assessment_id, payload["answers"], service.parse_base(payload.get("base")),
+                           confirm=service.parse_confirm(payload.get("confirm")))
     except Refused as e:
         if e.status == 404:
             abort(404)
@@ -139,6 +146,8 @@ def autosave(assessment_id: int):
         "progress": {"answered": done.answered, "shown": done.shown, "percent": done.percent},
         # Questions not asked now (show_if, or skippable under the scoring method), for the page to hide.
         "not_asked": sorted(done.hidden),
+        # Carried answers (from the last assessment) still to confirm, for the page to update its marks.
+        "unconfirmed": out.unconfirmed,
         "saved_at": out.saved_at.isoformat(),
     }
     return jsonify(body), (409 if out.conflicts else 400 if out.problems else 200)
@@ -154,15 +163,16 @@ def review(assessment_id: int):
             flash(_("评估已提交，结果如下。"), "success")
             return redirect(url_for(".result", assessment_id=a.id))
         except Refused as e:
-            if e.code != "incomplete":
+            if e.code not in ("incomplete", "unconfirmed"):
                 abort(e.status)
-            flash(_("还有必答题未填写，请补全后再提交。"), "warning")
+            flash(str(e.message), "warning")
     inst = service.instrument_of(a)
     done = service.completion(inst, a.answer_dict())
     page_of = {q.id: n for n, d in enumerate(inst.dimensions, start=1) for q in d.questions}
     missing = [(inst.question(qid), page_of[qid]) for qid in done.missing]
     return render_template("assessments/review.html", a=a, inst=inst, completion=done, missing=missing,
-                           editable=can_edit(current_user, a), lang=current_lang())
+                           editable=can_edit(current_user, a), lang=current_lang(),
+                           carried=service.carried_review(a), page_of=page_of, answer_text=answer_text)
 
 
 @bp.get("/<int:assessment_id>/result")

@@ -95,6 +95,17 @@
     });
   }
 
+  // A carried answer (from the last assessment) that was changed no longer waits for confirmation.
+  function applyCarried(list) {
+    var waiting = {};
+    list.forEach(function (q) { waiting[q] = true; });
+    form.querySelectorAll(".carried[data-carried]").forEach(function (el) {
+      if (!waiting[el.dataset.carried]) el.hidden = true;
+    });
+    var summary = document.getElementById("carried-summary");
+    if (summary && !form.querySelector(".carried[data-carried]:not([hidden])")) summary.hidden = true;
+  }
+
   function setStatus(key, extra) {
     statusEl.textContent = statusEl.dataset[key] + (extra ? " " + extra : "");
     statusEl.dataset.state = key;
@@ -134,6 +145,7 @@
       if (r.body.progress) updateProgress(r.body.progress);
       if (r.body.versions) { versions = r.body.versions; versionsInput.value = JSON.stringify(versions); }
       if (r.body.not_asked) applyNotAsked(r.body.not_asked);
+      if (r.body.unconfirmed) applyCarried(r.body.unconfirmed);
       var conflicts = r.body.conflicts || {};
       var messages = {};
       Object.keys(r.body.errors || {}).forEach(function (k) { messages[k] = r.body.errors[k]; });
