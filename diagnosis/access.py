@@ -197,6 +197,11 @@ def can_start(user: User) -> bool:
     return user.role in (ENTERPRISE, CONSULTANT)
 
 
+def can_plan(user: User) -> bool:
+    """Firms keep their own improvement plans; their consultants help; zone staff read them."""
+    return user.role in (ENTERPRISE, CONSULTANT)
+
+
 def can_comment(user: User, assessment: Assessment) -> bool:
     """The firm's assigned consultant writes the comments, until they finalise the report."""
     return user.role == CONSULTANT and assessment.status == "submitted" and assessment.finalised_at is None

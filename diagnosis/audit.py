@@ -22,7 +22,7 @@ def record(action: str, target: str | None = None, detail: dict | None = None, u
 
 ACTIONS = ("login", "login_failed", "lockout", "login_locked", "view", "report", "zone_report", "export", "import",
            "register", "register_existing", "password_changed", "deactivated", "view_result", "view_company",
-           "sample_draw", "sample_check")
+           "sample_draw", "sample_check", "plan_item", "plan_status")
 
 
 def zone_events(zone_id: int | tuple[int, ...], action: str | None = None, limit: int = 300) -> list:

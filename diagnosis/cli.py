@@ -282,6 +282,7 @@ def worker_cmd(workers: int):
 
     from .batches import service  # registers the tasks
     from .extensions import db
+    from .plans import tasks as plan_tasks  # noqa: F401  (registers the daily plan reminders)
     from .programmes import tasks  # noqa: F401  (registers the periodic reminder round)
     from .queue import huey
     # Batches orphaned by a crash of every worker (their tasks lost mid-run) go on now.

@@ -622,3 +622,42 @@ class Target(db.Model):
 
     __table_args__ = (sa.CheckConstraint(f"indicator IN {TARGET_INDICATORS}", name="ck_targets_indicator"),
                       sa.CheckConstraint(f"nature IN {TARGET_NATURES}", name="ck_targets_nature"))
+
+
+PLAN_STATUSES = ("planned", "in_progress", "done", "dropped")
+
+
+class PlanItem(db.Model):
+    """One step of a firm's improvement plan, usually made from a recommendation of a result: who owns it,
+    by when, the budget band, its status (a dropped item says why), the indicators it should move and,
+    optionally, the retrofit project that carries it out. Status changes are in the audit log."""
+
+    __tablename__ = "plan_items"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    company_id: Mapped[int] = mapped_column(sa.ForeignKey("companies.id"), index=True)
+    assessment_id: Mapped[int | None] = mapped_column(sa.ForeignKey("assessments.id"))
+    instrument_id: Mapped[str | None] = mapped_column(sa.String(64))
+    title: Mapped[Any] = mapped_column(sa.JSON)          # {"zh": ..., "en": ...}
+    indicators: Mapped[Any] = mapped_column(sa.JSON)     # indicator ids the item should move
+    owner: Mapped[str | None] = mapped_column(sa.String(100))
+    due_date: Mapped[date | None] = mapped_column(sa.Date, index=True)
+    budget_band: Mapped[str | None] = mapped_column(sa.String(16))
+    status: Mapped[str] = mapped_column(sa.String(16), default="planned", index=True)
+    drop_reason: Mapped[str | None] = mapped_column(sa.Text)
+    done_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    project_name: Mapped[str | None] = mapped_column(sa.String(200))
+    project_supplier: Mapped[str | None] = mapped_column(sa.String(200))
+    project_amount: Mapped[float | None] = mapped_column(sa.Float)  # 万元
+    project_start: Mapped[date | None] = mapped_column(sa.Date)
+    project_end: Mapped[date | None] = mapped_column(sa.Date)
+    reminded_for: Mapped[date | None] = mapped_column(sa.Date)  # the due date the last reminder was sent for
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+    __table_args__ = (sa.CheckConstraint("status IN ('planned', 'in_progress', 'done', 'dropped')",
+                                         name="ck_plan_items_status"),)
+
+    def title_in(self, lang: str) -> str:
+        t = self.title or {}
+        return t.get(lang) or t.get("zh") or ""

@@ -17,7 +17,7 @@ from .access import sees_draft_comments
 from .assessments.service import consultant_name, instrument_of, previous_result, report_number
 from .extensions import db
 from .industries import industry_label
-from .models import Assessment, Company, User
+from .models import Assessment, Company, User, utcnow
 
 
 def ensure_benchmark(a: Assessment) -> None:
@@ -52,7 +52,16 @@ def _inputs(a: Assessment, lang: str, viewer: User | None) -> tuple[tuple, dict]
     args = (instrument_of(a), result_dict(a), company_dict(a.company, lang), lang)
     from .assessments.review import report_part  # review builds on the assessment service, like this module
     return args, {"answers": a.answer_dict(), "assessment_date": a.submitted_at, **report_extras(a, viewer),
-                  "verification": report_part(a, lang)}
+                  "verification": report_part(a, lang), "plan": plan_rows(a.company_id, lang)}
+
+
+def plan_rows(company_id: int, lang: str) -> list[dict]:
+    """The firm's plan items for its report, status as it stands now (the report's date)."""
+    from .plans.service import STATUS_NAMES, report_items  # plans build on this module
+    return [{"title": p.title_in(lang), "owner": p.owner, "due": p.due_date.isoformat() if p.due_date else None,
+             "status": p.status, "status_name": STATUS_NAMES[p.status],
+             "reason": p.drop_reason if p.status == "dropped" else None, "project": p.project_name}
+            for p in report_items(company_id, utcnow())]
 
 
 def result_context(a: Assessment, lang: str, viewer: User | None) -> dict:

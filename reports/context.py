@@ -34,7 +34,7 @@ def firm_context(inst: Instrument, result: dict[str, Any], company: dict[str, An
                  answers: dict[str, Any] | None = None, assessment_date: datetime | date | None = None,
                  consultant: str | None = None, comments: str | None = None, comments_final: bool = True,
                  report_no: str | None = None, previous: dict[str, Any] | None = None,
-                 verification: dict[str, Any] | None = None) -> dict[str, Any]:
+                 verification: dict[str, Any] | None = None, plan: list[dict] | None = None) -> dict[str, Any]:
     """`previous` is the firm's previous assessment on the same instrument ({date, level, dimensions}),
     for the progress table; `report_no` the report's number; `verification` (from the app's review) both
     levels, corrections and the evidence annex, None hides it."""
@@ -123,6 +123,8 @@ def firm_context(inst: Instrument, result: dict[str, Any], company: dict[str, An
         "comments_final": comments_final,
         "verification": verification,
         "answers": _answer_rows(inst, answers, lang) if answers is not None else None,
+        # The firm's improvement plan items as they stand on the report date (title, owner, due, status msgid).
+        "plan": plan or [],
     }
 
 

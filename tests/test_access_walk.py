@@ -22,7 +22,10 @@ def _state(app, company_id: int):
     """Tenant A's firm: its assessments, answers, change log and assignments."""
     with app.app_context():
         mine = sa.select(Assessment.id).where(Assessment.company_id == company_id)
+        from diagnosis.models import PlanItem
         return (
+            tuple(db.session.execute(sa.select(PlanItem.id, PlanItem.status, PlanItem.owner, PlanItem.updated_at)
+                                     .where(PlanItem.company_id == company_id)).all()),
             db.session.scalar(sa.select(sa.func.count()).select_from(Answer).where(Answer.assessment_id.in_(mine))),
             db.session.scalar(sa.select(sa.func.count()).select_from(AnswerChange).where(AnswerChange.assessment_id.in_(mine))),
             db.session.scalar(sa.select(sa.func.count()).select_from(Assignment).where(Assignment.company_id == company_id)),
@@ -64,10 +67,16 @@ def tenant_a(app, world, client):
         db.session.add(RosterEntry(programme_id=p.id, uscc=firm_a.uscc, name=firm_a.name, industry_division="34",
                                    size_class="small", above_scale=True, company_id=firm_a.id,
                                    token_hash=token_hash(p.id, firm_a.uscc), reminders_sent=0))
+        # Tenant A's improvement plan item, which no other tenant may read or change.
+        from diagnosis.models import PlanItem
+        item = PlanItem(company_id=firm_a.id, assessment_id=submitted, title={"zh": "建设MES", "en": "MES"}, indicators=[],
+                        owner="甲", status="planned")
+        db.session.add(item)
         db.session.commit()
         evidence_id = db.session.scalar(sa.select(Evidence.id))
         return {"assessment_id": submitted, "draft": draft, "company_id": world.a.firm, "batch_id": batch.id,
-                "programme_id": p.id, "token": token(p.id, firm_a.uscc), "evidence_id": evidence_id}
+                "programme_id": p.id, "token": token(p.id, firm_a.uscc), "evidence_id": evidence_id,
+                "item_id": item.id}
 
 
 def _urls(app, ids: dict) -> list[tuple[str, str, set[str]]]:
@@ -112,7 +121,7 @@ def test_every_route_as_another_tenant(app, world, client, tenant_a, who):
             assert r.status_code < 500, (who, method, url, r.status_code)
             body = r.get_data(as_text=True) if r.mimetype.startswith(("text/", "application/json")) else ""
             assert SECRET not in body and "内部意见" not in body, (who, method, url)
-            if re.search(r"/(assessments|company|reports/batches)/\d", url):
+            if re.search(r"/(assessments|company|reports/batches|plans|plans/items|plans/from)/\d", url):
                 assert r.status_code in (302, 400, 403, 404, 405, 409), (who, method, url, r.status_code)
     assert checked > 40
     assert _state(app, tenant_a["company_id"]) == before, "a foreign request changed tenant A's data"

@@ -79,6 +79,15 @@ def history(app, world, client):
                                   instrument_id="sme-digital", min_level=level, above_scale_only=False, base_year=2025,
                                   base_value=0, target_year=2027, target_value=90, nature="binding",
                                   source="园区2026年工作要点", is_demo=indicator == "coverage"))
+        # Plan items in every state, one from a recommendation (bilingual), so the plan pages and the report's
+        # plan table are drawn.
+        from diagnosis.models import PlanItem
+        for k, status in enumerate(("planned", "in_progress", "done", "dropped")):
+            db.session.add(PlanItem(company_id=world.a.firm, assessment_id=ids["sme-digital"], instrument_id="sme-digital",
+                                    title={"zh": "建设MES系统", "en": "Build an MES"}, indicators=["quality"],
+                                    owner="企业用户", due_date=date(2026, 1 + k, 1), budget_band="10-50", status=status,
+                                    drop_reason="预算调整" if status == "dropped" else None,
+                                    project_name="MES一期" if status == "done" else None))
         db.session.commit()
         assessments = db.session.scalars(sa.select(Assessment.id).where(Assessment.company_id == world.a.firm)).all()
         return {"results": ids, "assessments": assessments, "draft": draft, "batch": batch.id,
@@ -119,7 +128,7 @@ def _urls(app, history, world) -> list[str]:
     values = {"company_id": world.a.firm, "batch_id": history["batch"], "n": 1, "instrument_id": "sme-digital",
               "fmt": "csv", "filename": "report.css", "code": "zh", "programme_id": history["programme_id"],
               "token": history["token"], "provider_id": history["provider_id"], "draw_id": history["draw_id"],
-              "evidence_id": history["evidence_id"]}
+              "evidence_id": history["evidence_id"], "item_id": 1}
     urls = []
     for rule in app.url_map.iter_rules():
         if "GET" not in rule.methods or rule.endpoint in ("static", "main.set_language") or rule.endpoint.startswith("api."):

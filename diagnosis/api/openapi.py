@@ -134,6 +134,62 @@ SCHEMAS = {
             "up": {"type": "integer"}, "same": {"type": "integer"}, "down": {"type": "integer"}}}}},
 }
 
+PLAN_STATUS = {"type": "string", "enum": ["planned", "in_progress", "done", "dropped"]}
+DATE = {"type": ["string", "null"], "format": "date"}
+SCHEMAS.update({
+    "PlanItem": {"type": "object", "required": ["id", "company_id", "title", "status", "indicators"], "properties": {
+        "id": {"type": "integer"}, "company_id": {"type": "integer"}, "assessment_id": {"type": ["integer", "null"]},
+        "title": _ref("Text"), "indicators": {"type": "array", "items": {"type": "string"}},
+        "owner": {"type": ["string", "null"]}, "due_date": DATE,
+        "budget_band": {"type": ["string", "null"], "enum": ["lt10", "10-50", "50-200", "gt200", None],
+                        "description": "万元: under 10, 10-50, 50-200, over 200"},
+        "status": PLAN_STATUS, "drop_reason": {"type": ["string", "null"]},
+        "done_at": {"type": ["string", "null"], "format": "date-time"},
+        "project": {"type": ["object", "null"], "required": ["name"], "properties": {
+            "name": {"type": "string"}, "supplier": {"type": ["string", "null"]},
+            "amount": {"type": ["number", "null"], "description": "万元"}, "start": DATE, "end": DATE}},
+        "created_at": {"type": "string", "format": "date-time"}, "updated_at": {"type": "string", "format": "date-time"}}},
+    "PlanItemList": {"type": "object", "required": ["items"], "properties": {"items": {"type": "array", "items": _ref("PlanItem")}}},
+    "PlanItemFields": {"type": "object", "additionalProperties": False, "properties": {
+        "title": {"type": "string", "maxLength": 500}, "owner": {"type": ["string", "null"], "maxLength": 100},
+        "due_date": DATE, "budget_band": {"type": ["string", "null"]}, "status": PLAN_STATUS,
+        "drop_reason": {"type": ["string", "null"], "description": "required when status is dropped"},
+        "indicators": {"type": "array", "items": {"type": "string"}},
+        "project_name": {"type": ["string", "null"]}, "project_supplier": {"type": ["string", "null"]},
+        "project_amount": {"type": ["number", "null"]}, "project_start": DATE, "project_end": DATE}},
+    "FromRecommendation": {"type": "object", "required": ["recommendation"], "properties": {
+        "recommendation": {"type": "integer", "minimum": 1,
+                           "description": "the recommendation's rank (1 = first) as the result and report list them"}}},
+})
+
+
+def plan_paths() -> dict:
+    cid, aid, iid = _id_param("company_id"), _id_param("assessment_id"), _id_param("item_id")
+    e422 = _json("Error", "Invalid fields, listed in details")
+    return {
+        "/companies/{company_id}/plan": {"get": {
+            "operationId": "getPlan", "summary": "The firm's improvement plan items", "parameters": [cid],
+            "responses": {"200": _json("PlanItemList", "Items, by due date"), "401": ERRORS["401"], "404": ERRORS["404"]}}},
+        "/companies/{company_id}/plan/items": {"post": {
+            "operationId": "addPlanItem", "summary": "Add an item the firm writes itself (a title is required)",
+            "parameters": [cid], "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("PlanItemFields")}}},
+            "responses": {"201": _json("PlanItem", "Added"), "400": ERRORS["400"], "401": ERRORS["401"],
+                          "403": ERRORS["403"], "404": ERRORS["404"], "422": e422}}},
+        "/assessments/{assessment_id}/plan/items": {"post": {
+            "operationId": "addPlanItemFromRecommendation",
+            "summary": "Make a result's recommendation a plan item (the same one again returns the existing item)",
+            "parameters": [aid], "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("FromRecommendation")}}},
+            "responses": {"201": _json("PlanItem", "Added"), "400": ERRORS["400"], "401": ERRORS["401"],
+                          "403": ERRORS["403"], "404": ERRORS["404"], "422": e422}}},
+        "/plan-items/{item_id}": {
+            "get": {"operationId": "getPlanItem", "parameters": [iid],
+                    "responses": {"200": _json("PlanItem", "The item"), "401": ERRORS["401"], "404": ERRORS["404"]}},
+            "patch": {"operationId": "updatePlanItem", "summary": "Change fields of an item; status changes are audited",
+                      "parameters": [iid], "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("PlanItemFields")}}},
+                      "responses": {"200": _json("PlanItem", "Saved"), "400": ERRORS["400"], "401": ERRORS["401"],
+                                    "403": ERRORS["403"], "404": ERRORS["404"], "422": e422}}},
+    }
+
 
 def _id_param(name: str) -> dict:
     return {"name": name, "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1}}
@@ -281,6 +337,7 @@ def spec() -> dict:
                 "responses": {"200": {"description": "The PDF report", "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}}},
                               "400": ERRORS["400"], "401": ERRORS["401"], "404": ERRORS["404"]}}},
             **review_paths(aid),
+            **plan_paths(),
             "/zone/aggregates": {"get": {
                 "operationId": "getZoneAggregates", "summary": "The zone dashboard's figures (zone administrators)",
                 "parameters": FILTERS,

@@ -31,6 +31,7 @@ from ..extensions import csrf, db, limiter
 from ..ids import MAX_ID
 from ..inputs import parse_int
 from ..models import Assessment, Company
+from ..plans import service as plans
 from ..providers import service as providers
 from ..reporting import ensure_benchmark, render_report
 from ..zone.figures import aggregates
@@ -421,3 +422,32 @@ def api_add_note(assessment_id: int):
     body = _json_body()
     review.add_note(_user(), assessment_id, body.get("question"), body.get("text"))
     return jsonify(review_body(_get_assessment(assessment_id))), 201
+
+
+# --- Improvement plans: the same operations as the plan pages ---
+
+@bp.get("/companies/<int:company_id>/plan")
+def plan(company_id: int):
+    _company, items = plans.company_plan(_user(), company_id)
+    return jsonify({"items": [plans.item_dict(i) for i in items]})
+
+
+@bp.post("/companies/<int:company_id>/plan/items")
+def add_plan_item(company_id: int):
+    return jsonify(plans.item_dict(plans.add_item(_user(), company_id, _json_body()))), 201
+
+
+@bp.post("/assessments/<int:assessment_id>/plan/items")
+def add_plan_item_from_result(assessment_id: int):
+    item = plans.add_from_result(_user(), assessment_id, _json_body().get("recommendation"))
+    return jsonify(plans.item_dict(item)), 201
+
+
+@bp.get("/plan-items/<int:item_id>")
+def plan_item(item_id: int):
+    return jsonify(plans.item_dict(plans.get_item(_user(), item_id)))
+
+
+@bp.patch("/plan-items/<int:item_id>")
+def update_plan_item(item_id: int):
+    return jsonify(plans.item_dict(plans.update_item(_user(), item_id, _json_body())))

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import date
+
 from flask import Blueprint, redirect, render_template, request, send_from_directory, session, url_for
 from flask_login import current_user, login_required
 
@@ -8,6 +10,7 @@ import questionnaires
 from ..access import assessments_query
 from ..extensions import db
 from ..models import Assessment
+from ..plans.service import due_soon
 
 bp = Blueprint("main", __name__)
 
@@ -23,7 +26,8 @@ def index():
 @login_required
 def home():
     recent = db.session.scalars(assessments_query(current_user).order_by(Assessment.updated_at.desc()).limit(10)).all()
-    return render_template("home.html", recent=recent, instruments=questionnaires.available())
+    return render_template("home.html", recent=recent, instruments=questionnaires.available(),
+                           due=due_soon(current_user), today=date.today())
 
 
 @bp.get("/lang/<code>")

@@ -1,0 +1,1 @@
+"""Improvement plans: plan items from a result's recommendations, followed to done."""
