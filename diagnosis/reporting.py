@@ -38,20 +38,24 @@ def company_dict(c: Company, lang: str) -> dict:
             "employees": c.employees, "revenue": c.revenue, "zone": c.zone.name}
 
 
-def report_extras(a: Assessment, viewer: User | None) -> dict:
+def report_extras(a: Assessment, viewer: User | None, lang: str = "zh") -> dict:
     """Consultant and comments for the report: the firm sees comments once they are final;
     consultants and zone staff also see a draft, marked as such."""
     consultant = a.finalised_by.name if a.finalised_by else consultant_name(a.company_id)
     final = a.finalised_at is not None
     show = final or sees_draft_comments(viewer)
+    previous = previous_result(a)
+    if previous is not None:
+        from .plans.service import done_between  # plans build on this module
+        previous["plan_done"] = [p.title_in(lang) for p in done_between(a.company_id, previous.pop("at"), a.submitted_at)]
     return {"consultant": consultant, "comments": a.comments if show else None, "comments_final": final,
-            "report_no": report_number(a), "previous": previous_result(a)}
+            "report_no": report_number(a), "previous": previous}
 
 
 def _inputs(a: Assessment, lang: str, viewer: User | None) -> tuple[tuple, dict]:
     args = (instrument_of(a), result_dict(a), company_dict(a.company, lang), lang)
     from .assessments.review import report_part  # review builds on the assessment service, like this module
-    return args, {"answers": a.answer_dict(), "assessment_date": a.submitted_at, **report_extras(a, viewer),
+    return args, {"answers": a.answer_dict(), "assessment_date": a.submitted_at, **report_extras(a, viewer, lang),
                   "verification": report_part(a, lang), "plan": plan_rows(a.company_id, lang)}
 
 

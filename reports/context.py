@@ -155,9 +155,22 @@ def _progress(inst: Instrument, result: dict, previous: dict | None, lang: str) 
         rows.append({"title": d.title.get(lang), "before": was, "now": now,
                      "delta": None if was is None else round(now) - round(was)})
     prev_level = next((lv for lv in inst.levels if lv.id == previous.get("level")), None)
+    # Indicators that moved (whole percents, as the tables show them), the largest change first.
+    was_ind = previous.get("indicators") or {}
+    moved = []
+    for d in inst.dimensions:
+        for i in d.indicators:
+            if i.id in was_ind and i.id in result["indicators"]:
+                delta = round(result["indicators"][i.id]) - round(was_ind[i.id])
+                if delta:
+                    moved.append({"title": i.title.get(lang), "before": was_ind[i.id], "now": result["indicators"][i.id],
+                                  "delta": delta})
+    moved.sort(key=lambda m: -abs(m["delta"]))
     return {"date": previous.get("date"), "level_name": prev_level.name.get(lang) if prev_level else "",
             "level_delta": result["level"] - previous["level"] if previous.get("level") is not None else None,
-            "rows": rows}
+            "rows": rows, "indicators": moved[:10], "indicators_moved": len(moved),
+            # Plan items the firm marked done between the two assessments.
+            "plan_done": previous.get("plan_done") or []}
 
 
 def _percentile_chart(inst: Instrument, result: dict, bench: dict | None, dims: list[dict], _) -> str | None:

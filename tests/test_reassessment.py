@@ -227,3 +227,52 @@ def test_across_versions_only_the_mapping_carries(app, world, monkeypatch):
         monkeypatch.setattr("diagnosis.assessments.service.mapping_path",
                             lambda *a, **k: mapping_path("sme-digital", "1999.1", "2000.1"))
         assert service.carry_answers(t0, new, service.snapshot(new).content_hash) == {}
+
+
+def test_a_reassessment_says_what_moved_and_which_plan_items_were_done_hand_computed(app, world, client):
+    """T0: every answer at its lowest. T1: 'systems_coverage' at its top option (10 of the foundation's 50 points)
+    and 'planning_stage' at 4.5 of the management's 30 points; so foundation moves 0% -> 20% (+20), management
+    0% -> 15% (+15), outcomes stays at 0%."""
+    from datetime import timedelta
+
+    from diagnosis.models import PlanItem
+    from diagnosis.reporting import result_context
+
+    inst = sme()
+    t0_answers = extreme_answers(inst, best=False)
+    c = client().login(world.a.enterprise)
+    t0 = c.submit(t0_answers)
+    with app.app_context():
+        t0_at = db.session.get(Assessment, t0).submitted_at
+        # Done between the two rounds (counted), done before T0 (not counted), still open (not counted).
+        for title, done_at, status in (("上线MES", t0_at + timedelta(seconds=1), "done"),
+                                       ("早已完成", t0_at - timedelta(days=1), "done"), ("仍在实施", None, "in_progress")):
+            db.session.add(PlanItem(company_id=world.a.firm, title={"zh": title, "en": title}, indicators=[],
+                                    status=status, done_at=done_at))
+        db.session.commit()
+
+    aid = _prefilled(c)
+    planning = inst.question("planning_stage")
+    four_and_a_half = next(o.id for o in planning.options if o.points == 4.5)
+    top = max(inst.question("systems_coverage").options, key=lambda o: o.points)
+    assert top.points == 10.0
+    assert c.autosave(aid, {"systems_coverage": top.id, "planning_stage": four_and_a_half}).status_code == 200
+    for n in range(1, len(inst.dimensions) + 1):
+        c.post_form(f"/assessments/{aid}/page/{n}", {"go": "confirm_page"}, page=f"/assessments/{aid}/page/{n}")
+    r = c.post_form(f"/assessments/{aid}/review", {})
+    assert r.status_code == 302
+
+    with app.test_request_context():
+        a = db.session.get(Assessment, aid)
+        progress = result_context(a, "zh", None)["progress"]
+        deltas = {row["title"]: row["delta"] for row in progress["rows"]}
+        titles = {d.id: d.title.get("zh") for d in inst.dimensions}
+        assert deltas[titles["foundation"]] == 20 and deltas[titles["management"]] == 15
+        assert deltas[titles["outcomes"]] == 0
+        assert progress["plan_done"] == ["上线MES"]
+        moved = {m["title"] for m in progress["indicators"]}
+        owner = next(i for d in inst.dimensions for i in d.indicators if any(q.id == "systems_coverage" for q in i.questions))
+        assert owner.title.get("zh") in moved
+    page = c.get(f"/assessments/{aid}/result").text
+    assert "自上次评估以来完成的改进计划事项（1 项）" in page and "上线MES" in page and "早已完成" not in page
+    assert "+20" in page and "+15" in page

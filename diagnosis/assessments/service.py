@@ -498,7 +498,7 @@ def previous_result(a: Assessment) -> dict | None:
     if a.result is None or a.submitted_at is None:
         return None
     row = db.session.execute(
-        sa.select(Result.level, Result.dimensions, Assessment.submitted_at)
+        sa.select(Result.level, Result.dimensions, Result.indicators, Assessment.submitted_at)
         .join(Assessment, Assessment.id == Result.assessment_id)
         .where(Result.company_id == a.company_id, Result.instrument_id == a.result.instrument_id,
                sa.or_(Assessment.submitted_at < a.submitted_at,
@@ -507,4 +507,5 @@ def previous_result(a: Assessment) -> dict | None:
     ).first()
     if row is None:
         return None
-    return {"level": row.level, "dimensions": row.dimensions, "date": f"{row.submitted_at:%Y-%m-%d}"}
+    return {"level": row.level, "dimensions": row.dimensions, "indicators": row.indicators or {},
+            "date": f"{row.submitted_at:%Y-%m-%d}", "at": row.submitted_at}

@@ -265,6 +265,14 @@ def send_due_reminders(today: date | None = None) -> int:
     return len(rows)
 
 
+def done_between(company_id: int, start: datetime, end: datetime | None) -> list[PlanItem]:
+    """Items the firm marked done after one assessment was submitted and up to the next one."""
+    q = sa.select(PlanItem).where(PlanItem.company_id == company_id, PlanItem.status == "done", PlanItem.done_at > start)
+    if end is not None:
+        q = q.where(PlanItem.done_at <= end)
+    return db.session.scalars(q.order_by(PlanItem.done_at, PlanItem.id)).all()
+
+
 def report_items(company_id: int, as_of: datetime) -> list[PlanItem]:
     """The items that existed at the report's date, for the report (status as it stands on that date)."""
     return db.session.scalars(sa.select(PlanItem).where(PlanItem.company_id == company_id, PlanItem.created_at <= as_of)

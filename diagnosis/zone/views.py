@@ -20,6 +20,7 @@ from ..models import Zone, utcnow
 from ..programmes import targets
 from . import assignments as assigning
 from . import stats as zs
+from .conversion import conversion
 from .figures import PARTS, export_rows, figure, firm_page
 from .filters import BadFilter, parse, parse_filters
 from .report import render_zone_report
@@ -47,7 +48,7 @@ def dashboard():
         "zone/index.html", f=f, instruments=questionnaires.available(), sizes=SIZE_CLASSES,
         industries=[(code, industry_label(code, lang)) for code in opts["industries"]], sub_zones=opts["sub_zones"],
         periods=zs.periods(f, f.instrument_id), parts=PARTS, targets=targets.of_user(current_user),
-        target_names=targets.INDICATOR_NAMES, target_natures=targets.NATURE_NAMES)
+        target_names=targets.INDICATOR_NAMES, target_natures=targets.NATURE_NAMES, conversion=conversion(f, lang))
 
 
 @bp.get("/data/<part>.json")

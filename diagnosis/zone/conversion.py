@@ -1,0 +1,62 @@
+"""From diagnosis to change, for zone staff: of the diagnosed firms (each firm's latest result on the
+instrument, under the dashboard's filters), how many have an improvement plan, an item done, a retrofit
+project, and how many of the re-assessed gained a level; overall and by programme, provider and industry.
+Each figure is a GROUP BY over results joined to a per-firm summary of plan items; every share comes with
+its n."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from ..extensions import db
+from ..industries import industry_label
+from ..models import Company, PlanItem, Programme, Provider, ProviderFirm, Result, RosterEntry
+from .stats import Filters, _results
+
+
+def _plans():
+    """Per firm: has any plan item, any done, any with a retrofit project (1/0)."""
+    return (sa.select(PlanItem.company_id.label("company_id"),
+                      sa.literal(1).label("has_plan"),
+                      sa.func.max(sa.case((PlanItem.status == "done", 1), else_=0)).label("has_done"),
+                      sa.func.max(sa.case((PlanItem.project_name.is_not(None), 1), else_=0)).label("has_project"))
+            .group_by(PlanItem.company_id).subquery())
+
+
+def _row(key, n, plan, done, project, reassessed, gained) -> dict:
+    def share(k, of):
+        return round(100 * k / of, 1) if of else None
+    plan, done, project, reassessed, gained = (int(v or 0) for v in (plan, done, project, reassessed, gained))
+    return {"key": key, "n": n, "plan": plan, "plan_share": share(plan, n), "done": done, "done_share": share(done, n),
+            "project": project, "project_share": share(project, n), "reassessed": reassessed, "gained": gained,
+            "gained_share": share(gained, reassessed)}
+
+
+def conversion(f: Filters, lang: str = "zh") -> dict:
+    p = _plans()
+    counts = (sa.func.count(sa.distinct(Result.company_id)),
+              sa.func.sum(sa.func.coalesce(p.c.has_plan, 0)), sa.func.sum(sa.func.coalesce(p.c.has_done, 0)),
+              sa.func.sum(sa.func.coalesce(p.c.has_project, 0)),
+              sa.func.sum(sa.case((Result.previous_level.is_not(None), 1), else_=0)),
+              sa.func.sum(sa.case((Result.level > Result.previous_level, 1), else_=0)))
+
+    def query(*cols):
+        return _results(f, sa.select(*cols, *counts).select_from(Result)
+                        .outerjoin(p, p.c.company_id == Result.company_id))
+
+    total = db.session.execute(query()).one()
+    out = {"total": _row(None, *total), "industry": [], "provider": [], "programme": []}
+    for key, *rest in db.session.execute(query(Company.industry_division).group_by(Company.industry_division)
+                                         .order_by(sa.func.count().desc()).limit(15)):
+        out["industry"].append(_row(industry_label(key, lang) if key else "—", *rest))
+    for key, *rest in db.session.execute(query(Provider.name)
+                                         .join(ProviderFirm, ProviderFirm.company_id == Result.company_id)
+                                         .join(Provider, Provider.id == ProviderFirm.provider_id)
+                                         .group_by(Provider.name).order_by(Provider.name)):
+        out["provider"].append(_row(key, *rest))
+    for key, *rest in db.session.execute(query(Programme.name)
+                                         .join(RosterEntry, RosterEntry.company_id == Result.company_id)
+                                         .join(Programme, Programme.id == RosterEntry.programme_id)
+                                         .where(Programme.instrument_id == f.instrument_id)
+                                         .group_by(Programme.name).order_by(Programme.name)):
+        out["programme"].append(_row(key, *rest))
+    return out

@@ -1,0 +1,73 @@
+"""Zone conversion figures: of the diagnosed firms, how many have a plan, an item done, a retrofit project, and
+how many re-assessed firms gained a level; overall and by programme, provider and industry, each with its n."""
+from __future__ import annotations
+
+from datetime import date
+
+import sqlalchemy as sa
+
+from diagnosis import areas
+from diagnosis.assessments import service
+from diagnosis.demo import demo_uscc
+from diagnosis.extensions import db
+from diagnosis.models import Company, PlanItem, Programme, Provider, ProviderFirm, RosterEntry, User
+from diagnosis.programmes.links import token_hash
+from diagnosis.zone.conversion import conversion
+from diagnosis.zone.stats import Filters
+
+from .helpers import extreme_answers, sme
+
+
+def _submit(company_id: int, best: bool) -> int:
+    a = service.start(company_id, "sme-digital", None)
+    service.save_answers(a, extreme_answers(sme(), best=best), None)
+    db.session.flush()
+    return service.submit(a).level
+
+
+def test_conversion_counts_by_hand(app, world, client):
+    with app.app_context():
+        # Firm A: assessed twice, worst then best (a level gained), one plan item still planned.
+        assert _submit(world.a.firm, best=False) == 0
+        assert _submit(world.a.firm, best=True) > 0
+        # The other firm: assessed once, one item done with a retrofit project, one dropped.
+        _submit(world.a.other, best=False)
+        # Zone B's firm: diagnosed with a plan, never counted for zone A.
+        _submit(world.b.firm, best=False)
+        db.session.add_all([
+            PlanItem(company_id=world.a.firm, title={"zh": "a"}, indicators=[], status="planned"),
+            PlanItem(company_id=world.a.other, title={"zh": "b"}, indicators=[], status="done", project_name="MES一期"),
+            PlanItem(company_id=world.a.other, title={"zh": "c"}, indicators=[], status="dropped", drop_reason="x"),
+            PlanItem(company_id=world.b.firm, title={"zh": "d"}, indicators=[], status="done", project_name="x")])
+        admin = db.session.scalar(sa.select(User).where(User.email == world.a.zone_admin))
+        provider = Provider(zone_id=world.a.zone, name="甲服务商", credit_code=demo_uscc(950))
+        db.session.add(provider)
+        db.session.flush()
+        db.session.add(ProviderFirm(provider_id=provider.id, company_id=world.a.other))
+        programme = Programme(area_id=areas.of_zone(world.a.zone).id, zone_id=world.a.zone, name="2026年诊断",
+                              instrument_id="sme-digital", starts_on=date(2020, 1, 1), ends_on=date(2099, 1, 1),
+                              reminder_days=7, reminder_cap=3, quotas={}, status="running", created_by_id=admin.id)
+        db.session.add(programme)
+        db.session.flush()
+        firm_a = db.session.get(Company, world.a.firm)
+        db.session.add(RosterEntry(programme_id=programme.id, uscc=firm_a.uscc, name=firm_a.name, industry_division="34",
+                                   size_class="small", above_scale=True, company_id=firm_a.id, reminders_sent=0,
+                                   token_hash=token_hash(programme.id, firm_a.uscc)))
+        db.session.commit()
+
+        c = conversion(Filters(zone_id=world.a.zone, instrument_id="sme-digital"))
+        t = c["total"]
+        assert (t["n"], t["plan"], t["done"], t["project"], t["reassessed"], t["gained"]) == (2, 2, 1, 1, 1, 1)
+        assert (t["plan_share"], t["done_share"], t["project_share"], t["gained_share"]) == (100.0, 50.0, 50.0, 100.0)
+        assert [(r["key"], r["n"], r["done"], r["project"]) for r in c["provider"]] == [("甲服务商", 1, 1, 1)]
+        assert [(r["key"], r["n"], r["plan"], r["reassessed"], r["gained"]) for r in c["programme"]] == [("2026年诊断", 1, 1, 1, 1)]
+        by_industry = {r["n"]: r for r in c["industry"]}
+        assert sum(r["n"] for r in c["industry"]) == 2 and set(by_industry) == {1}
+        # Filters apply: only industry 34 (firm A).
+        only = conversion(Filters(zone_id=world.a.zone, instrument_id="sme-digital", industry="34"))["total"]
+        assert (only["n"], only["done"], only["gained"]) == (1, 0, 1)
+
+    admin = client().login(world.a.zone_admin)
+    page = admin.get("/zone/?instrument=sme-digital").text
+    section = page.split('id="conversion"', 1)[1].split("</section>", 1)[0]
+    assert "甲服务商" in section and "2026年诊断" in section and "1 (50%)" in section
