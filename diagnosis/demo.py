@@ -73,6 +73,12 @@ def seed(firms: int = 300, seed_value: int = 2026) -> dict:
     _stale_drafts(companies, rng, now)
 
     users = _users(zone.id, companies, rng)
+    # The demo firm's own account: a self-assessment about a year ago and an improvement plan in every state,
+    # so it can re-assess from its last answers; other firms' plans, re-assessed firms with items done.
+    demo_firm = db.session.scalar(sa.select(Company).where(Company.uscc == demo_uscc(999_999)))
+    submit_synthetic("sme-digital", [demo_firm], np.array([0.35]), rng, now, days=(330, 360))
+    from .demo_plans import seed_plans
+    seed_plans(zone.id, rng, demo_firm)
     from .demo_city import seed_city
     users.update(seed_city(zone, companies, rng, now))
     db.session.commit()

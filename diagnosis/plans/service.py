@@ -88,7 +88,7 @@ def add_from_result(user: User, assessment_id: int, n: Any) -> PlanItem:
     start = (a.submitted_at or utcnow()).date()
     item = PlanItem(company_id=a.company_id, assessment_id=a.id, instrument_id=a.result.instrument_id, title=title,
                     indicators=[r["indicator"]], owner=user.name[:100], status="planned", created_by_id=user.id,
-                    due_date=_add_months(start, PHASE_MONTHS.get(r["months"], 6)))
+                    due_date=add_months(start, PHASE_MONTHS.get(r["months"], 6)))
     db.session.add(item)
     db.session.flush()
     record("plan_item", target=str(item.id), detail={"company": a.company_id, "assessment": a.id, "recommendation": n})
@@ -293,7 +293,7 @@ def item_dict(item: PlanItem) -> dict:
             "created_at": item.created_at.isoformat(), "updated_at": item.updated_at.isoformat()}
 
 
-def _add_months(d: date, months: int) -> date:
+def add_months(d: date, months: int) -> date:
     y, m = divmod(d.month - 1 + months, 12)
     year, month = d.year + y, m + 1
     for day in (d.day, 30, 29, 28):
