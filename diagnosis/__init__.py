@@ -48,6 +48,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     from .auth.views import bp as auth_bp
     from .batches.views import bp as batches_bp
     from .company.views import bp as company_bp
+    from .eligibility.views import bp as eligibility_bp
     from .main.views import bp as main_bp
     from .notifications.views import bp as notifications_bp
     from .plans.views import bp as plans_bp
@@ -58,7 +59,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     from .zone.views import bp as zone_bp
 
     for bp in (main_bp, auth_bp, company_bp, assessments_bp, review_bp, batches_bp, zone_bp, samples_bp, workspace_bp,
-               notifications_bp, providers_bp, programmes_bp, plans_bp, api_bp):
+               notifications_bp, providers_bp, programmes_bp, plans_bp, eligibility_bp, api_bp):
         app.register_blueprint(bp)
 
     queue.bind(app)  # queue tasks run in the first app of the process

@@ -15,7 +15,8 @@ from .helpers import extreme_answers, sme
 
 SECRET = "A号精密机械有限公司"
 VALUES = {"instrument_id": "sme-digital", "part": "levels", "fmt": "csv", "filename": "report.css", "code": "zh", "n": 1,
-          "token": "not-a-token", "action": "approve", "question_id": "quality", "draw_id": 1, "provider_id": 1}
+          "token": "not-a-token", "action": "approve", "question_id": "quality", "draw_id": 1, "provider_id": 1,
+          "rule_id": "excellent-smart-factory"}
 
 
 def _state(app, company_id: int):
@@ -121,7 +122,7 @@ def test_every_route_as_another_tenant(app, world, client, tenant_a, who):
             assert r.status_code < 500, (who, method, url, r.status_code)
             body = r.get_data(as_text=True) if r.mimetype.startswith(("text/", "application/json")) else ""
             assert SECRET not in body and "内部意见" not in body, (who, method, url)
-            if re.search(r"/(assessments|company|reports/batches|plans|plans/items|plans/from)/\d", url):
+            if re.search(r"/(assessments|company|reports/batches|plans|plans/items|plans/from|eligibility/company)/\d", url):
                 assert r.status_code in (302, 400, 403, 404, 405, 409), (who, method, url, r.status_code)
     assert checked > 40
     assert _state(app, tenant_a["company_id"]) == before, "a foreign request changed tenant A's data"

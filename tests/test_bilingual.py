@@ -128,7 +128,7 @@ def _urls(app, history, world) -> list[str]:
     values = {"company_id": world.a.firm, "batch_id": history["batch"], "n": 1, "instrument_id": "sme-digital",
               "fmt": "csv", "filename": "report.css", "code": "zh", "programme_id": history["programme_id"],
               "token": history["token"], "provider_id": history["provider_id"], "draw_id": history["draw_id"],
-              "evidence_id": history["evidence_id"], "item_id": 1}
+              "evidence_id": history["evidence_id"], "item_id": 1, "rule_id": "excellent-smart-factory"}
     urls = []
     for rule in app.url_map.iter_rules():
         if "GET" not in rule.methods or rule.endpoint in ("static", "main.set_language") or rule.endpoint.startswith("api."):

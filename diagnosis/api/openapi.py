@@ -157,6 +157,16 @@ SCHEMAS.update({
         "indicators": {"type": "array", "items": {"type": "string"}},
         "project_name": {"type": ["string", "null"]}, "project_supplier": {"type": ["string", "null"]},
         "project_amount": {"type": ["number", "null"]}, "project_start": DATE, "project_end": DATE}},
+    "Eligibility": {"type": "object", "required": ["items"], "properties": {"items": {"type": "array", "items": {
+        "type": "object", "required": ["id", "programme", "document", "year", "source", "eligible", "checks", "blocking", "not_checked"],
+        "properties": {
+            "id": {"type": "string"}, "programme": {"type": "string"}, "document": {"type": "string"},
+            "year": {"type": "integer"}, "source": {"type": "string"}, "eligible": {"type": "boolean"},
+            "checks": {"type": "array", "items": {"type": "object", "required": ["instrument", "min_level", "level", "met"]}},
+            "blocking": {"type": ["object", "null"], "description": "the first unmet condition, with the firm's current level"},
+            "not_checked": {"type": "array", "items": {"type": "string"},
+                            "description": "conditions of the programme this tool cannot check"},
+            "note": {"type": ["string", "null"]}}}}}},
     "FromRecommendation": {"type": "object", "required": ["recommendation"], "properties": {
         "recommendation": {"type": "integer", "minimum": 1,
                            "description": "the recommendation's rank (1 = first) as the result and report list them"}}},
@@ -181,6 +191,11 @@ def plan_paths() -> dict:
             "parameters": [aid], "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("FromRecommendation")}}},
             "responses": {"201": _json("PlanItem", "Added"), "400": ERRORS["400"], "401": ERRORS["401"],
                           "403": ERRORS["403"], "404": ERRORS["404"], "422": e422}}},
+        "/companies/{company_id}/eligibility": {"get": {
+            "operationId": "getEligibility",
+            "summary": "Each shipped programme rule (document, year, source) evaluated on the firm's latest results",
+            "parameters": [cid, {"name": "lang", "in": "query", "schema": {"type": "string", "enum": ["zh", "en"]}}],
+            "responses": {"200": _json("Eligibility", "Eligible programmes first"), "401": ERRORS["401"], "404": ERRORS["404"]}}},
         "/plan-items/{item_id}": {
             "get": {"operationId": "getPlanItem", "parameters": [iid],
                     "responses": {"200": _json("PlanItem", "The item"), "401": ERRORS["401"], "404": ERRORS["404"]}},

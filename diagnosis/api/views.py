@@ -26,6 +26,7 @@ from ..access import (
 )
 from ..assessments import evidence, review, service
 from ..audit import record
+from ..eligibility import service as eligibility
 from ..errors import Refused
 from ..extensions import csrf, db, limiter
 from ..ids import MAX_ID
@@ -451,3 +452,10 @@ def plan_item(item_id: int):
 @bp.patch("/plan-items/<int:item_id>")
 def update_plan_item(item_id: int):
     return jsonify(plans.item_dict(plans.update_item(_user(), item_id, _json_body())))
+
+
+@bp.get("/companies/<int:company_id>/eligibility")
+def company_eligibility(company_id: int):
+    lang = request.args.get("lang", "zh") if request.args.get("lang") in ("zh", "en") else "zh"
+    _company, verdicts = eligibility.for_company(_user(), company_id, lang)
+    return jsonify({"items": verdicts})

@@ -14,6 +14,7 @@ from .. import inputs
 from ..access import ENTERPRISE, assessments_query, can_comment, can_edit, get_assessment, visible_comments
 from ..answer_errors import ANSWER_ERRORS, answer_error_text, conflict_text
 from ..audit import record
+from ..eligibility.service import eligible_programmes
 from ..errors import Refused
 from ..extensions import db
 from ..i18n import current_lang
@@ -183,7 +184,8 @@ def result(assessment_id: int):
         return redirect(url_for(".resume", assessment_id=a.id))
     ensure_benchmark(a)
     return render_template("assessments/result.html", a=a, r=result_context(a, current_lang(), current_user),
-                           can_comment=can_comment(current_user, a))
+                           can_comment=can_comment(current_user, a),
+                           eligible=eligible_programmes(a.company_id, current_lang()))
 
 
 def _scored(assessment_id: int) -> Assessment:

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
+import questionnaires
 from diagnosis.assessments import service
 from diagnosis.extensions import db
 from diagnosis.models import Assessment, PlanItem
@@ -26,6 +27,11 @@ def test_a_firm_reassesses_from_last_years_answers_on_a_phone(app, world, new_pa
         t0.submitted_at = t0.submitted_at - timedelta(days=365)
         db.session.add(PlanItem(company_id=world.a.firm, assessment_id=t0.id, title={"zh": "上线ERP系统", "en": "Go live with ERP"},
                                 indicators=[], status="done", done_at=t0.submitted_at + timedelta(days=100)))
+        # A smart-manufacturing self-assessment at its top level: the result names the programmes it opens.
+        sm = service.start(world.a.firm, "smart-manufacturing", None)
+        service.save_answers(sm, extreme_answers(questionnaires.get("smart-manufacturing"), best=True), None)
+        db.session.flush()
+        service.submit(sm)
         db.session.commit()
         t0_id = t0.id
 
@@ -74,6 +80,8 @@ def test_a_firm_reassesses_from_last_years_answers_on_a_phone(app, world, new_pa
     moved = page.locator(".plan-done")
     assert "上线ERP系统" in moved.inner_text()
     assert page.get_by_text("与上次评估相比").count() >= 1
+    eligible = page.locator("#eligible").inner_text()
+    assert "卓越级智能工厂" in eligible and "江苏省先进级智能工厂" in eligible
     shot(page, "reassess-result-375-zh")
     assert page.evaluate("document.documentElement.scrollWidth") <= 375 + 1
     with app.app_context():
