@@ -243,9 +243,12 @@ def test_a_reassessment_says_what_moved_and_which_plan_items_were_done_hand_comp
     c = client().login(world.a.enterprise)
     t0 = c.submit(t0_answers)
     with app.app_context():
-        t0_at = db.session.get(Assessment, t0).submitted_at
+        # T0 was a year ago (a round takes longer than a test).
+        first_round = db.session.get(Assessment, t0)
+        first_round.submitted_at = first_round.submitted_at - timedelta(days=365)
+        t0_at = first_round.submitted_at
         # Done between the two rounds (counted), done before T0 (not counted), still open (not counted).
-        for title, done_at, status in (("上线MES", t0_at + timedelta(seconds=1), "done"),
+        for title, done_at, status in (("上线MES", t0_at + timedelta(days=100), "done"),
                                        ("早已完成", t0_at - timedelta(days=1), "done"), ("仍在实施", None, "in_progress")):
             db.session.add(PlanItem(company_id=world.a.firm, title={"zh": title, "en": title}, indicators=[],
                                     status=status, done_at=done_at))
