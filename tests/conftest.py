@@ -21,6 +21,7 @@ from diagnosis import create_app
 from diagnosis.config import database_url
 from diagnosis.demo import demo_uscc
 from diagnosis.extensions import db
+from diagnosis.history import erasure
 from diagnosis.models import Assignment, Company, User, Zone
 
 PASSWORD = "correct-horse-42"
@@ -64,7 +65,7 @@ def _clean_tables(request):
     app = request.getfixturevalue("app")
     with app.app_context():
         db.session.remove()
-        with db.engine.begin() as conn:
+        with db.engine.begin() as conn, erasure(conn):  # the append-only history too, by its one way out
             for table in reversed(db.metadata.sorted_tables):
                 conn.execute(table.delete())
 
@@ -131,11 +132,14 @@ class Client:
         return self.c.post(f"/assessments/{assessment_id}/answers", json={"answers": answers},
                            headers={"X-CSRFToken": token})
 
-    def submit(self, answers: dict, instrument="sme-digital") -> int:
-        """Start an assessment, answer it and submit it; returns its id."""
+    def submit(self, answers: dict, instrument="sme-digital", pledge=True) -> int:
+        """Start an assessment, answer it and submit it; returns its id. A firm's user accepts the
+        current truthfulness pledge with it, as the form asks (a consultant's submission ignores it)."""
+        from diagnosis.assessments.review import PLEDGE_VERSION
         aid = self.start(instrument)
         assert self.autosave(aid, answers).status_code == 200
-        assert self.post_form(f"/assessments/{aid}/review", {}).status_code == 302
+        form = {"pledge": "yes", "pledge_version": PLEDGE_VERSION} if pledge else {}
+        assert self.post_form(f"/assessments/{aid}/review", form).status_code == 302
         return aid
 
     def start(self, instrument="sme-digital"):
