@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from ..access import ENTERPRISE, ensure_role, find_assessment
+from ..audit import record
 from ..errors import Refused
 from ..extensions import db
 from ..models import Assessment, Provider, ProviderFirm, Rating, Result, ReviewEvent, SampleCheck, User
@@ -28,13 +29,16 @@ def rate(user: User, assessment_id: int, stars: Any, comment: Any) -> Rating:
         raise Refused(409, "wrong_state", _l("诊断通过审核后才能评价。"))
     if not isinstance(stars, int) or isinstance(stars, bool) or not 1 <= stars <= 5:
         raise Refused(422, "bad_stars", _l("请打 1 到 5 分。"), [{"field": "stars"}])
-    text = comment.strip()[:2000] if isinstance(comment, str) else None
+    text = comment.strip() if isinstance(comment, str) else None
+    if comment is not None and text is None or text and len(text) > 2000:
+        raise Refused(422, "bad_text", _l("评价内容不超过 2000 字。"), [{"field": "comment"}])
     if db.session.scalar(sa.select(Rating.id).where(Rating.assessment_id == a.id)):
         raise Refused(409, "already_rated", _l("这次诊断已经评价过了。"))
     row = Rating(assessment_id=a.id, stars=stars, comment=text or None, by_id=user.id,
                  provider_id=db.session.scalar(sa.select(ProviderFirm.provider_id)
                                                .where(ProviderFirm.company_id == a.company_id)))
     db.session.add(row)
+    record("rating", target=f"assessment:{a.id}", detail={"stars": stars, "provider": row.provider_id}, user=user)
     db.session.commit()
     return row
 

@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from ..access import CONSULTANT, ZONE_ADMIN, ensure_role, manages_provider
+from ..audit import record
 from ..credit_codes import normalise_uscc, uscc_error
 from ..errors import Refused
 from ..extensions import db
@@ -51,14 +52,21 @@ def create(staff: User, name, credit_code, contact=None, qualification=None) -> 
     if db.session.scalar(sa.select(Provider.id).where(Provider.zone_id == staff.zone_id, Provider.credit_code == code)):
         raise Refused(409, "duplicate", _l("这家服务商已在服务商库中。"))
     db.session.add(p)
+    db.session.flush()
+    record("provider_create", target=f"provider:{p.id}", detail={"name": p.name, "credit_code": p.credit_code},
+           user=staff)
     db.session.commit()
     return p
 
 
 def set_active(staff: User, provider_id: int, active: bool) -> Provider:
+    """Suspend a provider (it gets no new firms) or let it work again."""
     ensure_role(staff, ZONE_ADMIN)
     p = get_provider(staff, provider_id)
-    p.active = bool(active)
+    if p.active != bool(active):
+        p.active = bool(active)
+        record("provider_resume" if p.active else "provider_suspend", target=f"provider:{p.id}",
+               detail={"name": p.name}, user=staff)
     db.session.commit()
     return p
 
@@ -74,7 +82,27 @@ def add_member(staff: User, provider_id: int, email, lead: bool = False) -> User
         raise Refused(422, "unknown_consultant", _l("本园区没有这个顾问账号。"), [{"field": "email"}])
     if u.provider_id not in (None, p.id):
         raise Refused(409, "other_provider", _l("这位顾问已属于另一家服务商。"))
-    u.provider_id, u.provider_lead = p.id, bool(lead)
+    if (u.provider_id, bool(u.provider_lead)) != (p.id, bool(lead)):
+        u.provider_id, u.provider_lead = p.id, bool(lead)
+        record("provider_member_add", target=f"provider:{p.id}", detail={"user": u.id, "email": u.email,
+                                                                        "lead": bool(lead)}, user=staff)
+    db.session.commit()
+    return u
+
+
+def remove_member(staff: User, provider_id: int, user_id) -> User:
+    """Take a consultant out of the provider: they lose the provider's firms (their assignments to them go)."""
+    ensure_role(staff, ZONE_ADMIN)
+    p = get_provider(staff, provider_id)
+    u = db.session.get(User, user_id) if isinstance(user_id, int) else None
+    if u is None or u.provider_id != p.id:
+        raise Refused(422, "unknown_consultant", _l("这位顾问不属于本服务商。"), [{"field": "user"}])
+    firm_ids = sa.select(ProviderFirm.company_id).where(ProviderFirm.provider_id == p.id)
+    gone = db.session.execute(sa.delete(Assignment).where(Assignment.consultant_id == u.id,
+                                                          Assignment.company_id.in_(firm_ids))).rowcount
+    u.provider_id, u.provider_lead = None, False
+    record("provider_member_remove", target=f"provider:{p.id}", detail={"user": u.id, "email": u.email,
+                                                                       "assignments_removed": gone}, user=staff)
     db.session.commit()
     return u
 
@@ -103,28 +131,36 @@ def assign_firms(staff: User, provider_id: int, codes: list[str]) -> Assigned:
     """Give the zone's firms with these credit codes to the provider (taking them from any other provider)."""
     ensure_role(staff, ZONE_ADMIN)
     p = get_provider(staff, provider_id)
-    if not p.active:
-        raise Refused(409, "suspended", _l("该服务商已暂停，不能分配企业。"))
     found = dict(db.session.execute(sa.select(Company.uscc, Company.id).where(
         Company.zone_id == staff.zone_id, Company.uscc.in_(codes))).all()) if codes else {}
-    added = 0
-    for cid in dict.fromkeys(found.values()):
+    return _give(staff, p, list(dict.fromkeys(found.values())), [c for c in codes if c not in found])
+
+
+def _give(staff: User, p: Provider, company_ids: list[int], unknown: list[str], via: dict | None = None) -> Assigned:
+    """Give these firms of the zone to the provider, audited and told to its leads; commits."""
+    if not p.active:
+        raise Refused(409, "suspended", _l("该服务商已暂停，不能分配企业。"))
+    added, moved = [], []
+    for cid in company_ids:
         row = db.session.get(ProviderFirm, cid)
         if row is not None and row.provider_id == p.id:
             continue
         if row is not None:  # moved from another provider: its consultants lose the firm
+            moved.append({"company": cid, "from": row.provider_id})
             old = sa.select(User.id).where(User.provider_id == row.provider_id)
             db.session.execute(sa.delete(Assignment).where(Assignment.company_id == cid,
                                                            Assignment.consultant_id.in_(old)))
             row.provider_id, row.assigned_by_id, row.assigned_at = p.id, staff.id, utcnow()
         else:
             db.session.add(ProviderFirm(company_id=cid, provider_id=p.id, assigned_by_id=staff.id))
-        added += 1
+        added.append(cid)
     if added:
         for lead in db.session.scalars(sa.select(User).where(User.provider_id == p.id, User.provider_lead.is_(True))):
-            notify(lead, "provider_firms", f"/providers/{p.id}", n=added, provider=p.name)
+            notify(lead, "provider_firms", f"/providers/{p.id}", n=len(added), provider=p.name)
+        record("provider_firms", target=f"provider:{p.id}",
+               detail={"added": len(added), "companies": added[:500], "moved": moved[:500], **(via or {})}, user=staff)
     db.session.commit()
-    return Assigned(added, [c for c in codes if c not in found])
+    return Assigned(len(added), unknown)
 
 
 def assign_consultant(lead: User, provider_id: int, consultant_id, company_id) -> None:
@@ -142,6 +178,8 @@ def assign_consultant(lead: User, provider_id: int, consultant_id, company_id) -
         db.session.add(Assignment(consultant_id=consultant.id, company_id=company_id))
         name = db.session.get(Company, company_id).name
         notify(consultant, "assigned", "/workspace/", n=1, firms=name)
+        record("provider_consultant_assign", target=f"company:{company_id}",
+               detail={"provider": p.id, "consultant": consultant.id}, user=lead)
     db.session.commit()
 
 
@@ -149,9 +187,12 @@ def unassign_consultant(lead: User, provider_id: int, consultant_id, company_id)
     if not manages_provider(lead, provider_id):
         raise Refused(403, "forbidden", _l("只有服务商负责人可以分配顾问。"))
     p = get_provider(lead, provider_id)
-    db.session.execute(sa.delete(Assignment).where(
+    gone = db.session.execute(sa.delete(Assignment).where(
         Assignment.consultant_id == consultant_id, Assignment.company_id == company_id,
-        Assignment.consultant_id.in_(sa.select(User.id).where(User.provider_id == p.id))))
+        Assignment.consultant_id.in_(sa.select(User.id).where(User.provider_id == p.id)))).rowcount
+    if gone:
+        record("provider_consultant_unassign", target=f"company:{company_id}",
+               detail={"provider": p.id, "consultant": consultant_id}, user=lead)
     db.session.commit()
 
 

@@ -74,6 +74,8 @@ def show(provider_id: int):
                     flash(_("本园区没有这些信用代码的企业：%(codes)s", codes="、".join(out.unknown)), "warning")
             elif op == "member":
                 service.add_member(current_user, p.id, f.get("email"), lead=f.get("lead") == "yes")
+            elif op == "remove_member":
+                service.remove_member(current_user, p.id, form_id(f.get("user")))
             elif op == "active":
                 service.set_active(current_user, p.id, f.get("active") == "yes")
             elif op == "assign":
