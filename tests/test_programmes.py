@@ -230,7 +230,8 @@ def test_the_ledger_rows_match_the_database(app, world, client):
     assert [row[4] for row in listed] == ["是" if e.above_scale else "否" for e in entries]
     assert [row[6] for row in listed] == ["已邀请", "已邀请", "已邀请", "已提交"]
     names = {lv.id: lv.name.zh for lv in sme().levels}
-    assert [row[11] for row in listed] == [None, None, None, names[level]]
+    assert [row[7] for row in listed] == [None, None, None, None]  # nobody reviewed yet
+    assert [row[12] for row in listed] == [None, None, None, names[level]]
     assert admin.get("/lang/en").status_code == 302
     wb = load_workbook(io.BytesIO(admin.get(f"/programmes/{pid}/ledger.xlsx").data))
     assert wb.sheetnames == ["Firm ledger", "Summary"]

@@ -89,12 +89,12 @@ FIGURES = [("served", _l("服务企业数")), ("on_time", _l("按时完成比例
 
 
 def export_rows(staff: User) -> tuple[list[str], list[list]]:
-    header = [str(_l("服务商")), str(_l("统一社会信用代码"))]
+    header = [str(_l("园区")), str(_l("服务商")), str(_l("统一社会信用代码"))]
     for _key, label in FIGURES:
         header += [str(label), f"{label} n"]
     rows = []
     for p, s in zone_table(staff):
-        row: list = [p.name, p.credit_code]
+        row: list = [p.zone.name, p.name, p.credit_code]
         for key, _label in FIGURES:
             row += ["" if s[key]["value"] is None else s[key]["value"], s[key]["n"]]
         rows.append(row)
