@@ -6,12 +6,13 @@ import pytest
 import sqlalchemy as sa
 
 from diagnosis.extensions import db
-from diagnosis.models import Assessment, Assignment, AuditEvent, User
+from diagnosis.models import Assessment, Assignment, AuditEvent, Company, SampleCheck, User
 from diagnosis.providers import scores
 from diagnosis.providers import service as providers
 
 from .conftest import Client
 from .helpers import extreme_answers, sme
+from .test_areas import cities  # noqa: F401  (the fixture)
 from .test_providers_review import firms  # noqa: F401  (the fixture)
 
 
@@ -84,3 +85,51 @@ def test_provider_administration_and_ratings_are_audited(app, world, firms):  # 
     page = Client(app).login(world.a.zone_admin).get("/zone/audit?action=provider_firms").text
     assert "分配企业给服务商" in page and f"provider:{firms.p1}" in page
     assert Client(app).login(world.a.zone_admin).get("/zone/audit?action=bogus").status_code == 400
+
+
+# --- Staff of a city or province: their zones' providers and samples, zone by zone, read only ---
+
+def test_city_and_province_staff_see_the_providers_and_samples_of_their_zones_only(app, cities, client):  # noqa: F811
+    from diagnosis.demo import demo_uscc
+    from diagnosis.zone import sampling
+
+    world, staff, _ids = cities
+    with app.test_request_context():
+        admin_a, admin_b = _u(world.a.zone_admin), _u(world.b.zone_admin)
+        pa = providers.create(admin_a, "甲诊断服务有限公司", demo_uscc(901))
+        pb = providers.create(admin_b, "乙咨询有限公司", demo_uscc(902))
+        codes = dict(db.session.execute(sa.select(Company.id, Company.uscc)).all())
+        providers.assign_firms(admin_a, pa.id, [codes[world.a.firm], codes[world.a.other]])
+        draw_a = sampling.draw(admin_a, {"instrument": "sme-digital", "share": "1"}, seed=3)
+        draw_b = sampling.draw(admin_b, {"instrument": "sme-digital", "share": "1"}, seed=3)
+        pa_id, pb_id, da, db_ = pa.id, pb.id, draw_a.id, draw_b.id
+    x = client().login(staff["x"])
+    table = x.get("/providers/").text
+    assert "甲诊断服务有限公司" in table and "乙咨询有限公司" in table
+    assert "Zone A" in table and "Zone B" in table and 'id="p-name"' not in table  # a zone column; no registering
+    page = x.get(f"/providers/{pa_id}").text
+    assert "A号精密机械有限公司" in page and 'name="op"' not in page  # read only
+    assert x.post_form(f"/providers/{pa_id}", {"op": "active", "active": "no"}, page=f"/providers/{pa_id}").status_code == 403
+    assert x.post_form("/providers/", {"name": "丙", "credit_code": demo_uscc(903)}).status_code == 403
+    csv = x.get("/providers/scores.csv").data.decode("utf-8-sig").splitlines()
+    assert csv[0].startswith("园区,服务商") and len(csv) == 3
+    samples = x.get("/zone/samples").text
+    assert f"/zone/samples/{da}" in samples and f"/zone/samples/{db_}" in samples and "Zone B" in samples
+    assert 'name="seed"' not in samples  # no drawing from a city
+    sample = x.get(f"/zone/samples/{da}").text
+    assert "A号精密机械有限公司" in sample and 'name="outcome"' not in sample
+    with app.app_context():
+        check = db.session.scalar(sa.select(SampleCheck.id).where(SampleCheck.draw_id == da).limit(1))
+    assert x.post_form(f"/zone/samples/{da}", {"check": str(check), "outcome": "match"},
+                       page=f"/zone/samples/{da}").status_code == 403
+    # City Y sees nothing of city X; the province sees both.
+    y = client().login(staff["y"])
+    assert "甲诊断服务有限公司" not in y.get("/providers/").text and y.get(f"/providers/{pa_id}").status_code == 404
+    assert y.get(f"/zone/samples/{da}").status_code == 404 and f"/zone/samples/{da}" not in y.get("/zone/samples").text
+    p = client().login(staff["p"])
+    assert p.get(f"/providers/{pb_id}").status_code == 200 and p.get(f"/zone/samples/{db_}").status_code == 200
+    # Sub-zone staff of 东区 see zone A's provider, with only their sub-zone's firms.
+    east = client().login(staff["east"]).get(f"/providers/{pa_id}").text
+    assert "A号精密机械有限公司" in east and "A号电子有限公司" not in east
+    # The zone's own staff still manage it.
+    assert client().login(world.a.zone_admin).get(f"/providers/{pa_id}").text.count('name="op"') >= 3
