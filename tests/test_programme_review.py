@@ -173,3 +173,37 @@ def test_a_sample_is_drawn_from_one_programme_and_one_stratum(app, world, progra
     page = web.get(r.headers["Location"]).text
     assert "2026年规上企业诊断" in page and "只抽：东区" in page and "A号精密机械有限公司" in page
     assert "A号电子有限公司" not in page
+
+
+def test_on_time_share_counts_sends_for_review_by_the_programme_deadline(app, world, firms, client):  # noqa: F811
+    """Firm A is on a programme that ends in 90 days, the other firm on one that ended yesterday; the provider
+    sends both for review today: one of two on time. A firm on no programme has no deadline."""
+    from datetime import date, timedelta
+
+    from diagnosis.providers import scores
+    admin = client().login(world.a.zone_admin)
+    today = date.today()
+    running = _create(admin)
+    ended = _create(admin, name="已截止项目", starts_on=(today - timedelta(days=30)).isoformat(),
+                    ends_on=(today - timedelta(days=1)).isoformat())
+    assert _upload(admin, running, xlsx([[demo_uscc(1), "A号精密机械有限公司", "34", "小型", "是", "", "", "", ""]])).status_code == 302
+    assert _upload(admin, ended, xlsx([[demo_uscc(11), "A号电子有限公司", "39", "小型", "否", "", "", "", ""]])).status_code == 302
+    ids = [Client(app).login(getattr(world.a, who)).submit(extreme_answers(sme(), best=True))
+           for who in ("enterprise", "other_enterprise")]
+    with app.test_request_context():
+        lead, c1 = _u("lead1@example.com"), _u("c1@example.com")
+        other_code = db.session.scalar(sa.select(Company.uscc).where(Company.id == world.a.other))
+        providers.assign_firms(_u(world.a.zone_admin), firms.p1, [other_code])
+        providers.assign_consultant(lead, firms.p1, c1.id, world.a.other)
+        for aid in ids:
+            review.start_verification(c1, aid)
+            review.verify(c1, aid, "quality", "confirmed")
+            review.send_for_review(c1, aid)
+        from diagnosis.models import Provider
+        p1 = db.session.get(Provider, firms.p1)
+        assert scores.provider_scores(p1)["on_time"] == {"value": None, "n": 2, "small": True}  # below 30: withheld
+        app.config["BENCHMARK_MIN_PEERS"] = 1
+        try:
+            assert scores.provider_scores(p1)["on_time"] == {"value": 0.5, "n": 2, "small": False}
+        finally:
+            app.config["BENCHMARK_MIN_PEERS"] = 30

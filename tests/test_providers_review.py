@@ -417,7 +417,7 @@ def test_provider_scores_on_a_hand_computed_example(app, world, firms):
         assert (s["mean_rating"]["value"], s["mean_rating"]["n"]) == (3.0, 2)
         assert (s["mismatch_rate"]["value"], s["mismatch_rate"]["n"]) == (1.0, 1)
         assert s["level_change"] == {"value": None, "n": 0, "small": True}  # nobody re-assessed yet
-        assert s["on_time"]["unavailable"]
+        assert s["on_time"] == {"value": None, "n": 0, "small": True}  # on no programme: no deadline
     web = Client(app).login(world.a.zone_admin)
     csv = web.get("/providers/scores.csv").data.decode("utf-8-sig").splitlines()
     assert len(csv) == 3 and "退回率" in csv[0]

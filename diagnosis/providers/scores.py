@@ -1,8 +1,10 @@
 """Ratings of the service by firms, and each provider's figures computed from what the platform holds.
 
 Every figure comes with its n; below the peer benchmarks' smallest group (BENCHMARK_MIN_PEERS) the
-value is withheld, as a peer comparison on fewer firms is. On-time share needs a deadline per
-assignment, which the platform does not hold yet: it is reported as not available rather than guessed.
+value is withheld, as a peer comparison on fewer firms is. On-time share needs a deadline: the end
+date of the programme the assessment belongs to (the firm on its roster, its instrument, started since
+the programme began); the provider is on time when it first sent the assessment for review by that
+date. Assessments outside every programme have no deadline and are not counted (n says how many were).
 """
 from __future__ import annotations
 
@@ -15,7 +17,19 @@ from ..access import ENTERPRISE, ensure_role, find_assessment
 from ..audit import record
 from ..errors import Refused
 from ..extensions import db
-from ..models import Assessment, Provider, ProviderFirm, Rating, Result, ReviewEvent, SampleCheck, User
+from ..models import (
+    Assessment,
+    InstrumentVersion,
+    Programme,
+    Provider,
+    ProviderFirm,
+    Rating,
+    Result,
+    ReviewEvent,
+    RosterEntry,
+    SampleCheck,
+    User,
+)
 from ..peers import min_peers
 
 
@@ -64,11 +78,12 @@ def provider_scores(p: Provider) -> dict:
     stars = db.session.scalars(sa.select(Rating.stars).where(Rating.provider_id == p.id)).all()
     changes = db.session.execute(sa.select(Result.level, Result.previous_level).where(
         Result.company_id.in_(firms or {0}), Result.previous_level.is_not(None))).all() if firms else []
+    on_time, with_deadline = _on_time(sent)
     outcomes = db.session.scalars(sa.select(SampleCheck.outcome).join(Assessment, Assessment.id == SampleCheck.assessment_id)
                                   .where(Assessment.id.in_(sent or {0}), SampleCheck.outcome != "pending")).all() if sent else []
     return {
         "served": {"value": len(firms), "n": len(firms), "small": False},  # a count, shown whatever its size
-        "on_time": {"value": None, "n": 0, "small": False, "unavailable": True},
+        "on_time": _figure(on_time / with_deadline if with_deadline else None, with_deadline, minimum),
         "return_rate": _figure(len(returned) / len(sent) if sent else None, len(sent), minimum),
         "mean_rating": _figure(sum(stars) / len(stars) if stars else None, len(stars), minimum),
         "level_change": _figure(sum(lv - prev for lv, prev in changes) / len(changes) if changes else None,
@@ -76,6 +91,29 @@ def provider_scores(p: Provider) -> dict:
         "mismatch_rate": _figure(outcomes.count("mismatch") / len(outcomes) if outcomes else None, len(outcomes),
                                  minimum),
     }
+
+
+def _on_time(sent: set[int]) -> tuple[int, int]:
+    """(sent for review by the deadline, assessments with a deadline) among these assessments."""
+    if not sent:
+        return 0, 0
+    first_sent = dict(db.session.execute(
+        sa.select(ReviewEvent.assessment_id, sa.func.min(ReviewEvent.at))
+        .where(ReviewEvent.action == "send_for_review", ReviewEvent.assessment_id.in_(sent))
+        .group_by(ReviewEvent.assessment_id)).all())
+    rows = db.session.execute(
+        sa.select(Assessment.id, Assessment.created_at, Programme.starts_on, Programme.ends_on)
+        .join(InstrumentVersion, InstrumentVersion.id == Assessment.instrument_version_id)
+        .join(RosterEntry, RosterEntry.company_id == Assessment.company_id)
+        .join(Programme, sa.and_(Programme.id == RosterEntry.programme_id,
+                                 Programme.instrument_id == InstrumentVersion.instrument_id))
+        .where(Assessment.id.in_(sent))).all()
+    deadline: dict[int, tuple] = {}
+    for aid, created, starts, ends in rows:
+        if created.date() >= starts and (aid not in deadline or starts > deadline[aid][0]):
+            deadline[aid] = (starts, ends)  # the latest programme the assessment was started in
+    kept = [first_sent[aid].date() <= ends for aid, (_starts, ends) in deadline.items() if aid in first_sent]
+    return sum(kept), len(kept)
 
 
 def zone_table(staff: User) -> list[tuple[Provider, dict]]:
