@@ -18,6 +18,7 @@ import pytest
 import sqlalchemy as sa
 
 from diagnosis import create_app
+from diagnosis.assessments.review import PLEDGE_VERSION
 from diagnosis.config import database_url
 from diagnosis.demo import demo_uscc
 from diagnosis.extensions import db
@@ -25,6 +26,7 @@ from diagnosis.history import erasure
 from diagnosis.models import Assignment, Company, User, Zone
 
 PASSWORD = "correct-horse-42"
+PLEDGE = {"pledge": "yes", "pledge_version": PLEDGE_VERSION}  # the submit form's truthfulness pledge, ticked
 
 
 def _database(tmp_path_factory) -> str:
@@ -138,10 +140,9 @@ class Client:
     def submit(self, answers: dict, instrument="sme-digital", pledge=True) -> int:
         """Start an assessment, answer it and submit it; returns its id. A firm's user accepts the
         current truthfulness pledge with it, as the form asks (a consultant's submission ignores it)."""
-        from diagnosis.assessments.review import PLEDGE_VERSION
         aid = self.start(instrument)
         assert self.autosave(aid, answers).status_code == 200
-        form = {"pledge": "yes", "pledge_version": PLEDGE_VERSION} if pledge else {}
+        form = PLEDGE if pledge else {}
         assert self.post_form(f"/assessments/{aid}/review", form).status_code == 302
         return aid
 
