@@ -24,6 +24,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.json = JSONProvider(app)  # request bodies are depth-bounded
     app.json.ensure_ascii = False  # Chinese stays readable in JSON responses
 
+    from . import history
+    history.install()  # SQLite connections answer the append-only history's triggers (history.py)
     db.init_app(app)
     import sqlalchemy as sa
     if not sa.event.contains(sa.orm.Session, "before_flush", guard_flush):

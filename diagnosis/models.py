@@ -401,6 +401,8 @@ class Provider(db.Model):
     active: Mapped[bool] = mapped_column(sa.Boolean, default=True, server_default=sa.true())
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
 
+    zone: Mapped[Zone] = relationship()
+
     __table_args__ = (sa.UniqueConstraint("zone_id", "credit_code", name="uq_providers_zone_code"),)
 
 

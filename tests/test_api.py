@@ -71,7 +71,7 @@ def test_a_firm_fills_in_and_submits_through_the_api(app, world, api):
     answers = extreme_answers(sme(), best=False)
     r = a.call("PATCH", f"/assessments/{aid}/answers", "/assessments/{assessment_id}/answers", json={"answers": answers})
     assert r.status_code == 200 and r.get_json()["progress"]["missing"] == []
-    r = a.call("POST", f"/assessments/{aid}/submit", "/assessments/{assessment_id}/submit")
+    r = a.call("POST", f"/assessments/{aid}/submit", "/assessments/{assessment_id}/submit", json={"pledge": True})
     assert r.status_code == 200 and r.get_json()["level"] == 0
     assert a.call("GET", f"/assessments/{aid}/result", "/assessments/{assessment_id}/result").get_json()["total"] == r.get_json()["total"]
     assert a.call("GET", f"/assessments/{aid}/report.pdf", "/assessments/{assessment_id}/report.pdf").status_code == 200
@@ -125,7 +125,8 @@ def test_api_scoping_matches_the_web_app(app, world, api):
     aid = owner.call("POST", "/assessments", json={"instrument": "sme-digital"}).get_json()["id"]
     owner.call("PATCH", f"/assessments/{aid}/answers", "/assessments/{assessment_id}/answers",
                json={"answers": extreme_answers(sme(), best=True)})
-    owner.call("POST", f"/assessments/{aid}/submit", "/assessments/{assessment_id}/submit")
+    assert owner.call("POST", f"/assessments/{aid}/submit", "/assessments/{assessment_id}/submit",
+                      json={"pledge": True}).status_code == 200
     for email in (world.b.enterprise, world.b.consultant, world.b.zone_admin, world.a.other_enterprise):
         x = api(email)
         companies = x.call("GET", "/companies").get_json()

@@ -13,6 +13,7 @@ from questionnaires.references import references
 from scoring.benchmark import Firm, Population, benchmark, peer_mask, percentile
 from scoring.recommend import PHASES, gaps, recommend
 
+from .conftest import PLEDGE
 from .helpers import extreme_answers, sme
 
 
@@ -121,7 +122,7 @@ def test_submission_is_benchmarked_and_rescore_refreshes_it(app, world, client):
     c = client().login(world.a.enterprise)
     aid = c.start()
     c.autosave(aid, extreme_answers(sme(), best=True))
-    c.post_form(f"/assessments/{aid}/review", {})
+    c.post_form(f"/assessments/{aid}/review", PLEDGE)
     with app.app_context():
         res = db.session.get(Assessment, aid).result
         bench = res.details["benchmark"]

@@ -17,7 +17,7 @@ from diagnosis.extensions import db
 from diagnosis.models import Company, OutboxMessage, Programme, Result, RosterEntry, RosterEvent, User, utcnow
 from diagnosis.programmes import targets as tg
 
-from .conftest import csrf_from
+from .conftest import PLEDGE, csrf_from
 from .helpers import extreme_answers, sme
 from .test_mail import _body, smtp, worker  # noqa: F401  (fixtures)
 
@@ -130,7 +130,7 @@ def test_an_invited_firm_reaches_its_programme_assessment_through_the_mailed_lin
     detail = admin.get(f"/programmes/{pid}?status=started").text
     assert demo_uscc(100) in detail
     assert firm.autosave(aid, extreme_answers(sme(), True)).status_code == 200
-    assert firm.post_form(f"/assessments/{aid}/review", {}).status_code == 302
+    assert firm.post_form(f"/assessments/{aid}/review", PLEDGE).status_code == 302
     assert demo_uscc(100) in admin.get(f"/programmes/{pid}?status=submitted").text
     # The same link later goes straight back to the firm's assessment, never to another firm's.
     assert firm.get(link).status_code == 302
@@ -230,7 +230,8 @@ def test_the_ledger_rows_match_the_database(app, world, client):
     assert [row[4] for row in listed] == ["是" if e.above_scale else "否" for e in entries]
     assert [row[6] for row in listed] == ["已邀请", "已邀请", "已邀请", "已提交"]
     names = {lv.id: lv.name.zh for lv in sme().levels}
-    assert [row[11] for row in listed] == [None, None, None, names[level]]
+    assert [row[7] for row in listed] == [None, None, None, None]  # nobody reviewed yet
+    assert [row[12] for row in listed] == [None, None, None, names[level]]
     assert admin.get("/lang/en").status_code == 302
     wb = load_workbook(io.BytesIO(admin.get(f"/programmes/{pid}/ledger.xlsx").data))
     assert wb.sheetnames == ["Firm ledger", "Summary"]

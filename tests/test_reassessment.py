@@ -13,6 +13,7 @@ from diagnosis.extensions import db
 from diagnosis.models import Answer, AnswerChange, Assessment
 from questionnaires.upgrade import archived, load_mapping, mapping_path
 
+from .conftest import PLEDGE
 from .helpers import extreme_answers, sme
 from .test_api import api  # noqa: F401  (the fixture)
 
@@ -68,7 +69,7 @@ def test_a_prefilled_round_cannot_be_submitted_until_every_carried_answer_is_con
     assert "沿用上次评估" in page and 'value="confirm_page"' in page
 
     # Submitting now is refused and changes nothing.
-    r = c.post_form(f"/assessments/{aid}/review", {})
+    r = c.post_form(f"/assessments/{aid}/review", PLEDGE)
     assert r.status_code == 200 and "还有沿用上次评估的答案未确认" in r.text
     with app.app_context():
         assert db.session.get(Assessment, aid).status == "draft"
@@ -101,7 +102,7 @@ def test_a_prefilled_round_cannot_be_submitted_until_every_carried_answer_is_con
         assert r.status_code == 302
     last = {q.id for q in inst.dimensions[-1].questions}
     assert _pending(app, aid) and _pending(app, aid) <= last
-    r = c.post_form(f"/assessments/{aid}/review", {})
+    r = c.post_form(f"/assessments/{aid}/review", PLEDGE)
     assert r.status_code == 200 and "还有沿用上次评估的答案未确认" in r.text
     r = c.post_form(f"/assessments/{aid}/page/{len(inst.dimensions)}", {"go": "confirm_page"},
                     page=f"/assessments/{aid}/page/{len(inst.dimensions)}")
@@ -111,7 +112,7 @@ def test_a_prefilled_round_cannot_be_submitted_until_every_carried_answer_is_con
                                           .where(AnswerChange.assessment_id == aid, AnswerChange.via == "confirm"))
         assert confirmations == len(first) - len(changes)
 
-    r = c.post_form(f"/assessments/{aid}/review", {})
+    r = c.post_form(f"/assessments/{aid}/review", PLEDGE)
     assert r.status_code == 302 and r.headers["Location"].endswith(f"/assessments/{aid}/result")
 
     # A confirmed carried answer scores exactly like a typed one: the other firm types the same answers.
@@ -170,7 +171,8 @@ def test_the_api_prefills_on_request_refuses_unconfirmed_and_confirms(app, world
     a = api(world.a.enterprise)
     aid0 = a.call("POST", "/assessments", json={"instrument": "sme-digital"}).get_json()["id"]
     a.call("PATCH", f"/assessments/{aid0}/answers", "/assessments/{assessment_id}/answers", json={"answers": first})
-    assert a.call("POST", f"/assessments/{aid0}/submit", "/assessments/{assessment_id}/submit").status_code == 200
+    assert a.call("POST", f"/assessments/{aid0}/submit", "/assessments/{assessment_id}/submit",
+                  json={"pledge": True}).status_code == 200
 
     r = a.call("POST", "/assessments", json={"instrument": "sme-digital", "prefill": True})
     assert r.status_code == 201
@@ -179,7 +181,7 @@ def test_the_api_prefills_on_request_refuses_unconfirmed_and_confirms(app, world
     assert body["answers"] == first and body["carried"]["from_assessment"] == aid0
     assert sorted(body["carried"]["unconfirmed"]) == sorted(first)
 
-    r = a.call("POST", f"/assessments/{aid}/submit", "/assessments/{assessment_id}/submit")
+    r = a.call("POST", f"/assessments/{aid}/submit", "/assessments/{assessment_id}/submit", json={"pledge": True})
     assert r.status_code == 409 and r.get_json()["error"]["code"] == "unconfirmed"
     assert {d["question"] for d in r.get_json()["error"]["details"]} == set(first)
 
@@ -189,13 +191,15 @@ def test_the_api_prefills_on_request_refuses_unconfirmed_and_confirms(app, world
                json={"answers": change, "confirm": rest[:-1]})
     assert r.status_code == 200
     assert sorted(r.get_json()["confirmed"]) == sorted(rest[:-1]) and r.get_json()["carried"]["unconfirmed"] == [rest[-1]]
-    assert a.call("POST", f"/assessments/{aid}/submit", "/assessments/{assessment_id}/submit").status_code == 409
+    assert a.call("POST", f"/assessments/{aid}/submit", "/assessments/{assessment_id}/submit",
+                  json={"pledge": True}).status_code == 409
     bad = a.call("PATCH", f"/assessments/{aid}/answers", "/assessments/{assessment_id}/answers",
                  json={"answers": {}, "confirm": "all"})
     assert bad.status_code == 422
     a.call("PATCH", f"/assessments/{aid}/answers", "/assessments/{assessment_id}/answers",
            json={"answers": {}, "confirm": [rest[-1]]})
-    assert a.call("POST", f"/assessments/{aid}/submit", "/assessments/{assessment_id}/submit").status_code == 200
+    assert a.call("POST", f"/assessments/{aid}/submit", "/assessments/{assessment_id}/submit",
+                  json={"pledge": True}).status_code == 200
 
     # Without "prefill" the API starts empty, as before.
     r = a.call("POST", "/assessments", json={"instrument": "sme-digital"})
@@ -262,7 +266,7 @@ def test_a_reassessment_says_what_moved_and_which_plan_items_were_done_hand_comp
     assert c.autosave(aid, {"systems_coverage": top.id, "planning_stage": four_and_a_half}).status_code == 200
     for n in range(1, len(inst.dimensions) + 1):
         c.post_form(f"/assessments/{aid}/page/{n}", {"go": "confirm_page"}, page=f"/assessments/{aid}/page/{n}")
-    r = c.post_form(f"/assessments/{aid}/review", {})
+    r = c.post_form(f"/assessments/{aid}/review", PLEDGE)
     assert r.status_code == 302
 
     with app.test_request_context():

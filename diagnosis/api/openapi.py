@@ -341,9 +341,22 @@ def spec() -> dict:
                               "422": _json("Error", "Invalid answers, listed in details; nothing saved")}}},
             "/assessments/{assessment_id}/submit": {"post": {
                 "operationId": "submitAssessment", "parameters": [aid],
-                "responses": {"200": _json("Result", "Scored and benchmarked"), "401": ERRORS["401"], "404": ERRORS["404"],
-                              "409": _json("Error", "Required questions unanswered, carried answers unconfirmed "
-                                                    "(code unconfirmed, listed in details), or not editable")}}},
+                "summary": "Submit a complete draft. A firm's user must accept the current truthfulness pledge "
+                           "(signed with the submission; a refusal changes nothing); a consultant submitting "
+                           "for the firm sends no pledge and the firm signs it afterwards (signPledge).",
+                "requestBody": {"required": False, "content": {"application/json": {"schema": {
+                    "type": "object", "properties": {
+                        "pledge": {"type": "boolean", "description": "true: the firm accepts the pledge"},
+                        "pledge_version": {"type": "string",
+                                           "description": "the pledge version shown to the user; refused (409) "
+                                                          "when it is no longer the current one"}}}}}},
+                "responses": {"200": _json("Result", "Scored and benchmarked"), "400": ERRORS["400"],
+                              "401": ERRORS["401"], "404": ERRORS["404"],
+                              "409": _json("Error", "Required questions unanswered, carried answers unconfirmed (code unconfirmed, "
+                                                    "listed in details), not editable, or an outdated "
+                                                    "pledge version (details name the current one)"),
+                              "422": _json("Error", "A firm's submission without the pledge (details name the "
+                                                    "current version); nothing changed")}}},
             "/assessments/{assessment_id}/result": {"get": {
                 "operationId": "getResult", "parameters": [aid],
                 "responses": {"200": _json("Result", "The result"), "401": ERRORS["401"], "404": ERRORS["404"]}}},

@@ -258,7 +258,12 @@ def save_answers(assessment_id: int):
 
 @bp.post("/assessments/<int:assessment_id>/submit")
 def submit(assessment_id: int):
-    return jsonify(_result_body(service.submit_checked(_user(), assessment_id)))
+    """Submit; a firm's token must accept the current truthfulness pledge: {"pledge": true, "pledge_version": "..."}."""
+    body = request.get_json(silent=True) if request.get_data() else {}
+    if not isinstance(body, dict):
+        raise ApiError(400, "bad_json", "the request body must be a JSON object")
+    return jsonify(_result_body(service.submit_checked(_user(), assessment_id, pledge=body.get("pledge"),
+                                                       pledge_version=body.get("pledge_version"))))
 
 
 def _result_body(a: Assessment) -> dict:

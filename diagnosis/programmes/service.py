@@ -23,9 +23,12 @@ from ..models import Area, Assessment, Company, InstrumentVersion, Programme, Ro
 from . import roster
 from .links import hash_of, token
 
-STATUSES = ("not_invited", "invited", "opened", "started", "submitted")
+STATUSES = ("not_invited", "invited", "opened", "started", "submitted", "reviewed")
 STATUS_NAMES = {"not_invited": _l("未邀请"), "invited": _l("已邀请"), "opened": _l("已打开链接"),
-                "started": _l("已开始"), "submitted": _l("已提交")}
+                "started": _l("已开始"), "submitted": _l("已提交"), "reviewed": _l("已审核")}
+DONE = ("submitted", "reviewed")  # the firm has submitted (and maybe been reviewed): it counts as diagnosed
+DECISION_NAMES = {"approved": _l("通过"), "rejected": _l("未通过")}
+DECIDED = ("approved", "rejected")  # the area's staff approved or rejected the submission (issue 18's review)
 MAX_REMINDER_CAP = 10
 
 
@@ -58,10 +61,14 @@ def started_from(p: Programme) -> datetime:
 
 def progress_subquery(p: Programme) -> sa.Subquery:
     """Per firm: when it first started and last submitted an assessment on the programme's instrument
-    since the programme began (the assessments themselves say so; nothing is copied)."""
+    since the programme began, and the submission time of its last reviewed (approved or rejected) and last
+    approved one (the assessments themselves say so; nothing is copied)."""
+    decided = sa.case((Assessment.review_state.in_(DECIDED), Assessment.submitted_at))
+    approved = sa.case((Assessment.review_state == "approved", Assessment.submitted_at))
     return (sa.select(Assessment.company_id.label("company_id"),
                       sa.func.min(Assessment.created_at).label("started_at"),
-                      sa.func.max(Assessment.submitted_at).label("submitted_at"))
+                      sa.func.max(Assessment.submitted_at).label("submitted_at"),
+                      sa.func.max(decided).label("reviewed_at"), sa.func.max(approved).label("approved_at"))
             .join(InstrumentVersion, InstrumentVersion.id == Assessment.instrument_version_id)
             .where(InstrumentVersion.instrument_id == p.instrument_id, Assessment.created_at >= started_from(p),
                    # only the roster's firms: without this the whole platform's assessments were grouped
@@ -71,7 +78,9 @@ def progress_subquery(p: Programme) -> sa.Subquery:
 
 
 def status_column(prog: sa.Subquery):
-    return sa.case((prog.c.submitted_at.is_not(None), "submitted"), (prog.c.started_at.is_not(None), "started"),
+    """A roster firm's status: reviewed when its latest submission was approved or rejected by the area's staff."""
+    return sa.case((prog.c.reviewed_at == prog.c.submitted_at, "reviewed"),
+                   (prog.c.submitted_at.is_not(None), "submitted"), (prog.c.started_at.is_not(None), "started"),
                    (RosterEntry.opened_at.is_not(None), "opened"), (RosterEntry.invited_at.is_not(None), "invited"),
                    else_="not_invited")
 
@@ -80,7 +89,9 @@ def roster_query(p: Programme, status: str | None = None) -> sa.Select:
     """Every roster firm (or those of one status) with its status and dates, in roster order."""
     prog = progress_subquery(p)
     st = status_column(prog)
-    q = (sa.select(RosterEntry, st.label("status"), prog.c.started_at, prog.c.submitted_at)
+    decision = sa.case((st != "reviewed", None), (prog.c.approved_at == prog.c.submitted_at, "approved"),
+                       else_="rejected")
+    q = (sa.select(RosterEntry, st.label("status"), prog.c.started_at, prog.c.submitted_at, decision.label("decision"))
          .outerjoin(prog, prog.c.company_id == RosterEntry.company_id)
          .where(RosterEntry.programme_id == p.id).order_by(RosterEntry.id))
     return q.where(st == status) if status in STATUSES else q
@@ -100,15 +111,16 @@ def status_counts(p: Programme) -> dict:
         entry[st] += n
     quotas = p.quotas or {}
     subs = [{"sub_zone": s, "counts": c, "firms": sum(c.values()), "quota": quotas.get(s),
-             "quota_share": round(100 * c["submitted"] / quotas[s], 1) if quotas.get(s) else None}
+             "done": c["submitted"] + c["reviewed"],
+             "quota_share": round(100 * (c["submitted"] + c["reviewed"]) / quotas[s], 1) if quotas.get(s) else None}
             for s, c in sorted(by_sub.items())]
     return {"total": total, "firms": sum(total.values()), "sub_zones": subs}
 
 
 def rows(p: Programme, status: str | None = None, limit: int | None = 200, offset: int = 0) -> list[dict]:
     q = roster_query(p, status).offset(offset).limit(limit)
-    return [{"entry": e, "status": st, "started_at": started, "submitted_at": submitted}
-            for e, st, started, submitted in db.session.execute(q).all()]
+    return [{"entry": e, "status": st, "started_at": started, "submitted_at": submitted, "decision": decision}
+            for e, st, started, submitted, decision in db.session.execute(q).all()]
 
 
 def page(user: User, programme_id: int, status: str | None = None) -> dict:

@@ -143,7 +143,7 @@ def movers(t: Target, limit: int = 20) -> list[dict]:
         rank = sa.case((status == "started", 0), (status == "opened", 1), (status == "invited", 2), else_=3)
         q = (sa.select(RosterEntry.name, RosterEntry.uscc, status)
              .outerjoin(prog, prog.c.company_id == RosterEntry.company_id)
-             .where(RosterEntry.programme_id == p.id, status != "submitted")
+             .where(RosterEntry.programme_id == p.id, status.not_in(service.DONE))
              .order_by(rank, RosterEntry.id).limit(limit))
         if t.above_scale_only:
             q = q.where(RosterEntry.above_scale)

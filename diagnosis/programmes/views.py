@@ -42,8 +42,8 @@ def index():
 
 
 def _labels(p) -> dict:
-    return {"statuses": service.STATUSES, "status_names": service.STATUS_NAMES, "names": targets.INDICATOR_NAMES,
-            "natures": targets.NATURE_NAMES, "instrument": questionnaires.get(p.instrument_id)}
+    return {"statuses": service.STATUSES, "status_names": service.STATUS_NAMES, "decision_names": service.DECISION_NAMES,
+            "names": targets.INDICATOR_NAMES, "natures": targets.NATURE_NAMES, "instrument": questionnaires.get(p.instrument_id)}
 
 
 @bp.get("/<int:programme_id>")

@@ -9,7 +9,7 @@ import questionnaires
 from reports.names import content_disposition, report_filename
 
 from ..access import ZONE_ADMIN, require_role, staff_scope
-from ..audit import ACTIONS, record, zone_events
+from ..audit import ACTION_NAMES, ACTIONS, record, zone_events
 from ..exports import to_csv, to_xlsx
 from ..extensions import db
 from ..i18n import current_lang
@@ -114,7 +114,7 @@ def audit():
     if action is not None and action not in ACTIONS:
         abort(400)
     return render_template("zone/audit.html", rows=zone_events(staff_scope(current_user).zone_ids, action), action=action,
-                           actions=ACTIONS)
+                           actions=ACTIONS, names=ACTION_NAMES)
 
 
 @bp.route("/assignments", methods=["GET", "POST"])

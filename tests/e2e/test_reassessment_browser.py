@@ -75,6 +75,7 @@ def test_a_firm_reassesses_from_last_years_answers_on_a_phone(app, world, new_pa
     review = page.locator("#carried-review")
     assert review.locator("tbody tr").count() == 2
     shot(page, "reassess-review-375-zh")
+    page.check("input[name=pledge]")
     page.get_by_role("button", name="提交评估").click()
     page.wait_for_url(f"**/assessments/{aid}/result")
     moved = page.locator(".plan-done")

@@ -2,7 +2,7 @@
 and whether it still waits for confirmation.
 
 Revision ID: a19c0a1e2b3c
-Revises: d18b1e2f3a40
+Revises: 1a8e0c4d2b17
 Create Date: 2026-11-23 04:50:00
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = 'a19c0a1e2b3c'
-down_revision = 'd18b1e2f3a40'
+down_revision = '1a8e0c4d2b17'  # after main's append-only history (issue 18)
 branch_labels = None
 depends_on = None
 
