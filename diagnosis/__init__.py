@@ -41,7 +41,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     login_manager.user_loader(access.load_user)
     babel.init_app(app, locale_selector=i18n.select_locale)
 
-    from . import areas, models  # noqa: F401  (register tables with SQLAlchemy; every new zone becomes an area)
+    from . import areas, figures_cube, models  # noqa: F401  (register tables with SQLAlchemy; every new zone becomes an area; figures kept by session events)
     from .api.views import bp as api_bp
     from .assessments.review_views import bp as review_bp
     from .assessments.views import bp as assessments_bp

@@ -258,6 +258,49 @@ class DimensionScore(db.Model):
     percent: Mapped[float] = mapped_column(sa.Float)
 
 
+class FigureCell(db.Model):
+    """A per-zone pre-aggregate of `results` for city and province figures (diagnosis/figures_cube.py):
+    how many firms of one zone, instrument, industry and size class stand at one level, in one scope
+    ('latest': each firm's latest result; or a quarter: each firm's last result of it, with `until`
+    the quarter of its next result, '' if none), self-assessed or verified. Kept by session events."""
+
+    __tablename__ = "figure_cells"
+    zone_id: Mapped[int] = mapped_column(sa.ForeignKey("zones.id", ondelete="CASCADE"), primary_key=True)
+    instrument_id: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    industry: Mapped[str] = mapped_column(sa.String(2), primary_key=True)
+    size: Mapped[str] = mapped_column(sa.String(8), primary_key=True)
+    scope: Mapped[str] = mapped_column(sa.String(7), primary_key=True)
+    until: Mapped[str] = mapped_column(sa.String(7), primary_key=True)
+    verified: Mapped[bool] = mapped_column(sa.Boolean, primary_key=True)
+    level: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
+    n: Mapped[int] = mapped_column(sa.Integer)
+    sum_total: Mapped[float] = mapped_column(sa.Float)
+    n_closest: Mapped[int] = mapped_column(sa.Integer)   # next_gap set: not at the top level
+    n_stalled: Mapped[int] = mapped_column(sa.Integer)   # re-assessed without a level gained, not at the top
+    n_up: Mapped[int] = mapped_column(sa.Integer)
+    n_same: Mapped[int] = mapped_column(sa.Integer)
+    n_down: Mapped[int] = mapped_column(sa.Integer)
+
+    __table_args__ = (sa.Index("ix_figure_cells_read", "instrument_id", "verified", "scope", "zone_id"),)
+
+
+class FigureDim(db.Model):
+    """Summed dimension attainment per zone, instrument, industry, size class and scope (see FigureCell)."""
+
+    __tablename__ = "figure_dims"
+    zone_id: Mapped[int] = mapped_column(sa.ForeignKey("zones.id", ondelete="CASCADE"), primary_key=True)
+    instrument_id: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    industry: Mapped[str] = mapped_column(sa.String(2), primary_key=True)
+    size: Mapped[str] = mapped_column(sa.String(8), primary_key=True)
+    scope: Mapped[str] = mapped_column(sa.String(7), primary_key=True)
+    verified: Mapped[bool] = mapped_column(sa.Boolean, primary_key=True)
+    dimension_id: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    n: Mapped[int] = mapped_column(sa.Integer)
+    sum_percent: Mapped[float] = mapped_column(sa.Float)
+
+    __table_args__ = (sa.Index("ix_figure_dims_read", "instrument_id", "verified", "scope", "zone_id"),)
+
+
 class ReportBatch(db.Model):
     """A batch of firm reports built on the task queue into one ZIP."""
 

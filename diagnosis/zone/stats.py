@@ -18,8 +18,9 @@ import questionnaires
 from questionnaires.references import references
 from scoring.progress import previous_period
 
+from .. import figures_cube as cube
 from ..extensions import db
-from ..models import Assessment, Company, DimensionScore, InstrumentVersion, Result, utcnow
+from ..models import Assessment, Company, DimensionScore, FigureCell, FigureDim, InstrumentVersion, Result, utcnow
 
 STALE_DRAFT_DAYS = 60
 
@@ -69,6 +70,23 @@ def _results(f: Filters, query: sa.Select) -> sa.Select:
     return _companies(f, query)
 
 
+def _cubed(f: Filters) -> bool:
+    """Figures over several zones (city and province staff) add up the zones' pre-aggregates
+    (figures_cube); a sub-zone filter, or a single zone, counts the results themselves."""
+    return bool(f.zone_ids) and not f.sub_zone
+
+
+def _cells(f: Filters, *columns, all_quarters: bool = False) -> sa.Select:
+    return cube.cells(f.zone_ids, f.instrument_id, industry=f.industry, size=f.size,
+                      scope=None if all_quarters else (f.period or cube.LATEST),
+                      verified=f.verified and not all_quarters).add_columns(*columns)
+
+
+def _dims(f: Filters, *columns) -> sa.Select:
+    return cube.dims(f.zone_ids, f.instrument_id, industry=f.industry, size=f.size, scope=f.period or cube.LATEST,
+                     verified=f.verified).add_columns(*columns)
+
+
 def _level(f: Filters):
     """The level counted: the verified one under the "verified only" filter, else the self-assessed one."""
     return Result.verified_level if f.verified else Result.level
@@ -77,8 +95,13 @@ def _level(f: Filters):
 def overview(f: Filters) -> dict:
     registered = db.session.scalar(_companies(f, sa.select(sa.func.count(Company.id))))
     total = Result.verified_total if f.verified else Result.total  # "verified only": the verified score
-    assessed, mean_total = db.session.execute(
-        _results(f, sa.select(sa.func.count(Result.id), sa.func.avg(total)))).one()
+    if _cubed(f):
+        assessed, summed = db.session.execute(_cells(f, sa.func.sum(FigureCell.n), sa.func.sum(FigureCell.sum_total))).one()
+        assessed = int(assessed or 0)
+        mean_total = summed / assessed if assessed else None
+    else:
+        assessed, mean_total = db.session.execute(
+            _results(f, sa.select(sa.func.count(Result.id), sa.func.avg(total)))).one()
     drafts = db.session.scalar(_companies(f, sa.select(sa.func.count(Assessment.id))
                                           .join(Company, Company.id == Assessment.company_id)
                                           .join(InstrumentVersion, InstrumentVersion.id == Assessment.instrument_version_id)
@@ -90,7 +113,11 @@ def overview(f: Filters) -> dict:
 
 def level_distribution(f: Filters) -> dict:
     inst = questionnaires.get(f.instrument_id)
-    counts = dict(db.session.execute(_results(f, sa.select(_level(f), sa.func.count()).group_by(_level(f)))).all())
+    if _cubed(f):
+        counts = {lv: int(n) for lv, n in db.session.execute(
+            _cells(f, FigureCell.level, sa.func.sum(FigureCell.n)).group_by(FigureCell.level)).all()}
+    else:
+        counts = dict(db.session.execute(_results(f, sa.select(_level(f), sa.func.count()).group_by(_level(f)))).all())
     levels = sorted(lv.id for lv in inst.levels)
     total = sum(counts.values())
     refs = [{"id": r.id, "title": r.title.model_dump(), "year": r.year,
@@ -104,7 +131,13 @@ def level_distribution(f: Filters) -> dict:
 def levels_by(f: Filters, by: str) -> list[dict]:
     """Level counts per industry division or size class: [{key, n, counts: {level: n}}]."""
     column = {"industry": Company.industry_division, "size": Company.size_class, "sub_zone": Company.sub_zone}[by]
-    rows = db.session.execute(_results(f, sa.select(column, _level(f), sa.func.count()).group_by(column, _level(f)))).all()
+    if _cubed(f) and by != "sub_zone":
+        key = {"industry": FigureCell.industry, "size": FigureCell.size}[by]
+        rows = [(k, lv, int(n)) for k, lv, n in db.session.execute(
+            _cells(f, key, FigureCell.level, sa.func.sum(FigureCell.n)).group_by(key, FigureCell.level)).all()]
+    else:
+        rows = db.session.execute(_results(f, sa.select(column, _level(f), sa.func.count())
+                                           .group_by(column, _level(f)))).all()
     out: dict = {}
     for key, level, n in rows:
         entry = out.setdefault(key, {"key": key, "n": 0, "counts": {}})
@@ -118,7 +151,12 @@ def dimension_averages(f: Filters) -> list[dict]:
     inst = questionnaires.get(f.instrument_id)
     q = sa.select(DimensionScore.dimension_id, sa.func.avg(DimensionScore.percent), sa.func.count()).join(
         Result, Result.id == DimensionScore.result_id).group_by(DimensionScore.dimension_id)
-    zone = {d: (avg, n) for d, avg, n in db.session.execute(_results(f, q)).all()}
+    if _cubed(f):
+        zone = {d: (total / n, int(n)) for d, total, n in db.session.execute(
+            _dims(f, FigureDim.dimension_id, sa.func.sum(FigureDim.sum_percent), sa.func.sum(FigureDim.n))
+            .group_by(FigureDim.dimension_id)).all() if n}
+    else:
+        zone = {d: (avg, n) for d, avg, n in db.session.execute(_results(f, q)).all()}
     platform = platform_means(f.instrument_id)
     return [{"dimension": d.id, "title": d.title.model_dump(),
              "mean": round(zone[d.id][0], 1) if d.id in zone else None, "n": zone.get(d.id, (None, 0))[1],
@@ -154,8 +192,13 @@ def heatmap(f: Filters) -> dict:
                    sa.func.avg(DimensionScore.percent), sa.func.count())
          .join(Result, Result.id == DimensionScore.result_id)
          .group_by(DimensionScore.dimension_id, Company.industry_division))
-    cells = [{"dimension": d, "industry": ind, "mean": round(avg, 1), "n": n}
-             for d, ind, avg, n in db.session.execute(_results(f, q)).all()]
+    if _cubed(f):
+        rows = [(d, ind, total / n, int(n)) for d, ind, total, n in db.session.execute(
+            _dims(f, FigureDim.dimension_id, FigureDim.industry, sa.func.sum(FigureDim.sum_percent), sa.func.sum(FigureDim.n))
+            .group_by(FigureDim.dimension_id, FigureDim.industry)).all() if n]
+    else:
+        rows = db.session.execute(_results(f, q)).all()
+    cells = [{"dimension": d, "industry": ind, "mean": round(avg, 1), "n": n} for d, ind, avg, n in rows]
     inst = questionnaires.get(f.instrument_id)
     industries = sorted({c["industry"] for c in cells})
     return {"dimensions": [d.id for d in inst.dimensions], "industries": industries, "cells": cells}
@@ -168,8 +211,12 @@ def trend(f: Filters) -> list[dict]:
                    .join(Company, Company.id == Result.company_id)
                    .where(Result.instrument_id == f.instrument_id, Result.latest_in_period)
                    .group_by(Result.period, Result.level))
+    if _cubed(f):
+        q = _cells(g, FigureCell.scope, FigureCell.level, sa.func.sum(FigureCell.n), sa.func.sum(FigureCell.sum_total),
+                   all_quarters=True).group_by(FigureCell.scope, FigureCell.level)
     out: dict = {}
     for period, level, n, total in db.session.execute(q).all():
+        n = int(n)
         e = out.setdefault(period, {"period": period, "n": 0, "sum": 0.0, "levels": {}})
         e["n"] += n
         e["sum"] += total or 0.0
@@ -182,6 +229,10 @@ def trend(f: Filters) -> list[dict]:
 
 def movement(f: Filters) -> dict:
     """Firms re-assessed in the chosen quarter (or ever, without one): how many went up, stayed or fell."""
+    if _cubed(f):
+        q = _cells(f, sa.func.sum(FigureCell.n_up), sa.func.sum(FigureCell.n_same), sa.func.sum(FigureCell.n_down))
+        up, same, down = (int(x or 0) for x in db.session.execute(q).one())
+        return {"up": up, "same": same, "down": down}
     q = _results(f, sa.select(
         sa.func.sum(sa.case((Result.level > Result.previous_level, 1), else_=0)),
         sa.func.sum(sa.case((Result.level == Result.previous_level, 1), else_=0)),
@@ -229,7 +280,11 @@ def firms(f: Filters, *, level: int | None = None, dimension: str | None = None,
     if stalled:
         # Re-assessed without a level gained; a firm already at the top level is not stalled.
         q = q.where(Result.previous_level.is_not(None), Result.level <= Result.previous_level, Result.next_gap.is_not(None))
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(q.order_by(None).subquery()))
+    if _cubed(f) and (closest or stalled) and level is None and dimension is None:
+        total = int(db.session.scalar(_cells(f, sa.func.sum(FigureCell.n_stalled if stalled else FigureCell.n_closest)))
+                    or 0)
+    else:
+        total = db.session.scalar(sa.select(sa.func.count()).select_from(q.order_by(None).subquery()))
     q = q.order_by(*order).offset(offset)
     if limit is not None:
         q = q.limit(limit)
@@ -268,6 +323,11 @@ def _zones(zone: int | Filters):
 
 
 def periods(zone: int | Filters, instrument_id: str) -> list[str]:
+    if isinstance(zone, Filters) and zone.zone_ids:
+        return list(db.session.scalars(sa.select(FigureCell.scope).where(
+            FigureCell.zone_id.in_(zone.zone_ids), FigureCell.instrument_id == instrument_id,
+            FigureCell.verified == False, FigureCell.scope != cube.LATEST)  # noqa: E712
+            .distinct().order_by(FigureCell.scope)))
     q = (sa.select(Result.period).join(Company, Company.id == Result.company_id)
          .where(_zones(zone), Result.instrument_id == instrument_id).distinct().order_by(Result.period))
     return list(db.session.scalars(q))
