@@ -69,6 +69,13 @@ SELECT k.zone_id, k.instrument_id, k.industry, k.size, k.scope, k.verified, d.di
 FROM counted k JOIN dimension_scores d ON d.result_id = k.id
 GROUP BY k.zone_id, k.instrument_id, k.industry, k.size, k.scope, k.verified, d.dimension_id"""
 
+# Registered firms per (zone, industry, size), whatever they answered: instrument '' and scope 'firms'.
+_FIRMS = """INSERT INTO figure_cells (zone_id, instrument_id, industry, size, scope, until, verified, level, n, sum_total,
+                          n_closest, n_stalled, n_up, n_same, n_down)
+SELECT c.zone_id, '', c.industry_division, c.size_class, :firms, '', :no, 0, COUNT(*), 0, 0, 0, 0, 0, 0
+FROM companies c WHERE {where} GROUP BY c.zone_id, c.industry_division, c.size_class"""
+
+FIRMS = "firms"
 _FLAGS = {"latest": LATEST, "yes": True, "no": False}
 
 
@@ -77,6 +84,7 @@ def _count(execute, where: str, cube_where: str, params: dict) -> None:
         execute(sa.text(f"DELETE FROM {table} WHERE {cube_where}"), params)
     execute(sa.text(_CELLS.format(where=where)), {**params, **_FLAGS})
     execute(sa.text(_DIMS.format(where=where)), {**params, **_FLAGS})
+    execute(sa.text(_FIRMS.format(where=where)), {**params, "firms": FIRMS, "no": False})
 
 
 def rebuild(zone_ids: list[int] | None = None, connection=None) -> None:
@@ -123,8 +131,9 @@ def _mark(session: Session, _context) -> None:
                     marks.add(obj.company_id)
         elif isinstance(obj, Company):
             state = sa.inspect(obj)
-            if obj in session.new:
-                continue  # a new firm has no results yet
+            if obj in session.new:  # counted among the registered firms
+                groups.add((obj.zone_id, obj.industry_division, obj.size_class))
+                continue
             if any(state.attrs[n].history.has_changes() for n in ("zone_id", "industry_division", "size_class")) \
                     or obj in session.deleted:
                 for z in _history_values(obj, "zone_id"):
@@ -184,6 +193,18 @@ def cells(zone_ids, instrument_id: str, *, industry: str | None = None, size: st
     if size:
         q = q.where(FigureCell.size == size)
     return q
+
+
+def firm_count(zone_ids, *, industry: str | None = None, size: str | None = None) -> int:
+    """Registered firms of these zones (with an industry or size class)."""
+    from .extensions import db
+    q = sa.select(sa.func.sum(FigureCell.n)).where(FigureCell.zone_id.in_(zone_ids), FigureCell.instrument_id == "",
+                                                   FigureCell.scope == FIRMS)
+    if industry:
+        q = q.where(FigureCell.industry == industry)
+    if size:
+        q = q.where(FigureCell.size == size)
+    return int(db.session.scalar(q) or 0)
 
 
 def dims(zone_ids, instrument_id: str, *, industry: str | None = None, size: str | None = None,

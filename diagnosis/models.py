@@ -246,7 +246,13 @@ class Result(db.Model):
     assessment: Mapped[Assessment] = relationship(back_populates="result")
     dimension_scores: Mapped[list[DimensionScore]] = relationship(cascade="all, delete-orphan")
 
-    __table_args__ = (sa.Index("ix_results_zone_view", "instrument_id", "is_latest", "company_id"),)
+    __table_args__ = (
+        sa.Index("ix_results_zone_view", "instrument_id", "is_latest", "company_id"),
+        # the firm lists "closest to the next level" and "stalled" walk these in order and stop at a page
+        sa.Index("ix_results_closest", "instrument_id", "is_latest", "next_gap", "company_id"),
+        sa.Index("ix_results_stalled", "instrument_id", "is_latest", "total",
+                 postgresql_where=sa.text("previous_level IS NOT NULL"), sqlite_where=sa.text("previous_level IS NOT NULL")),
+    )
 
 
 class DimensionScore(db.Model):

@@ -38,9 +38,14 @@ def _figures(f: stats.Filters) -> dict:
 def _compare(zone_ids: tuple[int, ...], monkeypatch) -> int:
     """Every figure from the cube against the same figure counted from results; returns firms assessed."""
     periods = stats.periods(stats.Filters(zone_id=None, instrument_id="sme-digital", zone_ids=zone_ids), "sme-digital")
+    if len(zone_ids) > 1:  # each zone on its own, as its staff see it
+        for z in zone_ids:
+            _compare((z,), monkeypatch)
     assessed = 0
     for extra in FILTERS + [{"period": p} for p in periods] + [{"period": p, "verified": True} for p in periods]:
-        f = stats.Filters(zone_id=None, instrument_id="sme-digital", zone_ids=zone_ids, **extra)
+        one = len(zone_ids) == 1
+        f = stats.Filters(zone_id=zone_ids[0] if one else None, instrument_id="sme-digital",
+                          zone_ids=() if one else zone_ids, **extra)
         assert stats._cubed(f)
         from_cube = _figures(f)
         with monkeypatch.context() as m:
@@ -155,3 +160,34 @@ def test_a_rollback_leaves_the_cube_as_it_was(app, city, monkeypatch):
         service.submit(a)
         db.session.rollback()
         assert _compare(zones, monkeypatch) == 1
+
+
+def test_target_quarters_count_firms_at_the_level_at_each_quarter_end_drops_included(app, city, monkeypatch):
+    """Hand-computed: firm X is at the top level in 2025Q1, drops to the lowest in 2025Q3 and is back
+    at the top in 2026Q1; firm Y reaches the top in 2025Q2. Firms at the top level at each quarter's
+    end: Q1 1, Q2 2, Q3 1 (X dropped), Q4 1, 2026Q1 2. First attainment alone would never fall."""
+    from datetime import datetime
+
+    from diagnosis.models import Target
+    from diagnosis.programmes import targets as tg
+    zones, firms = city
+    x_firm, y_firm = firms[1], firms[3]  # both in zone A
+    with app.test_request_context():
+        top = max(lv.id for lv in sme().levels)
+        for company_id, best, when in ((x_firm, True, "2025-02-10"), (y_firm, True, "2025-05-10"),
+                                       (x_firm, False, "2025-08-10"), (x_firm, True, "2026-02-10")):
+            _submit(company_id, best=best, when=datetime.fromisoformat(when + "T10:00:00+00:00"))
+        x_area = areas.of_zone(zones[0]).parent_id
+        for area_id in (areas.of_zone(zones[0]).id, x_area):  # the zone's own count, and the city's from the cube
+            t = Target(area_id=area_id, name="顶级企业数", indicator="firms_at_level", instrument_id="sme-digital",
+                       min_level=top, above_scale_only=False, base_year=2025, base_value=0, target_year=2026,
+                       target_value=4, nature="expected", source="测试", is_demo=False, created_at=utcnow())
+            db.session.add(t)
+            db.session.commit()
+            assert tg._zones(t) == (None if area_id != x_area else sorted(zones))
+            assert tg.quarterly(t) == [("2025Q1", 1.0), ("2025Q2", 2.0), ("2025Q3", 1.0), ("2025Q4", 1.0),
+                                       ("2026Q1", 2.0)]
+            # the last four quarters 2, 1, 1, 2: a flat least-squares line at their mean
+            ev = tg.evaluate(t)
+            assert ev["projection"]["value"] == 1.5 and ev["projection"]["per_quarter"] == 0.0
+            assert ev["value"] == 2.0 and ev["counted"] == 2

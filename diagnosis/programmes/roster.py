@@ -182,6 +182,10 @@ def import_roster(programme: Programme, data: bytes, user: User) -> Imported:
         for i in range(0, len(ready), 5000):
             db.session.execute(sa.insert(RosterEntry), ready[i:i + 5000])
         db.session.commit()
+        if len(ready) >= 1000 and db.engine.dialect.name == "postgresql":
+            # planner statistics for the new rows, so the programme page's joins are planned on them
+            db.session.execute(sa.text("ANALYZE roster_entries"))
+            db.session.commit()
     except Exception:
         db.session.rollback()
         raise

@@ -20,7 +20,7 @@ from scoring.progress import previous_period
 
 from .. import figures_cube as cube
 from ..extensions import db
-from ..models import Assessment, Company, DimensionScore, FigureCell, FigureDim, InstrumentVersion, Result, utcnow
+from ..models import Assessment, Company, DimensionScore, FigureCell, FigureDim, InstrumentVersion, Result, Zone, utcnow
 
 STALE_DRAFT_DAYS = 60
 
@@ -71,19 +71,23 @@ def _results(f: Filters, query: sa.Select) -> sa.Select:
 
 
 def _cubed(f: Filters) -> bool:
-    """Figures over several zones (city and province staff) add up the zones' pre-aggregates
-    (figures_cube); a sub-zone filter, or a single zone, counts the results themselves."""
-    return bool(f.zone_ids) and not f.sub_zone
+    """Figures add up the zones' pre-aggregates (figures_cube); a sub-zone filter (not in them)
+    counts the results themselves."""
+    return not f.sub_zone
+
+
+def _zone_list(f: Filters) -> tuple[int, ...]:
+    return f.zone_ids or (f.zone_id,)
 
 
 def _cells(f: Filters, *columns, all_quarters: bool = False) -> sa.Select:
-    return cube.cells(f.zone_ids, f.instrument_id, industry=f.industry, size=f.size,
+    return cube.cells(_zone_list(f), f.instrument_id, industry=f.industry, size=f.size,
                       scope=None if all_quarters else (f.period or cube.LATEST),
                       verified=f.verified and not all_quarters).add_columns(*columns)
 
 
 def _dims(f: Filters, *columns) -> sa.Select:
-    return cube.dims(f.zone_ids, f.instrument_id, industry=f.industry, size=f.size, scope=f.period or cube.LATEST,
+    return cube.dims(_zone_list(f), f.instrument_id, industry=f.industry, size=f.size, scope=f.period or cube.LATEST,
                      verified=f.verified).add_columns(*columns)
 
 
@@ -93,7 +97,10 @@ def _level(f: Filters):
 
 
 def overview(f: Filters) -> dict:
-    registered = db.session.scalar(_companies(f, sa.select(sa.func.count(Company.id))))
+    if _cubed(f):
+        registered = cube.firm_count(_zone_list(f), industry=f.industry, size=f.size)
+    else:
+        registered = db.session.scalar(_companies(f, sa.select(sa.func.count(Company.id))))
     total = Result.verified_total if f.verified else Result.total  # "verified only": the verified score
     if _cubed(f):
         assessed, summed = db.session.execute(_cells(f, sa.func.sum(FigureCell.n), sa.func.sum(FigureCell.sum_total))).one()
@@ -323,9 +330,9 @@ def _zones(zone: int | Filters):
 
 
 def periods(zone: int | Filters, instrument_id: str) -> list[str]:
-    if isinstance(zone, Filters) and zone.zone_ids:
+    if isinstance(zone, Filters):
         return list(db.session.scalars(sa.select(FigureCell.scope).where(
-            FigureCell.zone_id.in_(zone.zone_ids), FigureCell.instrument_id == instrument_id,
+            FigureCell.zone_id.in_(_zone_list(zone)), FigureCell.instrument_id == instrument_id,
             FigureCell.verified == False, FigureCell.scope != cube.LATEST)  # noqa: E712
             .distinct().order_by(FigureCell.scope)))
     q = (sa.select(Result.period).join(Company, Company.id == Result.company_id)
@@ -334,7 +341,15 @@ def periods(zone: int | Filters, instrument_id: str) -> list[str]:
 
 
 def options(zone: int | Filters) -> dict:
-    """What the filters can be set to in this zone (or these zones)."""
+    """What the filters can be set to in this zone (or these zones). Over several zones: the
+    industries of their assessed firms (from the pre-aggregates) and the sub-zones the zones declare,
+    rather than a distinct over every firm of a province."""
+    if isinstance(zone, Filters) and zone.zone_ids:
+        industries = db.session.scalars(sa.select(FigureCell.industry).where(FigureCell.zone_id.in_(zone.zone_ids),
+                                                                             FigureCell.scope == cube.FIRMS)
+                                        .distinct().order_by(FigureCell.industry)).all()
+        declared = db.session.scalars(sa.select(Zone.sub_zones).where(Zone.id.in_(zone.zone_ids))).all()
+        return {"industries": list(industries), "sub_zones": sorted({s for names in declared for s in (names or [])})}
     industries = db.session.scalars(sa.select(Company.industry_division).where(_zones(zone))
                                     .distinct().order_by(Company.industry_division)).all()
     sub_zones = db.session.scalars(sa.select(Company.sub_zone).where(_zones(zone), Company.sub_zone.is_not(None))

@@ -1,5 +1,6 @@
 """Per-zone pre-aggregates of results (figure_cells, figure_dims) for city and province figures
-(issue 17, scale): filled from the existing results.
+(issue 17, scale): filled from the existing results. Indexes that the "closest" and "stalled" firm
+lists walk in order.
 
 Revision ID: a17c0be5f1d2
 Revises: d18b1e2f3a40
@@ -46,11 +47,16 @@ def upgrade():
         sa.Column('sum_percent', sa.Float(), nullable=False),
     )
     op.create_index('ix_figure_dims_read', 'figure_dims', ['instrument_id', 'verified', 'scope', 'zone_id'])
+    op.create_index('ix_results_closest', 'results', ['instrument_id', 'is_latest', 'next_gap', 'company_id'])
+    op.create_index('ix_results_stalled', 'results', ['instrument_id', 'is_latest', 'total'],
+                    postgresql_where=sa.text('previous_level IS NOT NULL'), sqlite_where=sa.text('previous_level IS NOT NULL'))
     from diagnosis.figures_cube import rebuild
     rebuild(connection=op.get_bind())
 
 
 def downgrade():
+    op.drop_index('ix_results_stalled', 'results')
+    op.drop_index('ix_results_closest', 'results')
     op.drop_index('ix_figure_dims_read', 'figure_dims')
     op.drop_table('figure_dims')
     op.drop_index('ix_figure_cells_read', 'figure_cells')
