@@ -250,6 +250,8 @@ class Result(db.Model):
         sa.Index("ix_results_zone_view", "instrument_id", "is_latest", "company_id"),
         # the firm lists "closest to the next level" and "stalled" walk these in order and stop at a page
         sa.Index("ix_results_closest", "instrument_id", "is_latest", "next_gap", "company_id"),
+        # a roster's firms looked up one by one (targets of a programme): answered from the index alone
+        sa.Index("ix_results_firm", "company_id", "instrument_id", "is_latest", "latest_in_period", "level", "period"),
         sa.Index("ix_results_stalled", "instrument_id", "is_latest", "total",
                  postgresql_where=sa.text("previous_level IS NOT NULL"), sqlite_where=sa.text("previous_level IS NOT NULL")),
     )

@@ -128,7 +128,7 @@ def current(t: Target) -> tuple[float, int, int]:
     if t.indicator == "coverage":
         n = db.session.scalar(sa.select(sa.func.count()).select_from(_reached(t).subquery())) or 0
     else:
-        n = db.session.scalar(sa.select(sa.func.count(Result.id)).where(
+        n = db.session.scalar(sa.select(sa.func.count()).select_from(Result).where(
             Result.instrument_id == t.instrument_id, Result.is_latest, Result.level >= (t.min_level or 0),
             Result.company_id.in_(_population(t)))) or 0
     value = float(n) if t.indicator == "firms_at_level" else (round(100 * n / denominator, 1) if denominator else 0.0)

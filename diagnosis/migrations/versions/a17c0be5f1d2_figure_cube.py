@@ -48,6 +48,8 @@ def upgrade():
     )
     op.create_index('ix_figure_dims_read', 'figure_dims', ['instrument_id', 'verified', 'scope', 'zone_id'])
     op.create_index('ix_results_closest', 'results', ['instrument_id', 'is_latest', 'next_gap', 'company_id'])
+    op.create_index('ix_results_firm', 'results',
+                    ['company_id', 'instrument_id', 'is_latest', 'latest_in_period', 'level', 'period'])
     op.create_index('ix_results_stalled', 'results', ['instrument_id', 'is_latest', 'total'],
                     postgresql_where=sa.text('previous_level IS NOT NULL'), sqlite_where=sa.text('previous_level IS NOT NULL'))
     from diagnosis.figures_cube import rebuild
@@ -57,6 +59,7 @@ def upgrade():
 def downgrade():
     op.drop_index('ix_results_stalled', 'results')
     op.drop_index('ix_results_closest', 'results')
+    op.drop_index('ix_results_firm', 'results')
     op.drop_index('ix_figure_dims_read', 'figure_dims')
     op.drop_table('figure_dims')
     op.drop_index('ix_figure_cells_read', 'figure_cells')
