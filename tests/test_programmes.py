@@ -125,6 +125,14 @@ def test_an_invited_firm_reaches_its_programme_assessment_through_the_mailed_lin
     r = firm.c.post(link, data={"name": "张三", "email": "firm0@example.com", "employees": "80", "revenue": "5000",
                                 "password": "roster-firm-42", "confirm": "roster-firm-42", "privacy": "y",
                                 "csrf_token": csrf_from(page.text)})
+    # Registered, then asked to log in (as for an address that had an account); the link's next step
+    # is the programme's assessment.
+    assert r.status_code == 302 and "/auth/login" in r.headers["Location"] and "next=" in r.headers["Location"]
+    login_page = firm.get(r.headers["Location"])
+    r = firm.c.post(r.headers["Location"], data={"email": "firm0@example.com", "password": "roster-firm-42",
+                                                 "csrf_token": csrf_from(login_page.text)})
+    assert r.status_code == 302 and r.headers["Location"].endswith(link)
+    r = firm.c.get(link)
     assert r.status_code == 302 and re.search(r"/assessments/(\d+)/page/1", r.headers["Location"])
     aid = int(re.search(r"/assessments/(\d+)/", r.headers["Location"]).group(1))
     detail = admin.get(f"/programmes/{pid}?status=started").text
@@ -272,3 +280,31 @@ def test_the_sheet_reader_keeps_row_numbers_and_reads_numbers_as_a_spreadsheet_s
     assert [n for n, _r in rows] == [2, 4]
     assert rows[0][1]["industry"] == 34 and rows[0][1]["mobile"] == 13800000000 and rows[0][1]["contact"] is None
     assert {k: v for k, v in rows[1][1].items() if v is not None} == {"uscc": demo_uscc(2), "size": "微型"}
+
+
+def test_the_join_form_answers_a_taken_address_as_a_new_one_and_tells_the_owner(app, world, client):
+    """No oracle: registering through a programme link with an address that has an account is answered
+    exactly as a new registration (same redirect, same message); nobody is created or logged in, and
+    the owner gets a mail, as auth.service.register does."""
+    from diagnosis.models import OutboxMessage
+    admin = client().login(world.a.zone_admin)
+    pid = _create(admin)
+    assert _upload(admin, pid, xlsx(roster_rows(2))).status_code == 302
+    assert admin.post_form(f"/programmes/{pid}/launch", {}, page=f"/programmes/{pid}").status_code == 302
+    with app.app_context():
+        bodies = db.session.scalars(sa.select(OutboxMessage.body).where(OutboxMessage.kind == "programme_invited")).all()
+    links = sorted(re.search(r"https?://\S+(/programmes/join/\S+)", b).group(1) for b in bodies)
+    answers = []
+    for link, email in zip(links, (world.a.enterprise, "brand-new@example.com")):
+        firm = client()
+        page = firm.get(link)
+        r = firm.c.post(link, data={"name": "李四", "email": email, "employees": "80", "revenue": "5000",
+                                    "password": "roster-firm-42", "confirm": "roster-firm-42", "privacy": "y",
+                                    "csrf_token": csrf_from(page.text)})
+        assert r.status_code == 302
+        answers.append((r.headers["Location"].split("?")[0], firm.get(r.headers["Location"]).text.count("注册已受理")))
+    assert answers[0] == answers[1] == ("/auth/login", 1)
+    with app.app_context():
+        owner_mail = db.session.scalars(sa.select(OutboxMessage).where(OutboxMessage.kind == "register_existing")).all()
+        assert len(owner_mail) == 1 and owner_mail[0].to_address == world.a.enterprise
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(User).where(User.email == world.a.enterprise)) == 1

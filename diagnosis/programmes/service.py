@@ -10,6 +10,7 @@ from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from werkzeug.security import generate_password_hash
 
 import questionnaires
 
@@ -311,6 +312,7 @@ class Joined:
     assessment_id: int | None = None
     field: str = ""
     problem: str = ""
+    accepted: bool = False  # registered, or the address had an account: the caller answers both alike
 
 
 def register_through_link(raw_token: str, *, email: str, name: str, password: str, employees: int,
@@ -323,11 +325,16 @@ def register_through_link(raw_token: str, *, email: str, name: str, password: st
         return Joined(None, field="email", problem="incomplete")
     if not privacy:
         return Joined(None, field="privacy", problem="privacy")
-    if db.session.scalar(sa.select(User.id).where(User.email == email)) is not None:
-        return Joined(None, field="email", problem="email_taken")
     local = email.split("@")[0]
     if local and local in password.lower():
         return Joined(None, field="password", problem="password_has_email")
+    owner = db.session.scalar(sa.select(User).where(User.email == email))
+    if owner is not None:  # answered as for a new address (no oracle); the owner is told by mail
+        from ..auth.service import tell_owner
+        generate_password_hash(password)  # as long as a registration takes
+        tell_owner(owner, email)
+        db.session.commit()
+        return Joined(None, accepted=True)
     company = db.session.scalar(sa.select(Company).where(Company.uscc == entry.uscc))
     if company is not None and (company.zone_id != p.zone_id or db.session.scalar(
             sa.select(User.id).where(User.company_id == company.id)) is not None):
@@ -344,7 +351,8 @@ def register_through_link(raw_token: str, *, email: str, name: str, password: st
     user.set_password(password)
     db.session.add(user)
     db.session.commit()
-    return Joined(user, _start(user, p))
+    _start(user, p)
+    return Joined(user, accepted=True)
 
 
 def _section(entry: RosterEntry) -> str:
