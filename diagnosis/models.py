@@ -591,6 +591,8 @@ class Programme(db.Model):
     ends_on: Mapped[date] = mapped_column(sa.Date)
     reminder_days: Mapped[int] = mapped_column(sa.Integer, default=7)   # days between reminders
     reminder_cap: Mapped[int] = mapped_column(sa.Integer, default=3)    # reminders per firm at most
+    # language of invitations and reminders to roster firms without an account (one with an account: its own)
+    lang: Mapped[str] = mapped_column(sa.String(2), default="zh", server_default="zh")
     quotas: Mapped[Any] = mapped_column(sa.JSON, nullable=True, default=dict)  # {sub-zone: firms to diagnose}
     status: Mapped[str] = mapped_column(sa.String(8), default="draft")
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))

@@ -308,3 +308,23 @@ def test_the_join_form_answers_a_taken_address_as_a_new_one_and_tells_the_owner(
         owner_mail = db.session.scalars(sa.select(OutboxMessage).where(OutboxMessage.kind == "register_existing")).all()
         assert len(owner_mail) == 1 and owner_mail[0].to_address == world.a.enterprise
         assert db.session.scalar(sa.select(sa.func.count()).select_from(User).where(User.email == world.a.enterprise)) == 1
+
+
+def test_invitations_are_written_in_the_recipients_language_else_the_programmes(app, world, client):
+    """The creator writes in Chinese; the programme is set to English. A roster address with an
+    account (whose language is Chinese) is written to in Chinese, one without in English."""
+    from diagnosis.models import OutboxMessage
+    admin = client().login(world.a.zone_admin)
+    pid = _create(admin, lang="en")
+    with app.app_context():
+        u = User(email="firm1@example.com", name="已有账号", role="enterprise", zone_id=world.a.zone, lang="zh")
+        u.set_password("another-pass-42")
+        db.session.add(u)
+        db.session.commit()
+    assert _upload(admin, pid, xlsx(roster_rows(2))).status_code == 302
+    assert admin.post_form(f"/programmes/{pid}/launch", {}, page=f"/programmes/{pid}").status_code == 302
+    with app.app_context():
+        sent = {m.to_address: m for m in db.session.scalars(sa.select(OutboxMessage).where(
+            OutboxMessage.kind == "programme_invited"))}
+        assert sent["firm0@example.com"].lang == "en" and sent["firm0@example.com"].subject.startswith("Invitation")
+        assert sent["firm1@example.com"].lang == "zh" and sent["firm1@example.com"].subject.startswith("邀请参加")

@@ -133,6 +133,7 @@ class ProgrammeForm:
     reminder_days: int
     reminder_cap: int
     quotas: dict
+    lang: str = "zh"
 
 
 def parse_quotas(text: str) -> dict:
@@ -157,7 +158,8 @@ def create(user: User, form: ProgrammeForm) -> Programme:
     _check(form)
     p = Programme(area_id=area.id, zone_id=area.zone_id, name=form.name, instrument_id=form.instrument_id,
                   starts_on=form.starts_on, ends_on=form.ends_on, reminder_days=form.reminder_days,
-                  reminder_cap=form.reminder_cap, quotas=form.quotas, status="draft", created_by_id=user.id)
+                  reminder_cap=form.reminder_cap, quotas=form.quotas, status="draft", created_by_id=user.id,
+                  lang=form.lang)
     db.session.add(p)
     db.session.commit()
     return p
@@ -188,8 +190,9 @@ def link(p: Programme, entry: RosterEntry) -> str:
 
 def _mail(p: Programme, entry: RosterEntry, kind: str, now: datetime | None = None) -> None:
     """An invitation or a reminder with the firm's personal link, logged with its outbox row."""
-    creator = db.session.get(User, p.created_by_id) if p.created_by_id else None
-    with force_locale(creator.lang if creator is not None and creator.lang else "zh"):
+    # The recipient's language when the address has an account, else the programme's.
+    account = db.session.scalar(sa.select(User).where(User.email == entry.email.strip().lower())) if entry.email else None
+    with force_locale(account.lang if account is not None and account.lang else (p.lang or "zh")):
         if kind == "invited":
             subject = _("邀请参加%(programme)s", programme=p.name)
             first = _("%(firm)s：园区邀请贵企业参加“%(programme)s”数字化诊断，请在 %(end)s 前完成在线自评。",
@@ -200,7 +203,8 @@ def _mail(p: Programme, entry: RosterEntry, kind: str, now: datetime | None = No
                       firm=entry.name, programme=p.name, end=p.ends_on.isoformat())
         body = "\n\n".join([first, _("通过这个专属链接注册或登录，直接进入评估：%(url)s", url=link(p, entry)),
                             _("如有疑问，请联系园区管理部门。")])
-    row = mail.send(entry.email, f"programme_{kind}", subject, body, zone_id=p.zone_id)
+    row = mail.send(entry.email, f"programme_{kind}", subject, body, zone_id=p.zone_id,
+                    lang=account.lang if account is not None and account.lang else (p.lang or "zh"))
     now = now or utcnow()
     entry.last_mailed_at = now
     if kind == "invited":

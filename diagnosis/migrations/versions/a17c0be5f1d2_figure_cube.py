@@ -1,6 +1,6 @@
 """Per-zone pre-aggregates of results (figure_cells, figure_dims) for city and province figures
 (issue 17, scale): filled from the existing results. Indexes that the "closest" and "stalled" firm
-lists walk in order.
+lists walk in order. The language a programme writes to firms without an account.
 
 Revision ID: a17c0be5f1d2
 Revises: d18b1e2f3a40
@@ -52,11 +52,15 @@ def upgrade():
                     ['company_id', 'instrument_id', 'is_latest', 'latest_in_period', 'level', 'period'])
     op.create_index('ix_results_stalled', 'results', ['instrument_id', 'is_latest', 'total'],
                     postgresql_where=sa.text('previous_level IS NOT NULL'), sqlite_where=sa.text('previous_level IS NOT NULL'))
+    with op.batch_alter_table('programmes') as b:
+        b.add_column(sa.Column('lang', sa.String(2), nullable=False, server_default='zh'))
     from diagnosis.figures_cube import rebuild
     rebuild(connection=op.get_bind())
 
 
 def downgrade():
+    with op.batch_alter_table('programmes') as b:
+        b.drop_column('lang')
     op.drop_index('ix_results_stalled', 'results')
     op.drop_index('ix_results_closest', 'results')
     op.drop_index('ix_results_firm', 'results')
