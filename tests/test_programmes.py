@@ -328,3 +328,26 @@ def test_invitations_are_written_in_the_recipients_language_else_the_programmes(
             OutboxMessage.kind == "programme_invited"))}
         assert sent["firm0@example.com"].lang == "en" and sent["firm0@example.com"].subject.startswith("Invitation")
         assert sent["firm1@example.com"].lang == "zh" and sent["firm1@example.com"].subject.startswith("邀请参加")
+
+
+def test_the_input_gate_names_the_row_and_reason_of_roster_text_cells(app, world, client):
+    """Control characters (C1 "\\x85", a tab) and an overlong cell: each named with its row and reason,
+    one reason per cell, and nothing written. (XML cannot carry a lone surrogate or a C0 control:
+    such a file is not a readable XLSX, tests/test_hostile_input.py.)"""
+    admin = client().login(world.a.zone_admin)
+    pid = _create(admin)
+    rows = roster_rows(4)
+    rows[0][1] = "名单\x85企业"
+    rows[1][5] = "张\t三"
+    rows[2][8] = "东" * 101
+    r = _upload(admin, pid, xlsx(rows))
+    assert r.status_code == 422
+    found = re.findall(r'<tr><td class="num">(\d+)</td><td>(\w+)</td><td>([^<]*)</td></tr>', r.text)
+    assert [(row, col) for row, col, _reason in found] == [("2", "name"), ("3", "contact"), ("4", "sub_zone")]
+    assert "“企业名称”含有控制字符" in found[0][2] and "“联系人”含有控制字符" in found[1][2] and "内容过长" in found[2][2]
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(RosterEntry)) == 0
+    with app.test_request_context():
+        from diagnosis.inputs import text_problem
+        assert text_problem("a\ud800b") == "unstorable_text" and text_problem("a\x01") == "control_char"
+        assert text_problem("ERP、MES 👩‍🏭 𠀀 é") is None
