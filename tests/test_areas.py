@@ -107,3 +107,25 @@ def test_areas_above_or_beside_are_refused(app, cities):
         assert staff_scope(zone_admin).zone_ids == (world.a.zone,)
         with pytest.raises(Refused):
             ensure_area_visible(zone_admin, ids["x"])
+
+
+def test_the_peer_population_knows_each_firms_city_and_province(app, cities):
+    """Peer benchmarks use the hierarchy: the population carries each firm's city and province, and a
+    firm's benchmark states its group (same industry in the same city when that is the narrowest large one)."""
+    from diagnosis import peers
+    world, _staff, ids = cities
+    with app.test_request_context():
+        pop, companies = peers._columns("sme-digital", peers._rows("sme-digital", sa.true()))
+        zone_of = dict(db.session.execute(sa.select(Company.id, Company.zone_id)).all())
+        for company_id, city, province in zip(companies, pop.city, pop.province):
+            assert province == ids["province"]
+            assert city == (ids["y"] if zone_of[int(company_id)] == ids["zone_c"] else ids["x"])
+        app.config["BENCHMARK_MIN_PEERS"] = 1
+        try:
+            from diagnosis.models import Assessment
+            a = db.session.scalar(sa.select(Assessment).where(Assessment.company_id == world.a.firm))
+            bench = peers.benchmark_assessment(a)
+        finally:
+            app.config["BENCHMARK_MIN_PEERS"] = 30
+        # A号精密机械 (34, small, zone A, city X): no other such firm in zone A; in city X, B号精密机械 (34)
+        assert (bench["group"], bench["n"]) == ("industry_city", 1)
