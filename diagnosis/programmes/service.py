@@ -362,3 +362,47 @@ def register_through_link(raw_token: str, *, email: str, name: str, password: st
 def _section(entry: RosterEntry) -> str:
     from ..industries import division
     return division(entry.industry_division).section
+
+
+# --- The same figures for integrators (the API): plain values, the same permissions -----------------
+
+def summary(p: Programme) -> dict:
+    return {"id": p.id, "name": p.name, "instrument": p.instrument_id, "area_id": p.area_id, "zone_id": p.zone_id,
+            "starts_on": p.starts_on.isoformat(), "ends_on": p.ends_on.isoformat(), "status": p.status,
+            "lang": p.lang or "zh", "reminder_days": p.reminder_days, "reminder_cap": p.reminder_cap,
+            "quotas": p.quotas or {}}
+
+
+def listing_body(user: User) -> dict:
+    return {"items": [summary(p) for p in listing(user)]}
+
+
+def status_body(user: User, programme_id: int) -> dict:
+    """The programme with its firms per status, overall and per sub-zone against the quotas."""
+    p = get(user, programme_id)
+    return {**summary(p), "progress": status_counts(p)}
+
+
+ROSTER_PAGE = 100
+
+
+def roster_body(user: User, programme_id: int, status: str | None, page: int) -> dict:
+    p = get(user, programme_id)
+    if status is not None and status not in STATUSES:
+        raise Refused(400, "bad_parameter", _l("没有这个状态。"), [{"field": "status", "allowed": list(STATUSES)}])
+    found = rows(p, status, limit=ROSTER_PAGE, offset=(page - 1) * ROSTER_PAGE)
+
+    def when(d):
+        return d.isoformat() if d else None
+    return {"page": page, "per_page": ROSTER_PAGE, "items": [
+        {"uscc": r["entry"].uscc, "name": r["entry"].name, "company_id": r["entry"].company_id,
+         "industry_division": r["entry"].industry_division, "size_class": r["entry"].size_class,
+         "above_scale": r["entry"].above_scale, "sub_zone": r["entry"].sub_zone, "status": r["status"],
+         "invited_at": when(r["entry"].invited_at), "opened_at": when(r["entry"].opened_at),
+         "started_at": when(r["started_at"]), "submitted_at": when(r["submitted_at"]),
+         "reminders_sent": r["entry"].reminders_sent} for r in found]}
+
+
+def targets_body(user: User, programme_id: int) -> dict:
+    from . import targets
+    return {"items": [{"id": ev["target"].id, **targets.plain(ev)} for ev in targets.of_programme(user, programme_id)]}
