@@ -594,6 +594,7 @@ class Programme(db.Model):
     # language of invitations and reminders to roster firms without an account (one with an account: its own)
     lang: Mapped[str] = mapped_column(sa.String(2), default="zh", server_default="zh")
     quotas: Mapped[Any] = mapped_column(sa.JSON, nullable=True, default=dict)  # {sub-zone: firms to diagnose}
+    consultant_quotas: Mapped[Any] = mapped_column(sa.JSON, nullable=True, default=dict)  # {consultant id: firms}
     status: Mapped[str] = mapped_column(sa.String(8), default="draft")
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)

@@ -351,3 +351,23 @@ def test_the_input_gate_names_the_row_and_reason_of_roster_text_cells(app, world
         from diagnosis.inputs import text_problem
         assert text_problem("a\ud800b") == "unstorable_text" and text_problem("a\x01") == "control_char"
         assert text_problem("ERP、MES 👩‍🏭 𠀀 é") is None
+
+
+def test_quotas_per_consultant_are_shown_with_progress(app, world, client):
+    """A quota of 2 firms for the zone's consultant: of the roster firms assigned to them (world's firm
+    A号精密机械), one submitted: 50% of the quota. An address that is no consultant of the zone is refused."""
+    admin = client().login(world.a.zone_admin)
+    today = date.today()
+    form = {"name": "顾问配额项目", "instrument": "sme-digital", "starts_on": (today - timedelta(days=1)).isoformat(),
+            "ends_on": (today + timedelta(days=90)).isoformat(), "reminder_days": "7", "reminder_cap": "2"}
+    r = admin.post_form("/programmes/", {**form, "consultant_quotas": "nobody@example.com=3"})
+    assert r.status_code == 302 and "/programmes/" == r.headers["Location"][-len("/programmes/"):]
+    assert "本园区没有这位顾问：nobody@example.com" in admin.get("/programmes/").text
+    pid = _create(admin, consultant_quotas=f"{world.a.consultant}=2")
+    rows = [[demo_uscc(1), "A号精密机械有限公司", "34", "小型", "是", "", "", "", "东区"]] + roster_rows(2)
+    assert _upload(admin, pid, xlsx(rows)).status_code == 302
+    client().login(world.a.enterprise).submit(extreme_answers(sme(), True))
+    page = admin.get(f"/programmes/{pid}").text
+    row = re.search(rf'<tr data-consultant="{re.escape(world.a.consultant)}">(.*?)</tr>', page).group(1)
+    cells = re.findall(r'<td class="num[^"]*">([^<]*)</td>', row)
+    assert cells == ["0", "0", "0", "0", "1", "2", "50.0"]  # five statuses, the quota, its share

@@ -113,7 +113,9 @@ SCHEMAS = {
         "starts_on": {"type": "string", "format": "date"}, "ends_on": {"type": "string", "format": "date"},
         "status": {"type": "string", "enum": ["draft", "running", "closed"]}, "lang": {"type": "string", "enum": ["zh", "en"]},
         "reminder_days": {"type": "integer"}, "reminder_cap": {"type": "integer"},
-        "quotas": {"type": "object", "additionalProperties": {"type": "integer"}}}},
+        "quotas": {"type": "object", "additionalProperties": {"type": "integer"}},
+        "consultant_quotas": {"type": "object", "description": "consultant user id -> firms",
+                              "additionalProperties": {"type": "integer"}}}},
     "ProgrammeList": {"type": "object", "required": ["items"], "properties": {"items": {"type": "array", "items": _ref("Programme")}}},
     "StatusCounts": {"type": "object", "required": list(STATUSES),
                      "properties": {s: {"type": "integer"} for s in STATUSES}},
@@ -123,7 +125,12 @@ SCHEMAS = {
             "sub_zones": {"type": "array", "items": {"type": "object", "required": ["sub_zone", "counts", "firms", "quota",
                                                                                     "quota_share"], "properties": {
                 "sub_zone": {"type": "string"}, "counts": _ref("StatusCounts"), "firms": {"type": "integer"},
-                "quota": {"type": ["integer", "null"]}, "quota_share": NULLABLE_NUMBER}}}}}}}]},
+                "quota": {"type": ["integer", "null"]}, "quota_share": NULLABLE_NUMBER}}},
+            "consultants": {"type": "array", "items": {"type": "object", "required": ["consultant_id", "name", "counts", "firms",
+                                                                                      "quota", "quota_share"], "properties": {
+                "consultant_id": {"type": "integer"}, "name": {"type": "string"}, "email": {"type": "string"},
+                "counts": _ref("StatusCounts"), "firms": {"type": "integer"}, "quota": {"type": ["integer", "null"]},
+                "quota_share": NULLABLE_NUMBER}}}}}}}]},
     "Roster": {"type": "object", "required": ["page", "per_page", "items"], "properties": {
         "page": {"type": "integer"}, "per_page": {"type": "integer"}, "items": {"type": "array", "items": {
             "type": "object", "required": ["uscc", "name", "company_id", "status", "invited_at", "opened_at", "started_at",

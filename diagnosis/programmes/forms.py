@@ -43,7 +43,8 @@ def programme_form(form) -> ProgrammeForm:
                          reminder_days=_int(form.get("reminder_days"), "reminder_days", 7),
                          reminder_cap=_int(form.get("reminder_cap"), "reminder_cap", 3),
                          quotas=parse_quotas((form.get("quotas") or "")[:5000]),
-                         lang=form.get("lang") if form.get("lang") in LANGUAGES else "zh")
+                         lang=form.get("lang") if form.get("lang") in LANGUAGES else "zh",
+                         consultant_quotas=parse_quotas((form.get("consultant_quotas") or "")[:5000]))
 
 
 def target_form(form, programme_id: int | None) -> TargetForm:

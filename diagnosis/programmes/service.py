@@ -2,7 +2,7 @@
 (invite every firm with an address), follow each firm's status, remind, and join by the link."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
 import sqlalchemy as sa
@@ -20,7 +20,18 @@ from ..auth.service import PRIVACY_VERSION
 from ..errors import Refused
 from ..extensions import db
 from ..industries import size_class
-from ..models import Area, Assessment, Company, InstrumentVersion, Programme, RosterEntry, RosterEvent, User, utcnow
+from ..models import (
+    Area,
+    Assessment,
+    Assignment,
+    Company,
+    InstrumentVersion,
+    Programme,
+    RosterEntry,
+    RosterEvent,
+    User,
+    utcnow,
+)
 from . import roster
 from .links import hash_of, token
 
@@ -103,7 +114,7 @@ def status_counts(p: Programme) -> dict:
     subs = [{"sub_zone": s, "counts": c, "firms": sum(c.values()), "quota": quotas.get(s),
              "quota_share": round(100 * c["submitted"] / quotas[s], 1) if quotas.get(s) else None}
             for s, c in sorted(by_sub.items())]
-    return {"total": total, "firms": sum(total.values()), "sub_zones": subs}
+    return {"total": total, "firms": sum(total.values()), "sub_zones": subs, "consultants": consultant_counts(p)}
 
 
 def rows(p: Programme, status: str | None = None, limit: int | None = 200, offset: int = 0) -> list[dict]:
@@ -134,6 +145,7 @@ class ProgrammeForm:
     reminder_cap: int
     quotas: dict
     lang: str = "zh"
+    consultant_quotas: dict = field(default_factory=dict)  # {consultant email: firms}, as typed
 
 
 def parse_quotas(text: str) -> dict:
@@ -156,13 +168,47 @@ def create(user: User, form: ProgrammeForm) -> Programme:
     if area is None or area.zone_id is None:
         raise Refused(403, "forbidden", _l("项目由园区（或片区）的管理人员建立：名单上的企业在园区注册。"))
     _check(form)
-    p = Programme(area_id=area.id, zone_id=area.zone_id, name=form.name, instrument_id=form.instrument_id,
+    by_consultant = _consultant_quotas(area.zone_id, form.consultant_quotas)
+    p = Programme(consultant_quotas=by_consultant, area_id=area.id, zone_id=area.zone_id, name=form.name, instrument_id=form.instrument_id,
                   starts_on=form.starts_on, ends_on=form.ends_on, reminder_days=form.reminder_days,
                   reminder_cap=form.reminder_cap, quotas=form.quotas, status="draft", created_by_id=user.id,
                   lang=form.lang)
     db.session.add(p)
     db.session.commit()
     return p
+
+
+def _consultant_quotas(zone_id: int, typed: dict) -> dict:
+    """{consultant email: n} as typed → {consultant id: n}; a 422 naming an address that is no consultant of the zone."""
+    out = {}
+    for email, n in typed.items():
+        uid = db.session.scalar(sa.select(User.id).where(User.email == email.strip().lower(), User.role == "consultant",
+                                                         User.zone_id == zone_id))
+        if uid is None:
+            raise Refused(422, "unknown_consultant", _l("本园区没有这位顾问：%(email)s", email=email[:100]),
+                          [{"field": "consultant_quotas"}])
+        out[str(uid)] = n
+    return out
+
+
+def consultant_counts(p: Programme) -> list[dict]:
+    """Per consultant with a quota or with roster firms assigned: the firms per status against the quota."""
+    prog = progress_subquery(p)
+    status = status_column(prog)
+    q = (sa.select(Assignment.consultant_id, status, sa.func.count())
+         .select_from(RosterEntry).join(Assignment, Assignment.company_id == RosterEntry.company_id)
+         .outerjoin(prog, prog.c.company_id == RosterEntry.company_id)
+         .where(RosterEntry.programme_id == p.id).group_by(Assignment.consultant_id, status))
+    quotas = {int(k): v for k, v in (p.consultant_quotas or {}).items()}
+    by: dict[int, dict] = {uid: dict.fromkeys(STATUSES, 0) for uid in quotas}
+    for uid, st, n in db.session.execute(q).all():
+        by.setdefault(uid, dict.fromkeys(STATUSES, 0))[st] += n
+    names = dict(db.session.execute(sa.select(User.id, User.name).where(User.id.in_(list(by)))).all()) if by else {}
+    emails = dict(db.session.execute(sa.select(User.id, User.email).where(User.id.in_(list(by)))).all()) if by else {}
+    return [{"consultant_id": uid, "name": names.get(uid, ""), "email": emails.get(uid, ""), "counts": c,
+             "firms": sum(c.values()), "quota": quotas.get(uid),
+             "quota_share": round(100 * c["submitted"] / quotas[uid], 1) if quotas.get(uid) else None}
+            for uid, c in sorted(by.items(), key=lambda kv: names.get(kv[0], ""))]
 
 
 def _check(form: ProgrammeForm) -> None:
@@ -370,7 +416,7 @@ def summary(p: Programme) -> dict:
     return {"id": p.id, "name": p.name, "instrument": p.instrument_id, "area_id": p.area_id, "zone_id": p.zone_id,
             "starts_on": p.starts_on.isoformat(), "ends_on": p.ends_on.isoformat(), "status": p.status,
             "lang": p.lang or "zh", "reminder_days": p.reminder_days, "reminder_cap": p.reminder_cap,
-            "quotas": p.quotas or {}}
+            "quotas": p.quotas or {}, "consultant_quotas": p.consultant_quotas or {}}
 
 
 def listing_body(user: User) -> dict:

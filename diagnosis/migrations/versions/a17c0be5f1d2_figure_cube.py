@@ -1,6 +1,6 @@
 """Per-zone pre-aggregates of results (figure_cells, figure_dims) for city and province figures
 (issue 17, scale): filled from the existing results. Indexes that the "closest" and "stalled" firm
-lists walk in order. The language a programme writes to firms without an account.
+lists walk in order. The language a programme writes to firms without an account; quotas per consultant.
 
 Revision ID: a17c0be5f1d2
 Revises: d18b1e2f3a40
@@ -54,12 +54,14 @@ def upgrade():
                     postgresql_where=sa.text('previous_level IS NOT NULL'), sqlite_where=sa.text('previous_level IS NOT NULL'))
     with op.batch_alter_table('programmes') as b:
         b.add_column(sa.Column('lang', sa.String(2), nullable=False, server_default='zh'))
+        b.add_column(sa.Column('consultant_quotas', sa.JSON(), nullable=True))
     from diagnosis.figures_cube import rebuild
     rebuild(connection=op.get_bind())
 
 
 def downgrade():
     with op.batch_alter_table('programmes') as b:
+        b.drop_column('consultant_quotas')
         b.drop_column('lang')
     op.drop_index('ix_results_stalled', 'results')
     op.drop_index('ix_results_closest', 'results')
