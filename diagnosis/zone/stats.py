@@ -349,7 +349,9 @@ def options(zone: int | Filters) -> dict:
                                                                              FigureCell.scope == cube.FIRMS)
                                         .distinct().order_by(FigureCell.industry)).all()
         declared = db.session.scalars(sa.select(Zone.sub_zones).where(Zone.id.in_(zone.zone_ids))).all()
-        return {"industries": list(industries), "sub_zones": sorted({s for names in declared for s in (names or [])})}
+        zones = db.session.execute(sa.select(Zone.id, Zone.name).where(Zone.id.in_(zone.zone_ids)).order_by(Zone.name)).all()
+        return {"industries": list(industries), "sub_zones": sorted({s for names in declared for s in (names or [])}),
+                "zones": [tuple(z) for z in zones]}
     industries = db.session.scalars(sa.select(Company.industry_division).where(_zones(zone))
                                     .distinct().order_by(Company.industry_division)).all()
     sub_zones = db.session.scalars(sa.select(Company.sub_zone).where(_zones(zone), Company.sub_zone.is_not(None))
