@@ -2,7 +2,7 @@
 and whether it still waits for confirmation.
 
 Revision ID: a19c0a1e2b3c
-Revises: 1a8e0c4d2b17
+Revises: a17c0be5f1d2
 Create Date: 2026-11-23 04:50:00
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = 'a19c0a1e2b3c'
-down_revision = '1a8e0c4d2b17'  # after main's append-only history (issue 18)
+down_revision = 'a17c0be5f1d2'  # after main's append-only history (18) and pre-aggregates (17)
 branch_labels = None
 depends_on = None
 
