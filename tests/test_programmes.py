@@ -371,4 +371,4 @@ def test_quotas_per_consultant_are_shown_with_progress(app, world, client):
     page = admin.get(f"/programmes/{pid}").text
     row = re.search(rf'<tr data-consultant="{re.escape(world.a.consultant)}">(.*?)</tr>', page).group(1)
     cells = re.findall(r'<td class="num[^"]*">([^<]*)</td>', row)
-    assert cells == ["0", "0", "0", "0", "1", "0", "2", "50.0"]  # six statuses (reviewed since issue 18), the quota, its share
+    assert cells == ["0", "0", "0", "0", "1", "0", "2", "50.0"]  # six statuses (reviewed last), the quota, its share
