@@ -22,7 +22,9 @@ def record(action: str, target: str | None = None, detail: dict | None = None, u
 
 ACTIONS = ("login", "login_failed", "lockout", "login_locked", "view", "report", "zone_report", "export", "import",
            "register", "register_existing", "password_changed", "deactivated", "view_result", "view_company",
-           "sample_draw", "sample_check")
+           "sample_draw", "sample_check", "assign", "unassign", "invite_created", "invite_expired", "register_refused",
+           "user_invited", "invite_accepted", "reactivated", "data_export", "closure_requested", "closure_refused",
+           "closure_confirmed", "closure_setting")
 
 
 def zone_events(zone_id: int | tuple[int, ...], action: str | None = None, limit: int = 300) -> list:

@@ -98,8 +98,7 @@ class User(UserMixin, db.Model):
     privacy_version: Mapped[str | None] = mapped_column(sa.String(16))
     privacy_accepted_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
     # The invitation code the firm registered with (None: the zone's standing code, or made by staff).
-    invite_code_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("invite_codes.id", use_alter=True, name="fk_users_invite_code_id_invite_codes"), index=True)
+    invite_code_id: Mapped[int | None] = mapped_column(sa.ForeignKey("invite_codes.id"), index=True)
 
     zone: Mapped[Zone] = relationship()
     company: Mapped[Company | None] = relationship()
@@ -636,7 +635,8 @@ class InviteCode(db.Model):
     code: Mapped[str] = mapped_column(sa.String(64), unique=True)
     expires_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
     max_uses: Mapped[int | None] = mapped_column(sa.Integer)
-    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    # The staff member who made it: an id without a foreign key, since users already point at their code.
+    created_by_id: Mapped[int | None] = mapped_column(sa.Integer)
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
 
 

@@ -174,3 +174,22 @@ def test_the_zone_setting_is_kept_by_the_zones_own_staff(app, world, client):
         assert db.session.get(Zone, world.a.zone).closure_mode == "delete"
         assert db.session.get(Zone, world.b.zone).closure_mode == "anonymise"
         assert db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "closure_setting")) is not None
+
+
+def test_hostile_input_on_the_closure_forms_gets_a_clear_refusal(app, world, client):
+    firm = client().login(world.a.enterprise)
+    r = firm.post_form("/company/closure", {"reason": "长" * 1001})
+    assert r.status_code == 422 and "1000" in r.text
+    body = f"csrf_token={csrf_from(firm.get('/company/closure').text)}&reason=a%ED%A0%80b"
+    r = firm.c.post("/company/closure", input_stream=io.BytesIO(body.encode()),
+                    content_type="application/x-www-form-urlencoded", content_length=len(body))
+    assert r.status_code < 500
+    with app.app_context():
+        for reason in db.session.scalars(sa.select(ClosureRequest.reason)):
+            assert reason is None or reason.encode("utf-8")
+        rid = db.session.scalar(sa.select(ClosureRequest.id))
+    if rid is not None:  # refused with an overlong reason: nothing changes
+        admin = client().login(world.a.zone_admin)
+        admin.post_form(f"/zone/closures/{rid}/refuse", {"reason": "x" * 5000}, page="/zone/closures")
+        with app.app_context():
+            assert db.session.get(ClosureRequest, rid).status == "pending"

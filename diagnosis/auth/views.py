@@ -13,8 +13,8 @@ from wtforms import ValidationError
 import questionnaires
 
 from ..api import tokens as api_tokens
-from ..extensions import db, limiter
 from ..errors import Refused
+from ..extensions import db, limiter
 from ..ids import form_id
 from ..people.service import REGISTER_REFUSALS, accept_invite, user_for_invite
 from . import service

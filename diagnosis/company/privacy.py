@@ -189,7 +189,9 @@ def request_closure(user: User, reason: str | None) -> ClosureRequest:
 
 def _zone_staff(company: Company) -> list[User]:
     """Active staff whose area covers the company."""
-    staff = db.session.scalars(sa.select(User).where(User.role == ZONE_ADMIN, User.active.is_(True))).all()
+    staff = db.session.scalars(sa.select(User).where(  # the zone's own, or staff of an area (city, sub-zone...)
+        User.role == ZONE_ADMIN, User.active.is_(True),
+        sa.or_(User.zone_id == company.zone_id, User.area_id.is_not(None)))).all()
     return [s for s in staff if company.zone_id in staff_scope(s).zone_ids
             and (staff_scope(s).sub_zone in (None, company.sub_zone))]
 

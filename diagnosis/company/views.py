@@ -7,9 +7,9 @@ from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from ..access import ENTERPRISE, require_role
+from ..errors import Refused
 from ..i18n import current_lang
 from ..industries import division_choices
-from ..errors import Refused
 from . import privacy, service
 from .forms import CompanyForm
 

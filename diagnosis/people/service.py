@@ -11,7 +11,7 @@ import hashlib
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import sqlalchemy as sa
 from flask import current_app
@@ -172,7 +172,8 @@ def people(staff: User, role: str | None = None) -> list[User]:
     q = sa.select(User).where(sa.or_(User.zone_id.in_(scope.zone_ids), User.area_id.in_(areas_below)))
     if role in RANK:
         q = q.where(User.role == role)
-    rows = db.session.scalars(q.order_by(User.role, User.name, User.id).limit(2000)).all()
+    rows = db.session.scalars(q.options(sa.orm.selectinload(User.company))
+                              .order_by(User.role, User.name, User.id).limit(2000)).all()
     return [u for u in rows if _in_area(staff, u)]
 
 

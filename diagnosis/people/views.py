@@ -40,7 +40,8 @@ def index():
                            is_pending=service.is_pending)
 
 
-@bp.post("/people/<int:user_id>/<any(deactivate, reactivate):op>")
+@bp.post("/people/<int:user_id>/deactivate", defaults={"op": "deactivate"})
+@bp.post("/people/<int:user_id>/reactivate", defaults={"op": "reactivate"})
 @require_role(ZONE_ADMIN)
 def account(user_id: int, op: str):
     try:
@@ -77,7 +78,9 @@ def _date(raw: str | None):
     if not raw:
         return None
     try:
-        return date.fromisoformat(raw[:10]) if raw.isascii() else None
+        if not raw.isascii() or len(raw) > 10:
+            raise ValueError(raw)
+        return date.fromisoformat(raw)
     except ValueError:
         raise Refused(422, "bad_date", _("请输入有效的日期（年-月-日）。")) from None
 
@@ -112,7 +115,8 @@ def closure_mode():
     return redirect(url_for(".closures"))
 
 
-@bp.post("/closures/<int:closure_id>/<any(confirm, refuse):op>")
+@bp.post("/closures/<int:closure_id>/confirm", defaults={"op": "confirm"})
+@bp.post("/closures/<int:closure_id>/refuse", defaults={"op": "refuse"})
 @require_role(ZONE_ADMIN)
 def decide(closure_id: int, op: str):
     try:

@@ -24,7 +24,6 @@ def upgrade():
         sa.Column('max_uses', sa.Integer(), nullable=True),
         sa.Column('created_by_id', sa.Integer(), nullable=True),
         sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_invite_codes_created_by_id_users')),
         sa.ForeignKeyConstraint(['zone_id'], ['zones.id'], name=op.f('fk_invite_codes_zone_id_zones')),
         sa.PrimaryKeyConstraint('id', name=op.f('pk_invite_codes')),
         sa.UniqueConstraint('code', name=op.f('uq_invite_codes_code')),
