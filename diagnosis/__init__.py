@@ -40,6 +40,10 @@ def create_app(overrides: dict | None = None) -> Flask:
     login_manager.login_message = None
     login_manager.user_loader(access.load_user)
     babel.init_app(app, locale_selector=i18n.select_locale)
+    from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader
+    # Pages include the report's own partials ("report/_rule_set.html"), so a result says
+    # what the report says from one template.
+    app.jinja_loader = ChoiceLoader([app.jinja_loader, PrefixLoader({"report": PackageLoader("reports", "templates")})])
 
     from . import areas, models  # noqa: F401  (register tables with SQLAlchemy; every new zone becomes an area)
     from .api.views import bp as api_bp

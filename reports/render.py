@@ -7,6 +7,7 @@ PNG thumbnails), so nothing a user typed can make the renderer read or fetch any
 from __future__ import annotations
 
 import base64
+import re
 from functools import lru_cache
 from pathlib import Path
 from urllib.parse import unquote, urlparse
@@ -62,8 +63,29 @@ def _print_setup():
     return fonts, css
 
 
+def lean_ua_css(ua: str) -> str:
+    """WeasyPrint's user-agent sheet styles ::marker and five footnote and note pseudo-elements
+    on *every* element, so each element costs seven computed styles instead of one: about a
+    sixth of a report's render. Reports use no footnotes and list markers only on <li>."""
+    lean = ua.replace("\n::marker {", "\nli::marker {", 1)
+    return re.sub(r"^::(?:footnote|note)-[a-z]+ \{[^}\n]*\}\n", "", lean, flags=re.M)
+
+
+@lru_cache(maxsize=1)
+def _report_html_class():
+    from weasyprint import CSS, HTML
+    from weasyprint import html as ua_html
+
+    ua = CSS(string=lean_ua_css(ua_html.UA), counter_style=ua_html.UA_COUNTER_STYLE)
+
+    class ReportHTML(HTML):
+        def _ua_stylesheets(self, forms=False):
+            return [ua, ua_html.UA_FORM_STYLESHEET] if forms else [ua]
+
+    return ReportHTML
+
+
 def html_to_pdf(html: str, pdf_variant: str | None = None) -> bytes:
-    from weasyprint import HTML
     fonts, css = _print_setup()
-    return HTML(string=html, base_url=BASE_URL, url_fetcher=AssetFetcher()).write_pdf(
+    return _report_html_class()(string=html, base_url=BASE_URL, url_fetcher=AssetFetcher()).write_pdf(
         stylesheets=[css], font_config=fonts, pdf_variant=pdf_variant)

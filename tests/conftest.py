@@ -43,7 +43,10 @@ def app(tmp_path_factory):
     url = _database(tmp_path_factory)
     # Tests log in hundreds of times from one address; the limits have tests of their own.
     app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "test-secret",
-                      "LOGIN_RATE_LIMIT": "100000 per minute", "API_RATE_LIMIT": "100000 per minute"})
+                      "LOGIN_RATE_LIMIT": "100000 per minute", "API_RATE_LIMIT": "100000 per minute",
+                      # Rendered reports and evidence of one run must not serve the next one.
+                      "REPORT_CACHE_DIR": str(tmp_path_factory.mktemp("reports")),
+                      "EVIDENCE_DIR": str(tmp_path_factory.mktemp("evidence"))})
     with app.app_context():
         # Start from nothing and build the schema the way production does: by migrations.
         # Reflect into a separate MetaData so leftovers never join the models' tables.

@@ -28,8 +28,7 @@ def test_second_download_comes_from_the_cache(submitted, monkeypatch):
     def no_render(*a, **k):
         raise AssertionError("rendered again")
 
-    monkeypatch.setattr(reports.render, "HTML", no_render, raising=False)
-    monkeypatch.setattr("weasyprint.HTML", no_render)
+    monkeypatch.setattr(reports.render, "_report_html_class", lambda: no_render)
     assert c.get(f"/assessments/{aid}/report.pdf").data == first
     # Another language is another report.
     c.get("/lang/en")
@@ -98,3 +97,18 @@ def test_pdf_download_carries_the_firm_name(submitted):
     from urllib.parse import unquote
     header = c.get(f"/assessments/{aid}/report.pdf").headers["Content-Disposition"]
     assert "A号精密机械有限公司-中小企业数字化水平评测" in unquote(header) and f"diagnosis-{aid}.pdf" in header
+
+
+def test_report_user_agent_sheet_is_lean_and_lists_still_number():
+    """The renderer drops WeasyPrint's universal ::marker / footnote rules (a sixth of the render);
+    if a WeasyPrint upgrade changes its sheet, this fails instead of silently losing the gain."""
+    import re
+
+    from weasyprint import html as ua_html
+
+    lean = reports.render.lean_ua_css(ua_html.UA)
+    assert "\nli::marker {" in lean
+    assert not re.search(r"^::(?:marker|footnote|note)", lean, re.M)
+    pdf = reports.render.html_to_pdf("<ol><li>第一步</li><li>第二步</li></ol><ul><li>要点</li></ul>")
+    text = pypdf.PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
+    assert "1." in text and "2." in text and "第二步" in text and "•" in text
