@@ -68,11 +68,33 @@ def test_the_export_holds_the_firms_data_and_nothing_of_another_firm(app, world,
     assert client().login(world.a.consultant).get("/company/export.zip").status_code == 403
 
 
+def _roster(app, world):
+    """Zone A's running programme with both of its firms on the roster, contacts and all."""
+    from datetime import date
+
+    from diagnosis import areas
+    from diagnosis.models import Programme, RosterEntry
+    from diagnosis.programmes.links import token_hash
+    with app.app_context():
+        p = Programme(area_id=areas.of_zone(world.a.zone).id, zone_id=world.a.zone, name="A 项目",
+                      instrument_id="sme-digital", starts_on=date(2020, 1, 1), ends_on=date(2099, 1, 1), reminder_days=7,
+                      reminder_cap=3, quotas={}, status="running")
+        db.session.add(p)
+        db.session.flush()
+        for cid, email in ((world.a.firm, world.a.enterprise), (world.a.other, world.a.other_enterprise)):
+            c = db.session.get(Company, cid)
+            db.session.add(RosterEntry(programme_id=p.id, uscc=c.uscc, name=c.name, industry_division="34",
+                                       size_class="small", contact="陈联系人", mobile="13800000000", email=email,
+                                       company_id=cid, token_hash=token_hash(p.id, c.uscc), reminders_sent=0))
+        db.session.commit()
+
+
 def _request_and_confirm(app, world, client, mode):
     with app.app_context():
         zone = db.session.get(Zone, world.a.zone)
         zone.closure_mode = mode
         db.session.commit()
+    _roster(app, world)
     firm, aid, _other = _firm_with_history(app, world, client)
     with app.app_context():
         company = db.session.get(Company, world.a.firm)
@@ -136,13 +158,26 @@ def test_closure_as_the_zone_says(app, world, client, mode):
         else:
             assert company is None and db.session.get(Assessment, aid) is None
             assert db.session.scalar(sa.select(User).where(User.company_id == world.a.firm)) is None
-        # The other firm of the zone is untouched.
+        # The other firm of the zone is untouched, and so is its roster line.
         assert db.session.get(Company, world.a.other).name == "A号电子有限公司"
+        from diagnosis.models import RosterEntry
+        lines = db.session.scalars(sa.select(RosterEntry).order_by(RosterEntry.id)).all()
+        assert len(lines) == 2 and lines[0].contact is None and lines[0].mobile is None and lines[0].email is None
+        assert lines[1].name == "A号电子有限公司" and lines[1].email == world.a.other_enterprise
     with app.app_context():
         f = Filters(zone_id=world.a.zone, instrument_id="sme-digital")
         kept = 2 if mode == "anonymise" else 1  # firm A's assessment and the other firm's
         assert stats.overview(f)["assessed"] == kept and stats.level_distribution(f)["total"] == kept
         assert stats.overview(f)["registered"] == kept
+    # A second firm of the same programme closes too: their anonymous roster lines do not clash.
+    other = client().login(world.a.other_enterprise)
+    assert other.post_form("/company/closure", {}).status_code == 302
+    with app.app_context():
+        rid = db.session.scalar(sa.select(ClosureRequest.id).where(ClosureRequest.status == "pending"))
+    admin = client().login(world.a.zone_admin)
+    assert admin.post_form(f"/zone/closures/{rid}/confirm", {"confirmed": "yes"}, page="/zone/closures").status_code == 302
+    text = _all_text(app)
+    assert "A号电子有限公司" not in text and world.a.other_enterprise not in text
 
 
 def test_a_refused_closure_tells_the_firm_why(app, world, client):

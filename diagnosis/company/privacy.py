@@ -278,11 +278,21 @@ def confirm(staff: User, request_id: int | None, confirmed: bool) -> str:
     return mode
 
 
-def _anonymise_company(company: Company, users: list[User]) -> None:
-    company.name = _("已注销企业 %(id)s", id=company.id)[:200]
-    company.uscc = f"X{company.id:017d}"[-18:]
+def _anonymous_identity(company: Company) -> tuple[str, str]:
+    """A name and an 18-character code that identify nothing and are unique per company."""
+    return _("已注销企业 %(id)s", id=company.id)[:200], f"X{company.id:017d}"[-18:]
+
+
+def _anonymise_roster(company: Company) -> None:
+    """The zone's roster lines of the firm keep their place (programme counts) without identity."""
+    name, code = _anonymous_identity(company)
     db.session.execute(sa.update(RosterEntry).where(RosterEntry.company_id == company.id)
-                       .values(name=company.name, uscc=company.uscc, contact=None, mobile=None, email=None))
+                       .values(name=name, uscc=code, contact=None, mobile=None, email=None))
+
+
+def _anonymise_company(company: Company, users: list[User]) -> None:
+    _anonymise_roster(company)
+    company.name, company.uscc = _anonymous_identity(company)
     for u in users:
         deactivate(u)
         u.email = f"closed-{u.id}@closed.invalid"
@@ -304,6 +314,7 @@ def _delete_company(company: Company, users: list[User]) -> None:
     """Remove the company, its users and every row that depends on them. A reference from a row that
     can live without it (the audit log, a closure request) is cleared; a row that cannot is removed."""
     _remove_evidence(sa.select(Assessment.id).where(Assessment.company_id == company.id))
+    _anonymise_roster(company)  # before its link to the company is cleared
     for u in users:
         deactivate(u)
     db.session.flush()
