@@ -53,13 +53,13 @@ def seed(zones: int, firms: int) -> dict:
     _sql(f"""INSERT INTO companies (zone_id, name, uscc, industry_section, industry_division, employees, revenue,
                                     size_class, sub_zone, created_at)
              SELECT (:z0 + (g % :zones)), 'bench firm ' || g, 'PB' || lpad(g::text, 16, '0'), 'C',
-                    ({divisions})[1 + (g * 7) % {len(DIVISIONS)}], 10 + (g * 13) % 900, 100 + (g * 31) % 30000,
-                    (ARRAY['large','medium','small','micro'])[1 + (g * 3) % 4],
-                    (ARRAY['东区','西区','科创园','保税区'])[1 + g % 4], now()
-             FROM generate_series(1, :firms) g""", z0=zone_ids[0], zones=zones, firms=firms)
+                    ({divisions})[1 + get_byte(h, 0) % {len(DIVISIONS)}], 10 + (g * 13) % 900, 100 + (g * 31) % 30000,
+                    (ARRAY['large','medium','small','micro'])[1 + get_byte(h, 1) % 4],
+                    (ARRAY['东区','西区','科创园','保税区'])[1 + get_byte(h, 2) % 4], now()
+             FROM (SELECT g, decode(md5(g::text), 'hex') AS h FROM generate_series(1, :firms) g) s""", z0=zone_ids[0], zones=zones, firms=firms)
     _sql("""INSERT INTO assessments (company_id, instrument_version_id, status, created_at, updated_at, submitted_at)
             SELECT c.id, :v, 'submitted', ts, ts, ts FROM (
-              SELECT id, now() - (((id * 7919) % 540) || ' days')::interval AS ts FROM companies
+              SELECT id, now() - (((id::bigint * 7919) % 540) || ' days')::interval AS ts FROM companies
               WHERE uscc LIKE 'PB%') c""", v=version)
     levels = sorted(lv.id for lv in inst.levels)
     _sql(f"""INSERT INTO results (assessment_id, company_id, instrument_id, period, is_latest, latest_in_period,
@@ -80,6 +80,11 @@ def seed(zones: int, firms: int) -> dict:
              WHERE r.company_id IN (SELECT id FROM companies WHERE uscc LIKE 'PB%')""")
     db.session.commit()
     seeded = time.perf_counter() - t
+    from diagnosis import figures_cube
+    t = time.perf_counter()
+    figures_cube.rebuild()
+    db.session.commit()
+    print(f"per-zone pre-aggregates (figures_cube.rebuild) counted in {time.perf_counter() - t:.0f} s")
 
     staff = {}
     for tag, area in (("province", province), ("city", cities[0]), ("zone", areas.of_zone(zone_ids[0]))):

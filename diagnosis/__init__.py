@@ -24,6 +24,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.json = JSONProvider(app)  # request bodies are depth-bounded
     app.json.ensure_ascii = False  # Chinese stays readable in JSON responses
 
+    from . import history
+    history.install()  # SQLite connections answer the append-only history's triggers (history.py)
     db.init_app(app)
     import sqlalchemy as sa
     if not sa.event.contains(sa.orm.Session, "before_flush", guard_flush):
@@ -45,7 +47,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     # what the report says from one template.
     app.jinja_loader = ChoiceLoader([app.jinja_loader, PrefixLoader({"report": PackageLoader("reports", "templates")})])
 
-    from . import areas, models  # noqa: F401  (register tables with SQLAlchemy; every new zone becomes an area)
+    from . import areas, figures_cube, models  # noqa: F401  (register tables with SQLAlchemy; every new zone becomes an area; figures kept by session events)
     from .api.views import bp as api_bp
     from .assessments.review_views import bp as review_bp
     from .assessments.views import bp as assessments_bp

@@ -58,6 +58,17 @@ def zone_ids_under(area: Area) -> sa.Select:
     return sa.select(Area.zone_id).where(Area.path.startswith(area.path, autoescape=True), Area.kind == "zone")
 
 
+def zone_parents() -> dict[int, tuple[int, int]]:
+    """For each zone: the ids of the city and the province its area lies in (0 where none)."""
+    kinds = dict(db.session.execute(sa.select(Area.id, Area.kind).where(Area.kind.in_(("city", "province")))).all())
+    out = {}
+    for zone_id, path in db.session.execute(sa.select(Area.zone_id, Area.path).where(Area.kind == "zone")).all():
+        ids = [int(x) for x in path.strip("/").split("/") if x]
+        out[zone_id] = (next((i for i in ids if kinds.get(i) == "city"), 0),
+                        next((i for i in ids if kinds.get(i) == "province"), 0))
+    return out
+
+
 def below(area: Area, kind: str | None = None) -> list[Area]:
     """The areas under this one (not itself), top down."""
     q = sa.select(Area).where(Area.path.startswith(area.path, autoescape=True), Area.id != area.id)

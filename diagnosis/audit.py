@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import current_app, g, has_request_context, request
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from .extensions import db
@@ -20,11 +21,24 @@ def record(action: str, target: str | None = None, detail: dict | None = None, u
         target=(target or "")[:200] or None, ip=request.remote_addr if has_request_context() else None, detail=detail))
 
 
-ACTIONS = ("login", "login_failed", "lockout", "login_locked", "view", "report", "zone_report", "export", "import",
-           "register", "register_existing", "password_changed", "deactivated", "view_result", "view_company",
-           "sample_draw", "sample_check", "assign", "unassign", "invite_created", "invite_expired", "register_refused",
-           "user_invited", "invite_accepted", "reactivated", "data_export", "closure_requested", "closure_refused",
-           "closure_confirmed", "closure_setting")
+# Every action the log holds, with its name on the audit page.
+ACTION_NAMES = {
+    "login": _l("登录"), "login_failed": _l("登录失败"), "lockout": _l("账号锁定"), "login_locked": _l("锁定期间尝试登录"),
+    "view": _l("查看企业数据"), "report": _l("生成报告"), "zone_report": _l("园区报告"), "export": _l("导出"),
+    "import": _l("导入"), "register": _l("注册"), "register_existing": _l("用已注册的邮箱注册"),
+    "password_changed": _l("修改密码"), "deactivated": _l("停用账号"), "view_result": _l("查看诊断结果"),
+    "view_company": _l("查看企业历史"), "sample_draw": _l("抽取现场抽查样本"), "sample_check": _l("记录抽查结果"),
+    "provider_create": _l("登记服务商"), "provider_suspend": _l("暂停服务商"), "provider_resume": _l("恢复服务商"),
+    "provider_member_add": _l("服务商加入顾问"), "provider_member_remove": _l("服务商移除顾问"),
+    "provider_firms": _l("分配企业给服务商"), "provider_consultant_assign": _l("服务商负责人分配顾问"),
+    "provider_consultant_unassign": _l("服务商负责人取消分配顾问"), "rating": _l("企业评价服务"),
+    "assign": _l("分配企业"), "unassign": _l("取消分配"), "invite_created": _l("新建邀请码"),
+    "invite_expired": _l("邀请码失效"), "register_refused": _l("邀请码不可用"), "user_invited": _l("邀请人员"),
+    "invite_accepted": _l("接受邀请"), "reactivated": _l("重新启用账号"), "data_export": _l("企业下载数据"),
+    "closure_requested": _l("申请注销"), "closure_refused": _l("拒绝注销"), "closure_confirmed": _l("确认注销"),
+    "closure_setting": _l("修改注销处理方式"),
+}
+ACTIONS = tuple(ACTION_NAMES)
 
 
 def zone_events(zone_id: int | tuple[int, ...], action: str | None = None, limit: int = 300) -> list:

@@ -40,11 +40,13 @@ def seed_city(zone: Zone, companies: list[Company], rng: np.random.Generator, no
     db.session.add(staff)
 
     admin = db.session.query(User).filter_by(zone_id=zone.id, role="zone_admin").first()
+    consultant = db.session.query(User).filter_by(zone_id=zone.id, role="consultant", provider_id=None).first()
     p = Programme(area_id=areas.of_zone(zone.id).id, zone_id=zone.id, name="2026年规上工业企业数字化诊断",
                   instrument_id="sme-digital", starts_on=(now - timedelta(days=200)).date(),
                   ends_on=(now + timedelta(days=160)).date(), reminder_days=7, reminder_cap=3,
                   quotas={"东区": 40, "西区": 30, "科创园": 20, "综合保税区": 10}, status="running",
-                  created_by_id=admin.id if admin else None, launched_at=now - timedelta(days=200))
+                  created_by_id=admin.id if admin else None, launched_at=now - timedelta(days=200),
+                  consultant_quotas={str(consultant.id): 25} if consultant else {})
     db.session.add(p)
     db.session.flush()
     picked = [companies[i] for i in rng.choice(len(companies), min(120, len(companies)), replace=False)]

@@ -14,7 +14,7 @@ import questionnaires
 
 from .assessments import evidence, review
 from .extensions import db
-from .models import Assessment, Company, Result, User
+from .models import Assessment, Company, Programme, Result, RosterEntry, User
 from .providers import scores
 from .providers import service as providers
 from .zone import sampling
@@ -53,12 +53,23 @@ def seed_review(zone_id: int, password: str) -> dict:
 def _seed(zone_id: int, password: str) -> dict:
     admin = db.session.scalar(sa.select(User).where(User.zone_id == zone_id, User.role == "zone_admin"))
     inst = questionnaires.get("sme-digital")
-    # Firms with a latest sme-digital result, for the providers to serve.
+    # Firms with a latest sme-digital result, for the providers to serve: first those of a programme's roster
+    # that submitted since it began, so the programme page shows reviewed firms too.
+    programme = db.session.scalar(sa.select(Programme).where(Programme.zone_id == zone_id,
+                                                             Programme.instrument_id == "sme-digital").limit(1))
+    first = sa.literal(1)
+    if programme is not None:
+        from .programmes.service import started_from
+        on_roster = sa.select(RosterEntry.company_id).where(RosterEntry.programme_id == programme.id,
+                                                            RosterEntry.company_id.is_not(None))
+        first = sa.case((sa.and_(Company.id.in_(on_roster), Assessment.created_at >= started_from(programme)), 0),
+                        else_=1)
     latest = db.session.execute(
         sa.select(Assessment.id, Company.uscc).join(Result, Result.assessment_id == Assessment.id)
         .join(Company, Company.id == Assessment.company_id)
         .where(Company.zone_id == zone_id, Result.instrument_id == "sme-digital", Result.is_latest)
-        .order_by(Assessment.id).limit(sum(len(p) for p in PLAN))).all()
+        .order_by(first, Assessment.id)
+        .limit(sum(len(p) for p in PLAN))).all()
     from .demo import demo_uscc
     out = {"providers": [], "states": {}}
     start = 0

@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import unicodedata
 from typing import Any
 
 from flask.json.provider import DefaultJSONProvider
@@ -41,6 +42,16 @@ def storable(text: str) -> bool:
     except UnicodeEncodeError:
         return False
     return True
+
+
+def text_problem(text: str) -> str | None:
+    """Why a line of text (a name, a contact, an imported cell) cannot be taken: "unstorable_text" (a
+    lone surrogate), "control_char" (C0/C1 controls, tabs and line breaks included), or None."""
+    if not storable(text):
+        return "unstorable_text"
+    if any(unicodedata.category(ch) == "Cc" for ch in text):
+        return "control_char"
+    return None
 
 
 def first_problem(value: Any, path: str = "") -> tuple[str, str] | None:

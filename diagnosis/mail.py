@@ -16,12 +16,14 @@ from .queue import huey
 PENDING = "outbox_pending"  # session.info key: messages to hand to the queue once the transaction commits
 
 
-def send(to: User | str, kind: str, subject: str, body: str, zone_id: int | None = None) -> OutboxMessage:
-    """Put a message in the outbox; it is queued for delivery when the caller's transaction commits."""
+def send(to: User | str, kind: str, subject: str, body: str, zone_id: int | None = None,
+         lang: str | None = None) -> OutboxMessage:
+    """Put a message in the outbox; it is queued for delivery when the caller's transaction commits.
+    `lang`: the language the message was written in, when it is not the recipient account's."""
     user = to if isinstance(to, User) else None
     row = OutboxMessage(to_address=user.email if user else to, user_id=user.id if user else None,
                         zone_id=zone_id if zone_id is not None else (user.zone_id if user else None),
-                        kind=kind, subject=subject[:300], body=body, lang=user.lang if user else "zh",
+                        kind=kind, subject=subject[:300], body=body, lang=lang or (user.lang if user else "zh"),
                         status="queued" if current_app.config.get("MAIL_ENABLED") else "held", attempts=0)
     db.session.add(row)
     db.session.flush()

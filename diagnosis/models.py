@@ -252,7 +252,15 @@ class Result(db.Model):
     assessment: Mapped[Assessment] = relationship(back_populates="result")
     dimension_scores: Mapped[list[DimensionScore]] = relationship(cascade="all, delete-orphan")
 
-    __table_args__ = (sa.Index("ix_results_zone_view", "instrument_id", "is_latest", "company_id"),)
+    __table_args__ = (
+        sa.Index("ix_results_zone_view", "instrument_id", "is_latest", "company_id"),
+        # the firm lists "closest to the next level" and "stalled" walk these in order and stop at a page
+        sa.Index("ix_results_closest", "instrument_id", "is_latest", "next_gap", "company_id"),
+        # a roster's firms looked up one by one (targets of a programme): answered from the index alone
+        sa.Index("ix_results_firm", "company_id", "instrument_id", "is_latest", "latest_in_period", "level", "period"),
+        sa.Index("ix_results_stalled", "instrument_id", "is_latest", "total",
+                 postgresql_where=sa.text("previous_level IS NOT NULL"), sqlite_where=sa.text("previous_level IS NOT NULL")),
+    )
 
 
 class DimensionScore(db.Model):
@@ -262,6 +270,49 @@ class DimensionScore(db.Model):
     result_id: Mapped[int] = mapped_column(sa.ForeignKey("results.id", ondelete="CASCADE"), primary_key=True)
     dimension_id: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
     percent: Mapped[float] = mapped_column(sa.Float)
+
+
+class FigureCell(db.Model):
+    """A per-zone pre-aggregate of `results` for city and province figures (diagnosis/figures_cube.py):
+    how many firms of one zone, instrument, industry and size class stand at one level, in one scope
+    ('latest': each firm's latest result; or a quarter: each firm's last result of it, with `until`
+    the quarter of its next result, '' if none), self-assessed or verified. Kept by session events."""
+
+    __tablename__ = "figure_cells"
+    zone_id: Mapped[int] = mapped_column(sa.ForeignKey("zones.id", ondelete="CASCADE"), primary_key=True)
+    instrument_id: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    industry: Mapped[str] = mapped_column(sa.String(2), primary_key=True)
+    size: Mapped[str] = mapped_column(sa.String(8), primary_key=True)
+    scope: Mapped[str] = mapped_column(sa.String(7), primary_key=True)
+    until: Mapped[str] = mapped_column(sa.String(7), primary_key=True)
+    verified: Mapped[bool] = mapped_column(sa.Boolean, primary_key=True)
+    level: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
+    n: Mapped[int] = mapped_column(sa.Integer)
+    sum_total: Mapped[float] = mapped_column(sa.Float)
+    n_closest: Mapped[int] = mapped_column(sa.Integer)   # next_gap set: not at the top level
+    n_stalled: Mapped[int] = mapped_column(sa.Integer)   # re-assessed without a level gained, not at the top
+    n_up: Mapped[int] = mapped_column(sa.Integer)
+    n_same: Mapped[int] = mapped_column(sa.Integer)
+    n_down: Mapped[int] = mapped_column(sa.Integer)
+
+    __table_args__ = (sa.Index("ix_figure_cells_read", "instrument_id", "verified", "scope", "zone_id"),)
+
+
+class FigureDim(db.Model):
+    """Summed dimension attainment per zone, instrument, industry, size class and scope (see FigureCell)."""
+
+    __tablename__ = "figure_dims"
+    zone_id: Mapped[int] = mapped_column(sa.ForeignKey("zones.id", ondelete="CASCADE"), primary_key=True)
+    instrument_id: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    industry: Mapped[str] = mapped_column(sa.String(2), primary_key=True)
+    size: Mapped[str] = mapped_column(sa.String(8), primary_key=True)
+    scope: Mapped[str] = mapped_column(sa.String(7), primary_key=True)
+    verified: Mapped[bool] = mapped_column(sa.Boolean, primary_key=True)
+    dimension_id: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    n: Mapped[int] = mapped_column(sa.Integer)
+    sum_percent: Mapped[float] = mapped_column(sa.Float)
+
+    __table_args__ = (sa.Index("ix_figure_dims_read", "instrument_id", "verified", "scope", "zone_id"),)
 
 
 class ReportBatch(db.Model):
@@ -400,6 +451,8 @@ class Provider(db.Model):
     qualification: Mapped[str | None] = mapped_column(sa.Text)
     active: Mapped[bool] = mapped_column(sa.Boolean, default=True, server_default=sa.true())
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+
+    zone: Mapped[Zone] = relationship()
 
     __table_args__ = (sa.UniqueConstraint("zone_id", "credit_code", name="uq_providers_zone_code"),)
 
@@ -546,7 +599,10 @@ class Programme(db.Model):
     ends_on: Mapped[date] = mapped_column(sa.Date)
     reminder_days: Mapped[int] = mapped_column(sa.Integer, default=7)   # days between reminders
     reminder_cap: Mapped[int] = mapped_column(sa.Integer, default=3)    # reminders per firm at most
+    # language of invitations and reminders to roster firms without an account (one with an account: its own)
+    lang: Mapped[str] = mapped_column(sa.String(2), default="zh", server_default="zh")
     quotas: Mapped[Any] = mapped_column(sa.JSON, nullable=True, default=dict)  # {sub-zone: firms to diagnose}
+    consultant_quotas: Mapped[Any] = mapped_column(sa.JSON, nullable=True, default=dict)  # {consultant id: firms}
     status: Mapped[str] = mapped_column(sa.String(8), default="draft")
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)

@@ -26,6 +26,7 @@ class _Cached:
     companies: np.ndarray   # (n,) company ids, row for row with the population
     max_id: int             # the highest result id read
     loaded_at: datetime     # results computed after this (with lower ids) were rescored
+    parents: dict           # each zone's city and province when read (a zone moved: read again)
 
 
 _populations: dict[tuple[str, str], _Cached] = {}
@@ -39,9 +40,11 @@ def population(instrument_id: str) -> Population:
     takes seconds, far too long to repeat for every submission. A rescore, seen as
     an older result computed again, causes a full read.
     """
+    from .areas import zone_parents
     key = (db.engine.url.render_as_string(), instrument_id)
     cached = _populations.get(key)
-    if cached is not None:
+    parents = zone_parents()
+    if cached is not None and cached.parents == parents:
         rescored = db.session.scalar(sa.select(Result.id).where(Result.computed_at > cached.loaded_at,
                                                                 Result.id <= cached.max_id).limit(1))
         if rescored is None:
@@ -52,7 +55,8 @@ def population(instrument_id: str) -> Population:
                 return pop
     loaded_at = utcnow()
     rows = _rows(instrument_id, sa.true())
-    cached = _Cached(*_columns(instrument_id, rows), max_id=max((r.id for r in rows), default=0), loaded_at=loaded_at)
+    cached = _Cached(*_columns(instrument_id, rows), max_id=max((r.id for r in rows), default=0), loaded_at=loaded_at,
+                     parents=parents)
     _populations[key] = cached
     return cached.population
 
@@ -68,7 +72,9 @@ def _rows(instrument_id: str, condition) -> list:
 
 
 def _columns(instrument_id: str, rows: list) -> tuple[Population, np.ndarray]:
+    from .areas import zone_parents
     inst = questionnaires.get(instrument_id)
+    parents = zone_parents()
     dim_ids = [d.id for d in inst.dimensions]
     ind_ids = [i.id for d in inst.dimensions for i in d.indicators]
     pop = Population(
@@ -83,6 +89,8 @@ def _columns(instrument_id: str, rows: list) -> tuple[Population, np.ndarray]:
                             dtype=float).reshape(len(rows), len(ind_ids)),
         dimension_ids=dim_ids,
         indicator_ids=ind_ids,
+        city=np.array([parents.get(r.zone_id, (0, 0))[0] for r in rows], dtype=np.int64),
+        province=np.array([parents.get(r.zone_id, (0, 0))[1] for r in rows], dtype=np.int64),
     )
     return pop, np.array([r.company_id for r in rows], dtype=np.int64)
 
@@ -100,7 +108,8 @@ def _extend(cached: _Cached, instrument_id: str) -> Population:
         total=np.concatenate([old.total[keep], fresh.total]),
         dimensions=np.concatenate([old.dimensions[keep], fresh.dimensions]),
         indicators=np.concatenate([old.indicators[keep], fresh.indicators]),
-        dimension_ids=old.dimension_ids, indicator_ids=old.indicator_ids)
+        dimension_ids=old.dimension_ids, indicator_ids=old.indicator_ids,
+        city=np.concatenate([old.city[keep], fresh.city]), province=np.concatenate([old.province[keep], fresh.province]))
     cached.companies = np.concatenate([cached.companies[keep], fresh_companies])
     cached.max_id = max(r.id for r in new)
     return cached.population
@@ -110,7 +119,10 @@ def benchmark_assessment(a: Assessment, pop: Population | None = None) -> dict |
     inst_id = a.instrument_version.instrument_id
     pop = population(inst_id) if pop is None else pop
     r = a.result
-    firm = Firm(industry=a.company.industry_division, size=a.company.size_class, zone=a.company.zone_id, exclude_id=a.id)
+    from .areas import zone_parents
+    city, province = zone_parents().get(a.company.zone_id, (0, 0))
+    firm = Firm(industry=a.company.industry_division, size=a.company.size_class, zone=a.company.zone_id, exclude_id=a.id,
+                city=city, province=province)
     dims = {d: v["percent"] for d, v in r.dimensions.items()}
     return benchmark(pop, firm, r.total, dims, min_peers())
 

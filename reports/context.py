@@ -25,8 +25,9 @@ def N_(message: str) -> str:
 
 
 SIZE_NAMES = {"large": N_("大型"), "medium": N_("中型"), "small": N_("小型"), "micro": N_("微型")}
-GROUP_NAMES = {"industry_size_zone": N_("同行业、同规模、同园区的企业"), "industry": N_("同行业企业"),
-               "zone": N_("同园区企业"), "all": N_("全部参评企业")}
+GROUP_NAMES = {"industry_size_zone": N_("同行业、同规模、同园区的企业"), "industry_city": N_("同城市同行业企业"),
+               "industry": N_("同行业企业"), "zone": N_("同园区企业"), "province": N_("同省企业"),
+               "all": N_("全部参评企业")}
 FIRM, PEER_MEAN, PEER_TOP = "#1f6feb", "#8c959f", "#1a7f37"
 
 

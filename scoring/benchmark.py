@@ -1,8 +1,10 @@
 """Benchmarks: where a firm stands among its peers, in NumPy.
 
 The peer group is the narrowest of these with at least `min_size` firms: the
-same industry, size class and zone; the same industry; every firm of the zone;
-every firm. The group used and its size are part of the result, so a reader
+same industry, size class and zone; the same industry in the same city; the same
+industry; every firm of the zone; every firm of the province; every firm. (City
+and province come from the platform's hierarchy of areas; a firm whose zone is in
+none skips those steps.) The group used and its size are part of the result, so a reader
 always knows whom the firm is compared with.
 """
 from __future__ import annotations
@@ -11,7 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-GROUPS = ("industry_size_zone", "industry", "zone", "all")
+GROUPS = ("industry_size_zone", "industry_city", "industry", "zone", "province", "all")
 QUANTILES = {"p25": 25, "p50": 50, "p75": 75, "p90": 90}
 
 
@@ -28,6 +30,8 @@ class Population:
     indicators: np.ndarray     # (n, I) indicator percents
     dimension_ids: list[str] = field(default_factory=list)
     indicator_ids: list[str] = field(default_factory=list)
+    city: np.ndarray | None = None      # (n,) city area ids, 0 for none (no hierarchy: None)
+    province: np.ndarray | None = None  # (n,) province area ids, 0 for none
 
     def __len__(self) -> int:
         return len(self.total)
@@ -39,6 +43,8 @@ class Firm:
     size: str
     zone: int | None
     exclude_id: int | None = None   # the firm's own assessment, never its own peer
+    city: int | None = None         # the city and province its zone lies in, if any
+    province: int | None = None
 
 
 def peer_mask(pop: Population, firm: Firm, min_size: int = 30) -> tuple[str, np.ndarray]:
@@ -46,10 +52,15 @@ def peer_mask(pop: Population, firm: Firm, min_size: int = 30) -> tuple[str, np.
     others = pop.ids != firm.exclude_id if firm.exclude_id is not None else np.ones(len(pop), bool)
     same_industry = pop.industry == firm.industry
     same_zone = pop.zone == firm.zone
+    nobody = np.zeros(len(pop), bool)
+    same_city = pop.city == firm.city if pop.city is not None and firm.city else nobody
+    same_province = pop.province == firm.province if pop.province is not None and firm.province else nobody
     candidates = {
         "industry_size_zone": same_industry & (pop.size == firm.size) & same_zone,
+        "industry_city": same_industry & same_city,
         "industry": same_industry,
         "zone": same_zone,
+        "province": same_province,
         "all": np.ones(len(pop), bool),
     }
     for kind in GROUPS:

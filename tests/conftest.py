@@ -18,12 +18,15 @@ import pytest
 import sqlalchemy as sa
 
 from diagnosis import create_app
+from diagnosis.assessments.review import PLEDGE_VERSION
 from diagnosis.config import database_url
 from diagnosis.demo import demo_uscc
 from diagnosis.extensions import db
+from diagnosis.history import erasure
 from diagnosis.models import Assignment, Company, User, Zone
 
 PASSWORD = "correct-horse-42"
+PLEDGE = {"pledge": "yes", "pledge_version": PLEDGE_VERSION}  # the submit form's truthfulness pledge, ticked
 
 
 def _database(tmp_path_factory) -> str:
@@ -67,7 +70,7 @@ def _clean_tables(request):
     app = request.getfixturevalue("app")
     with app.app_context():
         db.session.remove()
-        with db.engine.begin() as conn:
+        with db.engine.begin() as conn, erasure(conn):  # the append-only history too, by its one way out
             for table in reversed(db.metadata.sorted_tables):
                 conn.execute(table.delete())
 
@@ -134,11 +137,13 @@ class Client:
         return self.c.post(f"/assessments/{assessment_id}/answers", json={"answers": answers},
                            headers={"X-CSRFToken": token})
 
-    def submit(self, answers: dict, instrument="sme-digital") -> int:
-        """Start an assessment, answer it and submit it; returns its id."""
+    def submit(self, answers: dict, instrument="sme-digital", pledge=True) -> int:
+        """Start an assessment, answer it and submit it; returns its id. A firm's user accepts the
+        current truthfulness pledge with it, as the form asks (a consultant's submission ignores it)."""
         aid = self.start(instrument)
         assert self.autosave(aid, answers).status_code == 200
-        assert self.post_form(f"/assessments/{aid}/review", {}).status_code == 302
+        form = PLEDGE if pledge else {}
+        assert self.post_form(f"/assessments/{aid}/review", form).status_code == 302
         return aid
 
     def start(self, instrument="sme-digital"):

@@ -8,12 +8,24 @@ import pytest
 import sqlalchemy as sa
 
 from diagnosis.extensions import db
-from diagnosis.models import Answer, AnswerChange, Assessment, Assignment, Evidence, ReportBatch, User
+from diagnosis.models import (
+    Answer,
+    AnswerChange,
+    Assessment,
+    Assignment,
+    Evidence,
+    Provider,
+    ProviderFirm,
+    ReportBatch,
+    SampleCheck,
+    User,
+)
 
 from .conftest import csrf_from
 from .helpers import extreme_answers, sme
 
 SECRET = "A号精密机械有限公司"
+PROVIDER = "甲诊断服务有限公司"  # zone A's provider
 VALUES = {"instrument_id": "sme-digital", "part": "levels", "fmt": "csv", "filename": "report.css", "code": "zh", "n": 1,
           "token": "not-a-token", "action": "approve", "question_id": "quality", "draw_id": 1, "provider_id": 1,
           "op": "in-the-path"}  # op: a route default (deactivate or reactivate), not a part of the URL
@@ -38,6 +50,13 @@ def _state(app, company_id: int):
             tuple(db.session.execute(sa.text("SELECT code, expires_at FROM invite_codes WHERE zone_id = "
                                              "(SELECT zone_id FROM companies WHERE id = :c) ORDER BY id"),
                                      {"c": company_id}).all()),
+            # its provider (and whether that is active, who its consultants are) and the sample's checks
+            tuple(db.session.execute(sa.select(ProviderFirm.provider_id, Provider.active, Provider.name)
+                                     .join(Provider, Provider.id == ProviderFirm.provider_id)
+                                     .where(ProviderFirm.company_id == company_id)).all()),
+            tuple(db.session.execute(sa.select(User.id, User.provider_id, User.provider_lead)
+                                     .where(User.provider_id.is_not(None)).order_by(User.id)).all()),
+            tuple(db.session.execute(sa.select(SampleCheck.id, SampleCheck.outcome).order_by(SampleCheck.id)).all()),
         )
 
 
@@ -80,10 +99,19 @@ def tenant_a(app, world, client):
         closure = ClosureRequest(zone_id=world.a.zone, company_id=firm_a.id, requested_by_id=firm_user.id, status="pending")
         db.session.add_all([code, closure])
         db.session.commit()
+        # Zone A's provider (with the firm) and an on-site sample that drew the firm's assessment.
+        from diagnosis.demo import demo_uscc
+        from diagnosis.providers import service as providers
+        from diagnosis.zone import sampling
+        provider = providers.create(admin, PROVIDER, demo_uscc(950))
+        providers.assign_firms(admin, provider.id, [firm_a.uscc])
+        draw = sampling.draw(admin, {"instrument": "sme-digital", "share": "1"}, seed=1)
+        assert draw.drawn == [submitted]
         evidence_id = db.session.scalar(sa.select(Evidence.id))
         return {"assessment_id": submitted, "draft": draft, "company_id": world.a.firm, "batch_id": batch.id,
                 "programme_id": p.id, "token": token(p.id, firm_a.uscc), "evidence_id": evidence_id,
-                "invite_id": code.id, "closure_id": closure.id, "user_id": firm_user.id}
+                "invite_id": code.id, "closure_id": closure.id, "user_id": firm_user.id,
+                "provider_id": provider.id, "draw_id": draw.id}
 
 
 def _urls(app, ids: dict) -> list[tuple[str, str, set[str]]]:
@@ -106,10 +134,27 @@ def _urls(app, ids: dict) -> list[tuple[str, str, set[str]]]:
     return out
 
 
-@pytest.mark.parametrize("who", ["b.enterprise", "b.consultant", "b.zone_admin", "a.other_enterprise"])
+def _other_city_staff(app, world) -> str:
+    """Staff of city Y (which holds zone B) while zone A lies in city X of the same province."""
+    from diagnosis import areas
+
+    from .conftest import PASSWORD
+    with app.app_context():
+        province = areas.create("province", "P省")
+        x, y = areas.create("city", "X市", province), areas.create("city", "Y市", province)
+        areas.place(areas.of_zone(world.a.zone), x)
+        areas.place(areas.of_zone(world.b.zone), y)
+        u = User(email="staff-y@example.com", name="Y市管理员", role="zone_admin", zone_id=None, area_id=y.id)
+        u.set_password(PASSWORD)
+        db.session.add(u)
+        db.session.commit()
+        return u.email
+
+
+@pytest.mark.parametrize("who", ["b.enterprise", "b.consultant", "b.zone_admin", "a.other_enterprise", "y.city"])
 def test_every_route_as_another_tenant(app, world, client, tenant_a, who):
     zone, role = who.split(".")
-    c = client().login(getattr(getattr(world, zone), role))
+    c = client().login(_other_city_staff(app, world) if who == "y.city" else getattr(getattr(world, zone), role))
     token = csrf_from(c.get("/auth/tokens").text)
     before = _state(app, tenant_a["company_id"])
     checked = 0
@@ -129,7 +174,7 @@ def test_every_route_as_another_tenant(app, world, client, tenant_a, who):
             checked += 1
             assert r.status_code < 500, (who, method, url, r.status_code)
             body = r.get_data(as_text=True) if r.mimetype.startswith(("text/", "application/json")) else ""
-            assert SECRET not in body and "内部意见" not in body, (who, method, url)
+            assert SECRET not in body and "内部意见" not in body and PROVIDER not in body, (who, method, url)
             if re.search(r"/(assessments|company|reports/batches)/\d", url):
                 assert r.status_code in (302, 400, 403, 404, 405, 409), (who, method, url, r.status_code)
     assert checked > 40

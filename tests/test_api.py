@@ -71,7 +71,7 @@ def test_a_firm_fills_in_and_submits_through_the_api(app, world, api):
     answers = extreme_answers(sme(), best=False)
     r = a.call("PATCH", f"/assessments/{aid}/answers", "/assessments/{assessment_id}/answers", json={"answers": answers})
     assert r.status_code == 200 and r.get_json()["progress"]["missing"] == []
-    r = a.call("POST", f"/assessments/{aid}/submit", "/assessments/{assessment_id}/submit")
+    r = a.call("POST", f"/assessments/{aid}/submit", "/assessments/{assessment_id}/submit", json={"pledge": True})
     assert r.status_code == 200 and r.get_json()["level"] == 0
     assert a.call("GET", f"/assessments/{aid}/result", "/assessments/{assessment_id}/result").get_json()["total"] == r.get_json()["total"]
     assert a.call("GET", f"/assessments/{aid}/report.pdf", "/assessments/{assessment_id}/report.pdf").status_code == 200
@@ -125,7 +125,8 @@ def test_api_scoping_matches_the_web_app(app, world, api):
     aid = owner.call("POST", "/assessments", json={"instrument": "sme-digital"}).get_json()["id"]
     owner.call("PATCH", f"/assessments/{aid}/answers", "/assessments/{assessment_id}/answers",
                json={"answers": extreme_answers(sme(), best=True)})
-    owner.call("POST", f"/assessments/{aid}/submit", "/assessments/{assessment_id}/submit")
+    assert owner.call("POST", f"/assessments/{aid}/submit", "/assessments/{assessment_id}/submit",
+                      json={"pledge": True}).status_code == 200
     for email in (world.b.enterprise, world.b.consultant, world.b.zone_admin, world.a.other_enterprise):
         x = api(email)
         companies = x.call("GET", "/companies").get_json()
@@ -158,3 +159,34 @@ def test_a_consultant_works_for_an_assigned_firm_only(app, world, api):
     assert r.status_code == 422
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Assessment)) == 1
+
+
+def test_programme_endpoints_answer_as_the_pages_do_and_match_the_document(app, world, api, client):
+    """Programmes, roster status and targets with progress: zone staff of the programme's zone see
+    them; staff of the sibling zone get 404, a consultant 403, no token 401; every answer fits the document."""
+    from .test_programmes import _create, _upload, roster_rows, xlsx
+    admin = client().login(world.a.zone_admin)
+    pid = _create(admin)
+    assert _upload(admin, pid, xlsx(roster_rows(3))).status_code == 302
+    admin.post_form(f"/programmes/{pid}/targets", {
+        "name": "名单覆盖", "indicator": "coverage", "instrument": "sme-digital", "base_year": "2025", "base_value": "0",
+        "target_year": "2026", "target_value": "100", "nature": "expected", "source": "测试用文件"}, page=f"/programmes/{pid}")
+    a = api(world.a.zone_admin)
+    listed = a.call("GET", "/programmes").get_json()["items"]
+    assert [p["id"] for p in listed] == [pid] and listed[0]["quotas"] == {"东区": 2, "西区": 1}
+    t = "/programmes/{programme_id}"
+    status = a.call("GET", f"/programmes/{pid}", t).get_json()
+    assert status["progress"]["firms"] == 3 and status["progress"]["total"]["not_invited"] == 3
+    assert {s["sub_zone"]: s["quota"] for s in status["progress"]["sub_zones"]} == {"东区": 2, "西区": 1}
+    roster = a.call("GET", f"/programmes/{pid}/roster?status=not_invited", t + "/roster").get_json()
+    assert [r["name"] for r in roster["items"]] == ["名单企业0", "名单企业1", "名单企业2"]
+    assert a.call("GET", f"/programmes/{pid}/roster?status=nonsense", t + "/roster").status_code == 400
+    assert a.call("GET", f"/programmes/{pid}/roster?page=2", t + "/roster").get_json()["items"] == []
+    targets = a.call("GET", f"/programmes/{pid}/targets", t + "/targets").get_json()["items"]
+    assert [(x["name"], x["value"], x["denominator"]) for x in targets] == [("名单覆盖", 0.0, 3)]
+    # the same permissions as the pages
+    assert api(world.b.zone_admin).call("GET", f"/programmes/{pid}", t).status_code == 404
+    assert api(world.b.zone_admin).call("GET", f"/programmes/{pid}/targets", t + "/targets").status_code == 404
+    assert api(world.b.zone_admin).call("GET", "/programmes").get_json()["items"] == []
+    assert api(world.a.consultant).call("GET", f"/programmes/{pid}/roster", t + "/roster").status_code == 403
+    assert api(None).call("GET", "/programmes").status_code == 401

@@ -107,3 +107,53 @@ def test_areas_above_or_beside_are_refused(app, cities):
         assert staff_scope(zone_admin).zone_ids == (world.a.zone,)
         with pytest.raises(Refused):
             ensure_area_visible(zone_admin, ids["x"])
+
+
+def test_the_peer_population_knows_each_firms_city_and_province(app, cities):
+    """Peer benchmarks use the hierarchy: the population carries each firm's city and province, and a
+    firm's benchmark states its group (same industry in the same city when that is the narrowest large one)."""
+    from diagnosis import peers
+    world, _staff, ids = cities
+    with app.test_request_context():
+        pop, companies = peers._columns("sme-digital", peers._rows("sme-digital", sa.true()))
+        zone_of = dict(db.session.execute(sa.select(Company.id, Company.zone_id)).all())
+        for company_id, city, province in zip(companies, pop.city, pop.province):
+            assert province == ids["province"]
+            assert city == (ids["y"] if zone_of[int(company_id)] == ids["zone_c"] else ids["x"])
+        app.config["BENCHMARK_MIN_PEERS"] = 1
+        try:
+            from diagnosis.models import Assessment
+            a = db.session.scalar(sa.select(Assessment).where(Assessment.company_id == world.a.firm))
+            bench = peers.benchmark_assessment(a)
+        finally:
+            app.config["BENCHMARK_MIN_PEERS"] = 30
+        # A号精密机械 (34, small, zone A, city X): no other such firm in zone A; in city X, B号精密机械 (34)
+        assert (bench["group"], bench["n"]) == ("industry_city", 1)
+
+
+def test_city_staff_get_each_zone_report_and_batches_for_their_zones_only(app, cities, client):
+    """The zone PDF and report batches are per zone: city staff choose one of their zones; a zone of
+    another city answers 404 and nothing is made."""
+    from diagnosis.models import ReportBatch
+
+    from .conftest import csrf_from
+    world, staff, ids = cities
+    c = client().login(staff["x"])
+    page = c.get("/zone/").text
+    assert f"/zone/report.pdf?zone={world.a.zone}" in page and f"zone={ids['zone_c']}" not in page
+    r = c.get(f"/zone/report.pdf?zone={world.b.zone}")
+    assert r.status_code == 200 and r.data.startswith(b"%PDF")
+    assert c.get(f"/zone/report.pdf?zone={ids['zone_c']}").status_code == 404
+    assert c.get("/zone/report.pdf").status_code == 404
+    form = c.get("/reports/batches/").text
+    assert f'<option value="{world.a.zone}"' in form and f'<option value="{ids["zone_c"]}"' not in form
+    post = {"csrf_token": csrf_from(form), "instrument": "sme-digital", "industry": "", "size": "", "level": ""}
+    assert c.c.post("/reports/batches/", data={**post, "zone": str(ids["zone_c"])}).status_code == 404
+    r = c.c.post("/reports/batches/", data={**post, "zone": str(world.a.zone)})
+    assert r.status_code == 302
+    with app.app_context():
+        batch = db.session.scalar(sa.select(ReportBatch))
+        assert batch.zone_id == world.a.zone and batch.total == 2  # zone A's two firms, not zone B's
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(ReportBatch)) == 1
+    assert c.get(f"/reports/batches/{batch.id}").status_code == 200
+    assert client().login(staff["y"]).get(f"/reports/batches/{batch.id}").status_code == 404

@@ -13,6 +13,7 @@ from questionnaires.references import references
 from scoring.benchmark import Firm, Population, benchmark, peer_mask, percentile
 from scoring.recommend import PHASES, gaps, recommend
 
+from .conftest import PLEDGE
 from .helpers import extreme_answers, sme
 
 
@@ -121,7 +122,7 @@ def test_submission_is_benchmarked_and_rescore_refreshes_it(app, world, client):
     c = client().login(world.a.enterprise)
     aid = c.start()
     c.autosave(aid, extreme_answers(sme(), best=True))
-    c.post_form(f"/assessments/{aid}/review", {})
+    c.post_form(f"/assessments/{aid}/review", PLEDGE)
     with app.app_context():
         res = db.session.get(Assessment, aid).result
         bench = res.details["benchmark"]
@@ -184,3 +185,32 @@ def test_the_cached_population_follows_new_results_and_rescores(app, world, clie
         db.session.execute(sa.text("DELETE FROM results WHERE company_id = :c"), {"c": world.a.other})
         db.session.commit()
         assert len(peers.population("sme-digital")) == 1
+
+
+def test_the_peer_ladder_steps_through_the_same_city_and_the_same_province():
+    """3 share industry, size and zone; 8 the industry in the firm's city; 12 the industry anywhere;
+    15 the zone; 30 the province; 40 in all. Without a city or province those steps are skipped."""
+    spec = ([("34", "small", 1, 10, 100)] * 3 + [("34", "medium", 3, 10, 100)] * 5 + [("34", "small", 5, 20, 200)] * 4
+            + [("39", "small", 1, 10, 100)] * 12 + [("39", "medium", 4, 30, 100)] * 10 + [("39", "small", 6, 20, 200)] * 6)
+    ind, size, zone, city, province = (list(col) for col in zip(*spec))
+    pop = toy_population(ind, size, zone, np.linspace(0, 100, 40))
+    pop.city, pop.province = np.array(city), np.array(province)
+    firm = Firm("34", "small", 1, city=10, province=100)
+    ladder = [(3, "industry_size_zone", 3), (4, "industry_city", 8), (9, "industry", 12), (13, "zone", 15),
+              (16, "province", 30), (31, "all", 40)]
+    for min_size, kind, n in ladder:
+        got, mask = peer_mask(pop, firm, min_size=min_size)
+        assert (got, int(mask.sum())) == (kind, n), min_size
+    assert peer_mask(pop, Firm("34", "small", 1), min_size=4)[0] == "industry"
+    assert peer_mask(pop, Firm("34", "small", 1), min_size=16)[0] == "all"
+    b = benchmark(pop, firm, 50.0, {"d": 50.0}, min_size=4)
+    assert (b["group"], b["n"]) == ("industry_city", 8)  # the result states the group and its size
+
+
+def test_every_peer_group_has_a_name_in_both_languages():
+    from reports.context import GROUP_NAMES
+    from reports.i18n import gettext_for
+    from scoring.benchmark import GROUPS
+    assert set(GROUP_NAMES) == set(GROUPS)
+    for kind in GROUPS:
+        assert gettext_for("en")(GROUP_NAMES[kind]) != GROUP_NAMES[kind]

@@ -120,10 +120,15 @@ def test_without_smtp_mail_stays_in_the_outbox_for_zone_staff(app, world, client
                                                                  "confirm": "yes", "csrf_token": csrf_from(page)})
     assert r.status_code == 302
     with app.app_context():
-        row = db.session.scalar(sa.select(OutboxMessage))
-        assert (row.status, row.to_address, row.kind) == ("held", world.a.enterprise, "report_final")
+        # The submission (with the firm's pledge) told the consultant; finalising tells the firm.
+        rows = db.session.scalars(sa.select(OutboxMessage).order_by(OutboxMessage.id)).all()
+        assert [(r.kind, r.to_address) for r in rows] == [("pledged", world.a.consultant),
+                                                          ("report_final", world.a.enterprise)]
+        row = rows[1]
+        assert row.status == "held"
         assert row.subject == "诊断报告已定稿" and f"/assessments/{aid}/result" in row.body
-        assert db.session.scalar(sa.select(sa.func.count()).select_from(Notification)) == 1
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Notification)
+                                 .where(Notification.kind == "report_final")) == 1
     outbox = client().login(world.a.zone_admin).get("/zone/outbox").text
     assert "诊断报告已定稿" in outbox and world.a.enterprise in outbox and "未配置邮件服务器" in outbox
     assert "诊断报告已定稿" not in client().login(world.b.zone_admin).get("/zone/outbox").text

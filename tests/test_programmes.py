@@ -17,7 +17,7 @@ from diagnosis.extensions import db
 from diagnosis.models import Company, OutboxMessage, Programme, Result, RosterEntry, RosterEvent, User, utcnow
 from diagnosis.programmes import targets as tg
 
-from .conftest import csrf_from
+from .conftest import PLEDGE, csrf_from
 from .helpers import extreme_answers, sme
 from .test_mail import _body, smtp, worker  # noqa: F401  (fixtures)
 
@@ -125,12 +125,20 @@ def test_an_invited_firm_reaches_its_programme_assessment_through_the_mailed_lin
     r = firm.c.post(link, data={"name": "张三", "email": "firm0@example.com", "employees": "80", "revenue": "5000",
                                 "password": "roster-firm-42", "confirm": "roster-firm-42", "privacy": "y",
                                 "csrf_token": csrf_from(page.text)})
+    # Registered, then asked to log in (as for an address that had an account); the link's next step
+    # is the programme's assessment.
+    assert r.status_code == 302 and "/auth/login" in r.headers["Location"] and "next=" in r.headers["Location"]
+    login_page = firm.get(r.headers["Location"])
+    r = firm.c.post(r.headers["Location"], data={"email": "firm0@example.com", "password": "roster-firm-42",
+                                                 "csrf_token": csrf_from(login_page.text)})
+    assert r.status_code == 302 and r.headers["Location"].endswith(link)
+    r = firm.c.get(link)
     assert r.status_code == 302 and re.search(r"/assessments/(\d+)/page/1", r.headers["Location"])
     aid = int(re.search(r"/assessments/(\d+)/", r.headers["Location"]).group(1))
     detail = admin.get(f"/programmes/{pid}?status=started").text
     assert demo_uscc(100) in detail
     assert firm.autosave(aid, extreme_answers(sme(), True)).status_code == 200
-    assert firm.post_form(f"/assessments/{aid}/review", {}).status_code == 302
+    assert firm.post_form(f"/assessments/{aid}/review", PLEDGE).status_code == 302
     assert demo_uscc(100) in admin.get(f"/programmes/{pid}?status=submitted").text
     # The same link later goes straight back to the firm's assessment, never to another firm's.
     assert firm.get(link).status_code == 302
@@ -230,7 +238,8 @@ def test_the_ledger_rows_match_the_database(app, world, client):
     assert [row[4] for row in listed] == ["是" if e.above_scale else "否" for e in entries]
     assert [row[6] for row in listed] == ["已邀请", "已邀请", "已邀请", "已提交"]
     names = {lv.id: lv.name.zh for lv in sme().levels}
-    assert [row[11] for row in listed] == [None, None, None, names[level]]
+    assert [row[7] for row in listed] == [None, None, None, None]  # nobody reviewed yet
+    assert [row[12] for row in listed] == [None, None, None, names[level]]
     assert admin.get("/lang/en").status_code == 302
     wb = load_workbook(io.BytesIO(admin.get(f"/programmes/{pid}/ledger.xlsx").data))
     assert wb.sheetnames == ["Firm ledger", "Summary"]
@@ -272,3 +281,94 @@ def test_the_sheet_reader_keeps_row_numbers_and_reads_numbers_as_a_spreadsheet_s
     assert [n for n, _r in rows] == [2, 4]
     assert rows[0][1]["industry"] == 34 and rows[0][1]["mobile"] == 13800000000 and rows[0][1]["contact"] is None
     assert {k: v for k, v in rows[1][1].items() if v is not None} == {"uscc": demo_uscc(2), "size": "微型"}
+
+
+def test_the_join_form_answers_a_taken_address_as_a_new_one_and_tells_the_owner(app, world, client):
+    """No oracle: registering through a programme link with an address that has an account is answered
+    exactly as a new registration (same redirect, same message); nobody is created or logged in, and
+    the owner gets a mail, as auth.service.register does."""
+    from diagnosis.models import OutboxMessage
+    admin = client().login(world.a.zone_admin)
+    pid = _create(admin)
+    assert _upload(admin, pid, xlsx(roster_rows(2))).status_code == 302
+    assert admin.post_form(f"/programmes/{pid}/launch", {}, page=f"/programmes/{pid}").status_code == 302
+    with app.app_context():
+        bodies = db.session.scalars(sa.select(OutboxMessage.body).where(OutboxMessage.kind == "programme_invited")).all()
+    links = sorted(re.search(r"https?://\S+(/programmes/join/\S+)", b).group(1) for b in bodies)
+    answers = []
+    for link, email in zip(links, (world.a.enterprise, "brand-new@example.com")):
+        firm = client()
+        page = firm.get(link)
+        r = firm.c.post(link, data={"name": "李四", "email": email, "employees": "80", "revenue": "5000",
+                                    "password": "roster-firm-42", "confirm": "roster-firm-42", "privacy": "y",
+                                    "csrf_token": csrf_from(page.text)})
+        assert r.status_code == 302
+        answers.append((r.headers["Location"].split("?")[0], firm.get(r.headers["Location"]).text.count("注册已受理")))
+    assert answers[0] == answers[1] == ("/auth/login", 1)
+    with app.app_context():
+        owner_mail = db.session.scalars(sa.select(OutboxMessage).where(OutboxMessage.kind == "register_existing")).all()
+        assert len(owner_mail) == 1 and owner_mail[0].to_address == world.a.enterprise
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(User).where(User.email == world.a.enterprise)) == 1
+
+
+def test_invitations_are_written_in_the_recipients_language_else_the_programmes(app, world, client):
+    """The creator writes in Chinese; the programme is set to English. A roster address with an
+    account (whose language is Chinese) is written to in Chinese, one without in English."""
+    from diagnosis.models import OutboxMessage
+    admin = client().login(world.a.zone_admin)
+    pid = _create(admin, lang="en")
+    with app.app_context():
+        u = User(email="firm1@example.com", name="已有账号", role="enterprise", zone_id=world.a.zone, lang="zh")
+        u.set_password("another-pass-42")
+        db.session.add(u)
+        db.session.commit()
+    assert _upload(admin, pid, xlsx(roster_rows(2))).status_code == 302
+    assert admin.post_form(f"/programmes/{pid}/launch", {}, page=f"/programmes/{pid}").status_code == 302
+    with app.app_context():
+        sent = {m.to_address: m for m in db.session.scalars(sa.select(OutboxMessage).where(
+            OutboxMessage.kind == "programme_invited"))}
+        assert sent["firm0@example.com"].lang == "en" and sent["firm0@example.com"].subject.startswith("Invitation")
+        assert sent["firm1@example.com"].lang == "zh" and sent["firm1@example.com"].subject.startswith("邀请参加")
+
+
+def test_the_input_gate_names_the_row_and_reason_of_roster_text_cells(app, world, client):
+    """Control characters (C1 "\\x85", a tab) and an overlong cell: each named with its row and reason,
+    one reason per cell, and nothing written. (XML cannot carry a lone surrogate or a C0 control:
+    such a file is not a readable XLSX, tests/test_hostile_input.py.)"""
+    admin = client().login(world.a.zone_admin)
+    pid = _create(admin)
+    rows = roster_rows(4)
+    rows[0][1] = "名单\x85企业"
+    rows[1][5] = "张\t三"
+    rows[2][8] = "东" * 101
+    r = _upload(admin, pid, xlsx(rows))
+    assert r.status_code == 422
+    found = re.findall(r'<tr><td class="num">(\d+)</td><td>(\w+)</td><td>([^<]*)</td></tr>', r.text)
+    assert [(row, col) for row, col, _reason in found] == [("2", "name"), ("3", "contact"), ("4", "sub_zone")]
+    assert "“企业名称”含有控制字符" in found[0][2] and "“联系人”含有控制字符" in found[1][2] and "内容过长" in found[2][2]
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(RosterEntry)) == 0
+    with app.test_request_context():
+        from diagnosis.inputs import text_problem
+        assert text_problem("a\ud800b") == "unstorable_text" and text_problem("a\x01") == "control_char"
+        assert text_problem("ERP、MES 👩‍🏭 𠀀 é") is None
+
+
+def test_quotas_per_consultant_are_shown_with_progress(app, world, client):
+    """A quota of 2 firms for the zone's consultant: of the roster firms assigned to them (world's firm
+    A号精密机械), one submitted: 50% of the quota. An address that is no consultant of the zone is refused."""
+    admin = client().login(world.a.zone_admin)
+    today = date.today()
+    form = {"name": "顾问配额项目", "instrument": "sme-digital", "starts_on": (today - timedelta(days=1)).isoformat(),
+            "ends_on": (today + timedelta(days=90)).isoformat(), "reminder_days": "7", "reminder_cap": "2"}
+    r = admin.post_form("/programmes/", {**form, "consultant_quotas": "nobody@example.com=3"})
+    assert r.status_code == 302 and "/programmes/" == r.headers["Location"][-len("/programmes/"):]
+    assert "本园区没有这位顾问：nobody@example.com" in admin.get("/programmes/").text
+    pid = _create(admin, consultant_quotas=f"{world.a.consultant}=2")
+    rows = [[demo_uscc(1), "A号精密机械有限公司", "34", "小型", "是", "", "", "", "东区"]] + roster_rows(2)
+    assert _upload(admin, pid, xlsx(rows)).status_code == 302
+    client().login(world.a.enterprise).submit(extreme_answers(sme(), True))
+    page = admin.get(f"/programmes/{pid}").text
+    row = re.search(rf'<tr data-consultant="{re.escape(world.a.consultant)}">(.*?)</tr>', page).group(1)
+    cells = re.findall(r'<td class="num[^"]*">([^<]*)</td>', row)
+    assert cells == ["0", "0", "0", "0", "1", "2", "50.0"]  # five statuses, the quota, its share

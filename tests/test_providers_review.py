@@ -146,9 +146,7 @@ def _csrf(client: Client, aid: int) -> str:
 def test_the_full_path_with_a_correction_evidence_a_returned_comment_and_approval(app, world, firms):
     aid = submitted(app, world)
     firm, c1, admin = (Client(app).login(e) for e in (world.a.enterprise, "c1@example.com", world.a.zone_admin))
-    assert post(c1, aid, "start").status_code == 303  # refused (no pledge yet): back to the page with the reason
-    assert state(app, aid)[0] == "submitted"
-    assert post(firm, aid, "pledge", {"pledge": "yes"}).status_code == 302
+    assert state(app, aid) == ("submitted", 1)  # the firm signed the pledge with its submission
     assert post(c1, aid, "start").status_code == 302
     assert state(app, aid)[0] == "verifying"
     # Confirm one answer; correct the others with a reason and, on one, a photo.
@@ -419,7 +417,7 @@ def test_provider_scores_on_a_hand_computed_example(app, world, firms):
         assert (s["mean_rating"]["value"], s["mean_rating"]["n"]) == (3.0, 2)
         assert (s["mismatch_rate"]["value"], s["mismatch_rate"]["n"]) == (1.0, 1)
         assert s["level_change"] == {"value": None, "n": 0, "small": True}  # nobody re-assessed yet
-        assert s["on_time"]["unavailable"]
+        assert s["on_time"] == {"value": None, "n": 0, "small": True}  # on no programme: no deadline
     web = Client(app).login(world.a.zone_admin)
     csv = web.get("/providers/scores.csv").data.decode("utf-8-sig").splitlines()
     assert len(csv) == 3 and "退回率" in csv[0]

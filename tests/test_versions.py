@@ -13,6 +13,7 @@ from diagnosis.extensions import db
 from diagnosis.models import Assessment, InstrumentVersion
 from questionnaires.loader import INSTRUMENT_DIR
 
+from .conftest import PLEDGE
 from .helpers import extreme_answers, sme
 
 
@@ -34,7 +35,7 @@ def test_old_assessment_scores_and_renders_with_its_own_version(app, world, clie
     answers = extreme_answers(sme(), best=False)
     answers["network"] = ["fiveg"]
     c.autosave(aid, answers)
-    c.post_form(f"/assessments/{aid}/review", {})
+    c.post_form(f"/assessments/{aid}/review", PLEDGE)
     with app.app_context():
         old_total = db.session.get(Assessment, aid).result.total
     assert old_total == 2.0
@@ -52,7 +53,7 @@ def test_old_assessment_scores_and_renders_with_its_own_version(app, world, clie
     other = client().login(world.a.other_enterprise)
     new_aid = other.start()
     other.autosave(new_aid, answers)
-    other.post_form(f"/assessments/{new_aid}/review", {})
+    other.post_form(f"/assessments/{new_aid}/review", PLEDGE)
     with app.app_context():
         assert db.session.get(Assessment, new_aid).result.total == 4.0  # 5G is worth 4 in the new edition
         assert db.session.query(InstrumentVersion).count() == 2

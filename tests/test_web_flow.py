@@ -13,6 +13,7 @@ from diagnosis import create_app
 from diagnosis.extensions import db
 from diagnosis.models import Assessment, Company, Result, User
 
+from .conftest import PLEDGE
 from .helpers import extreme_answers, sme
 
 
@@ -163,7 +164,7 @@ def test_submit_requires_every_required_answer_then_scores(app, world, client):
     assert "评估已提交" not in r.text
 
     c.autosave(aid, extreme_answers(sme(), best=True))
-    r = c.post_form(f"/assessments/{aid}/review", {})
+    r = c.post_form(f"/assessments/{aid}/review", PLEDGE)
     assert r.status_code == 302 and r.headers["Location"].endswith(f"/assessments/{aid}/result")
     page = c.get(f"/assessments/{aid}/result").text
     assert "四级" in page and "100" in page
@@ -193,7 +194,7 @@ def test_english_interface_and_report(world, client):
     aid = c.start()
     assert "Every answer is saved as you go" in c.get(f"/assessments/{aid}/page/1").text
     c.autosave(aid, extreme_answers(sme(), best=True))
-    c.post_form(f"/assessments/{aid}/review", {})
+    c.post_form(f"/assessments/{aid}/review", PLEDGE)
     assert "Level 4" in c.get(f"/assessments/{aid}/result").text
     text = "".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(c.get(f"/assessments/{aid}/report.pdf").data)).pages)
     assert "Recommendations and roadmap" in text and "Executive summary" in text
@@ -231,7 +232,7 @@ def test_every_instrument_runs_end_to_end(world, client, instrument_id):
     for n in range(1, len(inst.dimensions) + 1):
         assert c.get(f"/assessments/{aid}/page/{n}").status_code == 200
     assert c.autosave(aid, extreme_answers(inst, best=True)).status_code == 200
-    r = c.post_form(f"/assessments/{aid}/review", {})
+    r = c.post_form(f"/assessments/{aid}/review", PLEDGE)
     assert r.status_code == 302, r.text
     top = max(inst.levels, key=lambda lv: lv.id).name.zh
     assert top in c.get(f"/assessments/{aid}/result").text

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from ..programmes.service import STATUSES
+
 
 def _ref(name: str) -> dict:
     return {"$ref": f"#/components/schemas/{name}"}
@@ -104,6 +106,56 @@ SCHEMAS = {
         "type": "object", "required": ["id", "name", "credit_code", "active"], "properties": {
             "id": {"type": "integer"}, "name": {"type": "string"}, "credit_code": {"type": "string"},
             "active": {"type": "boolean"}}}}}},
+    "Programme": {"type": "object", "required": ["id", "name", "instrument", "area_id", "zone_id", "starts_on", "ends_on",
+                                                 "status", "lang", "reminder_days", "reminder_cap", "quotas"], "properties": {
+        "id": {"type": "integer"}, "name": {"type": "string"}, "instrument": {"type": "string"},
+        "area_id": {"type": "integer"}, "zone_id": {"type": "integer"},
+        "starts_on": {"type": "string", "format": "date"}, "ends_on": {"type": "string", "format": "date"},
+        "status": {"type": "string", "enum": ["draft", "running", "closed"]}, "lang": {"type": "string", "enum": ["zh", "en"]},
+        "reminder_days": {"type": "integer"}, "reminder_cap": {"type": "integer"},
+        "quotas": {"type": "object", "additionalProperties": {"type": "integer"}},
+        "consultant_quotas": {"type": "object", "description": "consultant user id -> firms",
+                              "additionalProperties": {"type": "integer"}}}},
+    "ProgrammeList": {"type": "object", "required": ["items"], "properties": {"items": {"type": "array", "items": _ref("Programme")}}},
+    "StatusCounts": {"type": "object", "required": list(STATUSES),
+                     "properties": {s: {"type": "integer"} for s in STATUSES}},
+    "ProgrammeStatus": {"allOf": [_ref("Programme"), {"type": "object", "required": ["progress"], "properties": {
+        "progress": {"type": "object", "required": ["total", "firms", "sub_zones"], "properties": {
+            "total": _ref("StatusCounts"), "firms": {"type": "integer"},
+            "sub_zones": {"type": "array", "items": {"type": "object", "required": ["sub_zone", "counts", "firms", "quota",
+                                                                                    "quota_share"], "properties": {
+                "sub_zone": {"type": "string"}, "counts": _ref("StatusCounts"), "firms": {"type": "integer"},
+                "quota": {"type": ["integer", "null"]}, "quota_share": NULLABLE_NUMBER}}},
+            "consultants": {"type": "array", "items": {"type": "object", "required": ["consultant_id", "name", "counts", "firms",
+                                                                                      "quota", "quota_share"], "properties": {
+                "consultant_id": {"type": "integer"}, "name": {"type": "string"}, "email": {"type": "string"},
+                "counts": _ref("StatusCounts"), "firms": {"type": "integer"}, "quota": {"type": ["integer", "null"]},
+                "quota_share": NULLABLE_NUMBER}}}}}}}]},
+    "Roster": {"type": "object", "required": ["page", "per_page", "items"], "properties": {
+        "page": {"type": "integer"}, "per_page": {"type": "integer"}, "items": {"type": "array", "items": {
+            "type": "object", "required": ["uscc", "name", "company_id", "status", "invited_at", "opened_at", "started_at",
+                                           "submitted_at", "reminders_sent"], "properties": {
+                "uscc": {"type": "string"}, "name": {"type": "string"}, "company_id": {"type": ["integer", "null"]},
+                "industry_division": {"type": "string"}, "size_class": {"type": "string"}, "above_scale": {"type": "boolean"},
+                "sub_zone": {"type": ["string", "null"]}, "status": {"type": "string", "enum": list(STATUSES)},
+                "invited_at": {"type": ["string", "null"], "format": "date-time"},
+                "opened_at": {"type": ["string", "null"], "format": "date-time"},
+                "started_at": {"type": ["string", "null"], "format": "date-time"},
+                "submitted_at": {"type": ["string", "null"], "format": "date-time"},
+                "reminders_sent": {"type": "integer"}}}}}},
+    "TargetList": {"type": "object", "required": ["items"], "properties": {"items": {"type": "array", "items": {
+        "type": "object", "required": ["id", "name", "indicator", "nature", "base_year", "base_value", "target_year",
+                                       "target_value", "source", "is_demo", "value", "counted", "denominator", "progress",
+                                       "projection", "on_track"], "properties": {
+            "id": {"type": "integer"}, "name": {"type": "string"},
+            "indicator": {"type": "string", "enum": ["coverage", "firms_at_level", "share_at_level"]},
+            "nature": {"type": "string", "enum": ["expected", "binding"]}, "min_level": {"type": ["integer", "null"]},
+            "base_year": {"type": "integer"}, "base_value": {"type": "number"}, "target_year": {"type": "integer"},
+            "target_value": {"type": "number"}, "source": {"type": "string"}, "is_demo": {"type": "boolean"},
+            "value": {"type": "number"}, "counted": {"type": "integer"}, "denominator": {"type": "integer"},
+            "progress": {"type": "number"}, "on_track": {"type": "boolean"},
+            "projection": {"oneOf": [{"type": "null"}, {"type": "object", "required": ["value", "per_quarter", "quarters", "from",
+                                                                                     "to", "at"]}]}}}}}},
     "ZoneAggregates": {"type": "object", "required": ["filters", "overview", "levels", "dimensions", "trend", "movement"], "properties": {
         "filters": {"type": "object"},
         "overview": {"type": "object", "required": ["registered", "assessed", "drafts", "participation", "mean_total"], "properties": {
@@ -216,6 +268,7 @@ def review_paths(aid: dict) -> dict:
 @lru_cache(maxsize=1)
 def spec() -> dict:
     aid = _id_param("assessment_id")
+    pid = _id_param("programme_id")
     return {
         "openapi": "3.1.0",
         "info": {"title": "Digital-transformation diagnosis API", "version": "1.0.0",
@@ -260,8 +313,21 @@ def spec() -> dict:
                               "422": _json("Error", "Invalid answers, listed in details; nothing saved")}}},
             "/assessments/{assessment_id}/submit": {"post": {
                 "operationId": "submitAssessment", "parameters": [aid],
-                "responses": {"200": _json("Result", "Scored and benchmarked"), "401": ERRORS["401"], "404": ERRORS["404"],
-                              "409": _json("Error", "Required questions unanswered, or not editable")}}},
+                "summary": "Submit a complete draft. A firm's user must accept the current truthfulness pledge "
+                           "(signed with the submission; a refusal changes nothing); a consultant submitting "
+                           "for the firm sends no pledge and the firm signs it afterwards (signPledge).",
+                "requestBody": {"required": False, "content": {"application/json": {"schema": {
+                    "type": "object", "properties": {
+                        "pledge": {"type": "boolean", "description": "true: the firm accepts the pledge"},
+                        "pledge_version": {"type": "string",
+                                           "description": "the pledge version shown to the user; refused (409) "
+                                                          "when it is no longer the current one"}}}}}},
+                "responses": {"200": _json("Result", "Scored and benchmarked"), "400": ERRORS["400"],
+                              "401": ERRORS["401"], "404": ERRORS["404"],
+                              "409": _json("Error", "Required questions unanswered, not editable, or an outdated "
+                                                    "pledge version (details name the current one)"),
+                              "422": _json("Error", "A firm's submission without the pledge (details name the "
+                                                    "current version); nothing changed")}}},
             "/assessments/{assessment_id}/result": {"get": {
                 "operationId": "getResult", "parameters": [aid],
                 "responses": {"200": _json("Result", "The result"), "401": ERRORS["401"], "404": ERRORS["404"]}}},
@@ -275,6 +341,25 @@ def spec() -> dict:
                 "parameters": FILTERS,
                 "responses": {"200": _json("ZoneAggregates", "Figures for the token user's zone"), "400": ERRORS["400"],
                               "401": ERRORS["401"], "403": ERRORS["403"]}}},
+            "/programmes": {"get": {
+                "operationId": "listProgrammes", "summary": "Programmes of the token user's area and the areas below it (staff)",
+                "responses": {"200": _json("ProgrammeList", "Programmes"), "401": ERRORS["401"], "403": ERRORS["403"]}}},
+            "/programmes/{programme_id}": {"get": {
+                "operationId": "getProgramme", "summary": "A programme with its roster firms per status, overall and per sub-zone",
+                "parameters": [pid],
+                "responses": {"200": _json("ProgrammeStatus", "The programme"), "401": ERRORS["401"], "403": ERRORS["403"],
+                              "404": ERRORS["404"]}}},
+            "/programmes/{programme_id}/roster": {"get": {
+                "operationId": "getRoster", "summary": "The roster, 100 firms a page, each with its status and dates",
+                "parameters": [pid, PAGE, {"name": "status", "in": "query", "schema": {"type": "string", "enum": list(STATUSES)}}],
+                "responses": {"200": _json("Roster", "Roster firms"), "400": ERRORS["400"], "401": ERRORS["401"],
+                              "403": ERRORS["403"], "404": ERRORS["404"]}}},
+            "/programmes/{programme_id}/targets": {"get": {
+                "operationId": "getProgrammeTargets",
+                "summary": "The programme's targets with current value, progress and projection (method as on the page)",
+                "parameters": [pid],
+                "responses": {"200": _json("TargetList", "Targets"), "401": ERRORS["401"], "403": ERRORS["403"],
+                              "404": ERRORS["404"]}}},
             "/openapi.json": {"get": {"operationId": "getOpenApi", "security": [],
                                       "responses": {"200": {"description": "This document", "content": {"application/json": {"schema": {"type": "object"}}}}}}},
         },

@@ -31,6 +31,7 @@ from ..extensions import csrf, db, limiter
 from ..ids import MAX_ID
 from ..inputs import parse_int
 from ..models import Assessment, Company
+from ..programmes import service as programmes
 from ..providers import service as providers
 from ..reporting import ensure_benchmark, render_report
 from ..zone.figures import aggregates
@@ -252,7 +253,12 @@ def save_answers(assessment_id: int):
 
 @bp.post("/assessments/<int:assessment_id>/submit")
 def submit(assessment_id: int):
-    return jsonify(_result_body(service.submit_checked(_user(), assessment_id)))
+    """Submit; a firm's token must accept the current truthfulness pledge: {"pledge": true, "pledge_version": "..."}."""
+    body = request.get_json(silent=True) if request.get_data() else {}
+    if not isinstance(body, dict):
+        raise ApiError(400, "bad_json", "the request body must be a JSON object")
+    return jsonify(_result_body(service.submit_checked(_user(), assessment_id, pledge=body.get("pledge"),
+                                                       pledge_version=body.get("pledge_version"))))
 
 
 def _result_body(a: Assessment) -> dict:
@@ -300,6 +306,29 @@ def zone_aggregates():
         raise ApiError(400, "bad_filter", str(e)) from None
     lang = request.args.get("lang", "zh") if request.args.get("lang") in ("zh", "en") else "zh"
     return jsonify(aggregates(f, lang))
+
+
+# --- Programmes (issue 17): the same operations and permissions as /programmes/ ---
+
+@bp.get("/programmes")
+def api_programmes():
+    return jsonify(programmes.listing_body(_user()))
+
+
+@bp.get("/programmes/<int:programme_id>")
+def api_programme(programme_id: int):
+    return jsonify(programmes.status_body(_user(), programme_id))
+
+
+@bp.get("/programmes/<int:programme_id>/roster")
+def api_roster(programme_id: int):
+    page, _per_page = _page()
+    return jsonify(programmes.roster_body(_user(), programme_id, request.args.get("status") or None, page))
+
+
+@bp.get("/programmes/<int:programme_id>/targets")
+def api_programme_targets(programme_id: int):
+    return jsonify(programmes.targets_body(_user(), programme_id))
 
 
 # --- The review of an assessment (issue 18): the same operations, states and permissions as the web pages. ---

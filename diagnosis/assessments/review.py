@@ -73,18 +73,29 @@ def _tell(users: list[User], kind: str, a: Assessment) -> None:
         notify(u, kind, f"/assessments/{a.id}/verification", firm=a.company.name)
 
 
-def pledge(user: User, assessment_id: int, agreed: Any) -> Assessment:
-    """The firm signs the current pledge on its submitted assessment."""
-    a = _assessment(user, assessment_id)
-    ensure_transition(user, a, "pledge")
-    if agreed is not True:
-        raise Refused(422, "pledge_required", _l("请阅读并勾选真实性承诺。"), [{"field": "pledge"}])
+def sign_pledge(user: User, a: Assessment) -> None:
+    """The firm's user signs the current pledge on this assessment (no commit: the caller's transaction)."""
     if a.pledged_at is None:
         a.pledge_version, a.pledged_by_id, a.pledged_at = PLEDGE_VERSION, user.id, utcnow()
         _move(a, user, "pledge", None, text=PLEDGE_VERSION)
         _tell(_consultants(a), "pledged", a)
+
+
+def pledge(user: User, assessment_id: int, agreed: Any) -> Assessment:
+    """The firm signs the current pledge on an assessment its consultant submitted for it on site
+    (a firm's own submission carries the pledge already: see service.submit_checked)."""
+    a = _assessment(user, assessment_id)
+    ensure_transition(user, a, "pledge")
+    if agreed is not True:
+        raise Refused(422, "pledge_required", _l("请阅读并勾选真实性承诺。"), [{"field": "pledge"}])
+    sign_pledge(user, a)
     db.session.commit()
     return a
+
+
+def current_pledge() -> dict:
+    """The pledge a firm signs now: its version and text (in the request's language)."""
+    return {"version": PLEDGE_VERSION, "text": str(PLEDGE_TEXT[PLEDGE_VERSION])}
 
 
 def start_verification(user: User, assessment_id: int) -> Assessment:

@@ -18,7 +18,7 @@ from reports.context import answer_text
 from scoring.progress import next_gap, period_of
 
 from .. import peers
-from ..access import assessments_query, can_edit, can_start, find_assessment, find_company
+from ..access import ENTERPRISE, assessments_query, can_edit, can_start, find_assessment, find_company
 from ..errors import Refused
 from ..extensions import db
 from ..ids import MAX_ID
@@ -307,18 +307,29 @@ def _editable(user: User, assessment_id: int) -> Assessment:
     return a
 
 
-def submit_checked(user: User, assessment_id: int, pledge: bool = False) -> Assessment:
+def submit_checked(user: User, assessment_id: int, pledge: Any = None, pledge_version: Any = None) -> Assessment:
     """Submit a draft once every shown required question is answered; score and benchmark it.
-    A firm that ticks the truthfulness pledge signs it with the submission."""
+
+    A firm submits only with the truthfulness pledge: `pledge` must be True, and `pledge_version`, when
+    given (the web form always gives the version it showed), must be the current one. The pledge is signed
+    in the same transaction as the submission, so a refusal changes nothing. A consultant who submits for
+    the firm on site does not sign for it: the firm signs on the submitted assessment before verification."""
+    from .review import PLEDGE_VERSION, sign_pledge  # review builds on this module
     a = _editable(user, assessment_id)
     missing = completion(instrument_of(a), a.answer_dict()).missing
     if missing:
         raise Refused(409, "incomplete", _l("还有必答题未填写，请补全后再提交。"), [{"question": q} for q in missing])
+    if user.role == ENTERPRISE:
+        if pledge is not True:
+            raise Refused(422, "pledge_required", _l("提交前请阅读并勾选真实性承诺。"),
+                          [{"field": "pledge", "version": PLEDGE_VERSION}])
+        if pledge_version is not None and pledge_version != PLEDGE_VERSION:
+            raise Refused(409, "pledge_outdated", _l("真实性承诺的文本已更新，请阅读当前版本后再提交。"),
+                          [{"field": "pledge_version", "version": PLEDGE_VERSION}])
     submit(a)
+    if user.role == ENTERPRISE:
+        sign_pledge(user, a)
     db.session.commit()
-    if pledge is True and user.role == "enterprise":
-        from .review import pledge as sign  # review builds on this module
-        sign(user, a.id, True)
     return a
 
 

@@ -20,6 +20,7 @@ from ..ids import form_id
 from ..models import Assessment
 from ..reporting import ensure_benchmark, render_report, report_html, report_name, result_context
 from . import not_applicable, service
+from . import review as review_service
 from .forms import CommentsForm, page_form, posted_answers
 
 bp = Blueprint("assessments", __name__, url_prefix="/assessments")
@@ -148,21 +149,25 @@ def autosave(assessment_id: int):
 @login_required
 def review(assessment_id: int):
     a = get_assessment(current_user, assessment_id)
+    status = 200
     if request.method == "POST":
         try:
-            service.submit_checked(current_user, a.id)
+            service.submit_checked(current_user, a.id, pledge=request.form.get("pledge") == "yes",
+                                   pledge_version=request.form.get("pledge_version"))
             flash(_("评估已提交，结果如下。"), "success")
             return redirect(url_for(".result", assessment_id=a.id))
         except Refused as e:
-            if e.code != "incomplete":
+            if e.code not in ("incomplete", "pledge_required", "pledge_outdated"):
                 abort(e.status)
-            flash(_("还有必答题未填写，请补全后再提交。"), "warning")
+            flash(str(e.message), "warning")
+            status = 422 if e.code != "incomplete" else 200
     inst = service.instrument_of(a)
     done = service.completion(inst, a.answer_dict())
     page_of = {q.id: n for n, d in enumerate(inst.dimensions, start=1) for q in d.questions}
     missing = [(inst.question(qid), page_of[qid]) for qid in done.missing]
+    pledge = review_service.current_pledge() if current_user.role == ENTERPRISE else None
     return render_template("assessments/review.html", a=a, inst=inst, completion=done, missing=missing,
-                           editable=can_edit(current_user, a), lang=current_lang())
+                           editable=can_edit(current_user, a), lang=current_lang(), pledge=pledge), status
 
 
 @bp.get("/<int:assessment_id>/result")

@@ -92,6 +92,16 @@ class Registration:
     refused: str | None = None  # the code exists but cannot be used: "expired" or "used_up"
 
 
+def tell_owner(owner: User, email: str) -> None:
+    """Someone tried to register an address that has an account: the owner learns of it by mail;
+    the one registering is answered as for a new address and learns nothing."""
+    record("register_existing", target=email[:200], user=False)
+    with force_locale(owner.lang or "zh"):
+        mail.send(owner, "register_existing", _("有人用您的邮箱申请注册"),
+                  _("有人用您的邮箱 %(email)s 在智改数转诊断平台申请注册。您已有账号，无需再注册；如果不是您本人，"
+                    "请忽略这封邮件，您的账号没有任何变化。", email=email))
+
+
 def register(invite_code: str, name: str, email: str, password: str) -> Registration:
     """Create an enterprise account. An address that exists is left alone, and the caller answers
     as it does for a new one: whoever owns the address can log in (or reset) as before."""
@@ -106,11 +116,7 @@ def register(invite_code: str, name: str, email: str, password: str) -> Registra
     password_hash = generate_password_hash(password)  # in both cases, so both take as long
     owner = db.session.scalar(sa.select(User).where(User.email == email))
     if owner is not None:
-        record("register_existing", target=email[:200], user=False)
-        with force_locale(owner.lang or "zh"):  # the owner learns of it; the one registering learns nothing
-            mail.send(owner, "register_existing", _("有人用您的邮箱申请注册"),
-                      _("有人用您的邮箱 %(email)s 在智改数转诊断平台申请注册。您已有账号，无需再注册；如果不是您本人，"
-                        "请忽略这封邮件，您的账号没有任何变化。", email=email))
+        tell_owner(owner, email)
         return Registration(True, None)
     user = User(email=email, name=name.strip(), role="enterprise", zone_id=zone.id, password_hash=password_hash,
                 privacy_version=PRIVACY_VERSION, privacy_accepted_at=utcnow(), invite_code_id=code.id if code else None)

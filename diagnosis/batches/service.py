@@ -24,11 +24,14 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from huey import crontab
 
-from ..access import ZONE_ADMIN, assessments_query, has_role
+from ..access import ZONE_ADMIN, assessments_query, has_role, staff_scope
+from ..errors import Refused
 from ..extensions import db
-from ..models import Assessment, Company, ReportBatch, ReportPart, Result, User, utcnow
+from ..inputs import parse_int
+from ..models import Assessment, Company, ReportBatch, ReportPart, Result, User, Zone, utcnow
 from ..notifications.service import notify
 from ..queue import app as queue_app
 from ..queue import huey
@@ -47,6 +50,24 @@ MAX_ATTEMPTS = 3  # the first run and two re-queues
 DIED = "the queue worker stopped (killed or crashed) while working on it"
 
 
+def zones_of(user: User) -> list[tuple[int, str]]:
+    """The zones a user may build batches for: zone staff their zone, staff of a city or province each zone below them."""
+    ids = list(staff_scope(user).zone_ids) if has_role(user, ZONE_ADMIN) else []
+    if not ids and user.zone_id is not None:
+        ids = [user.zone_id]
+    return [tuple(r) for r in db.session.execute(sa.select(Zone.id, Zone.name).where(Zone.id.in_(ids)).order_by(Zone.name))]
+
+
+def batch_zone(user: User, raw) -> int:
+    """The zone a new batch is for: the user's own, or one chosen below a city's or province's staff (else 404)."""
+    if user.zone_id is not None:
+        return user.zone_id
+    chosen = parse_int(raw if isinstance(raw, str) else None, 1)
+    if chosen is None or chosen not in {z for z, _name in zones_of(user)}:
+        raise Refused(404, "not_found", _l("没有这个地区。"))
+    return chosen
+
+
 def matching(user: User, filters: dict) -> list[Assessment]:
     """The latest submitted assessment per firm the user may see, matching the filters, by firm name."""
     q = (assessments_query(user)
@@ -59,13 +80,16 @@ def matching(user: User, filters: dict) -> list[Assessment]:
         q = q.where(Company.size_class == filters["size"])
     if filters.get("level") not in (None, ""):
         q = q.where(Result.level == int(filters["level"]))
+    if filters.get("zone"):
+        q = q.where(Company.zone_id == int(filters["zone"]))
     return list(db.session.scalars(q.order_by(Company.name, Company.id)))
 
 
 def find_batch(user: User, batch_id: int) -> ReportBatch | None:
     """A batch is seen by whoever started it and by the administrators of its zone."""
     batch = db.session.get(ReportBatch, batch_id)
-    if batch is None or not (batch.created_by_id == user.id or (has_role(user, ZONE_ADMIN) and batch.zone_id == user.zone_id)):
+    if batch is None or not (batch.created_by_id == user.id or (has_role(user, ZONE_ADMIN) and batch.zone_id in {
+            z for z, _name in zones_of(user)})):
         return None
     return batch
 
@@ -73,12 +97,15 @@ def find_batch(user: User, batch_id: int) -> ReportBatch | None:
 def visible_batches(user: User, limit: int = 50) -> list[ReportBatch]:
     q = sa.select(ReportBatch).where(ReportBatch.created_by_id == user.id)
     if has_role(user, ZONE_ADMIN):
-        q = sa.select(ReportBatch).where(ReportBatch.zone_id == user.zone_id)
+        q = sa.select(ReportBatch).where(ReportBatch.zone_id.in_([z for z, _name in zones_of(user)]))
     return db.session.scalars(q.order_by(ReportBatch.id.desc()).limit(limit)).all()
 
 
-def start(user: User, filters: dict, lang: str) -> ReportBatch:
-    batch = ReportBatch(created_by_id=user.id, zone_id=user.zone_id, filters=filters, lang=lang, status="queued",
+def start(user: User, filters: dict, lang: str, zone=None) -> ReportBatch:
+    """A batch for one zone: the user's own, or (staff of a city or province) the one they chose below them."""
+    zone_id = batch_zone(user, zone)
+    filters = {**filters, "zone": zone_id}
+    batch = ReportBatch(created_by_id=user.id, zone_id=zone_id, filters=filters, lang=lang, status="queued",
                         total=len(matching(user, filters)), done=0, failures=[], attempts=0,
                         lease_until=utcnow() + _lease())
     db.session.add(batch)

@@ -7,6 +7,7 @@ from flask_login import current_user
 import questionnaires
 
 from ..access import STAFF, ZONE_ADMIN, require_role, staff_scope
+from ..errors import Refused
 from ..extensions import db
 from ..i18n import current_lang
 from ..industries import SIZE_CLASSES
@@ -31,17 +32,19 @@ def index():
     errors = {}
     if request.method == "POST":
         try:
-            if current_user.zone_id is None:
-                abort(403)  # batches are per zone; staff of a city or province have none
             f, drill = parse(request.form, staff_scope(current_user) if current_user.role == ZONE_ADMIN
                              else current_user.zone_id)
         except BadFilter as e:
             errors = e.errors
         else:
-            batch = service.start(current_user, service.filters_of(f, drill), current_lang())
+            try:
+                batch = service.start(current_user, service.filters_of(f, drill), current_lang(), request.form.get("zone"))
+            except Refused:
+                abort(404)  # a zone beside or above the user's area
             return redirect(url_for(".show", batch_id=batch.id))
     return render_template("batches/index.html", batches=service.visible_batches(current_user), errors=errors,
-                           form=request.form, instruments=questionnaires.available(), sizes=SIZE_CLASSES)
+                           form=request.form, instruments=questionnaires.available(), sizes=SIZE_CLASSES,
+                           zones=service.zones_of(current_user) if current_user.zone_id is None else [])
 
 
 @bp.get("/<int:batch_id>")

@@ -28,6 +28,7 @@ from ..audit import record
 from ..auth.service import deactivate
 from ..errors import Refused
 from ..extensions import db
+from ..history import erasure
 from ..models import (
     CLOSURE_MODES,
     AnswerChange,
@@ -268,11 +269,15 @@ def confirm(staff: User, request_id: int | None, confirmed: bool) -> str:
     needles = {company.name, company.uscc, *(u.email for u in users)}
     row.status, row.decided_by_id, row.decided_at, row.mode = "confirmed", staff.id, utcnow(), mode
     row.reason = None  # the firm's own words may name it
-    if mode == "delete":
-        _delete_company(company, users)
-    else:
-        _anonymise_company(company, users)
-    _scrub(needles, company.id)
+    db.session.flush()
+    # The review history is append-only in the database (history.py); this is the erasure it allows.
+    with erasure(db.session):
+        if mode == "delete":
+            _delete_company(company, users)
+        else:
+            _anonymise_company(company, users)
+        _scrub(needles, company.id)
+        db.session.flush()
     record("closure_confirmed", target=f"closure:{request_id}", detail={"mode": mode})
     db.session.commit()
     return mode

@@ -6,6 +6,7 @@ from datetime import date
 from flask_babel import lazy_gettext as _l
 
 from ..errors import Refused
+from ..i18n import LANGUAGES
 from .service import ProgrammeForm, parse_quotas
 from .targets import TargetForm
 
@@ -41,7 +42,9 @@ def programme_form(form) -> ProgrammeForm:
                          starts_on=_date(form.get("starts_on"), "starts_on"), ends_on=_date(form.get("ends_on"), "ends_on"),
                          reminder_days=_int(form.get("reminder_days"), "reminder_days", 7),
                          reminder_cap=_int(form.get("reminder_cap"), "reminder_cap", 3),
-                         quotas=parse_quotas((form.get("quotas") or "")[:5000]))
+                         quotas=parse_quotas((form.get("quotas") or "")[:5000]),
+                         lang=form.get("lang") if form.get("lang") in LANGUAGES else "zh",
+                         consultant_quotas=parse_quotas((form.get("consultant_quotas") or "")[:5000]))
 
 
 def target_form(form, programme_id: int | None) -> TargetForm:

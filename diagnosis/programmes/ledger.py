@@ -63,6 +63,7 @@ def firm_rows(p, lang: str) -> list[list]:
         lv = levels.get(e.company_id)
         out.append([e.uscc, e.name, industry_label(e.industry_division, lang), size.get(e.size_class, e.size_class),
                     _("是") if e.above_scale else _("否"), e.sub_zone or "", str(service.STATUS_NAMES[r["status"]]),
+                    str(service.DECISION_NAMES[r["decision"]]) if r["decision"] else "",
                     _date(e.invited_at), _date(e.opened_at), _date(r["started_at"]), _date(r["submitted_at"]),
                     level_name.get(lv, "") if lv is not None else "", "、".join(consultants.get(e.company_id, []))])
     return out
@@ -84,9 +85,9 @@ def build(user, programme_id: int, lang: str) -> tuple[str, bytes]:
     firms = wb.active
     firms.title = _("企业台账")
     header = [_("统一社会信用代码"), _("企业名称"), _("行业"), _("规模"), _("规上企业"), _("片区"), _("状态"),
-              _("邀请日期"), _("打开链接日期"), _("开始日期"), _("提交日期"), _("等级"), _("顾问")]
+              _("审核结果"), _("邀请日期"), _("打开链接日期"), _("开始日期"), _("提交日期"), _("等级"), _("顾问")]
     _sheet(firms, _("%(programme)s 企业台账", programme=p.name), filter_line, header, firm_rows(p, lang),
-           [22, 30, 24, 8, 10, 12, 12, 12, 14, 12, 12, 14, 14])
+           [22, 30, 24, 8, 10, 12, 12, 10, 12, 14, 12, 12, 14, 14])
     summary = wb.create_sheet(_("汇总"))
     rows = []
     for ev in targets.of_programme(user, p.id):
@@ -100,7 +101,7 @@ def build(user, programme_id: int, lang: str) -> tuple[str, bytes]:
     for sub in counts["sub_zones"]:
         c = sub["counts"]
         rows.append([f"{_('片区')}: {sub['sub_zone'] or _('未填写')}", "", "", sub["quota"] or "",
-                     c["submitted"], sub["quota_share"] if sub["quota_share"] is not None else "",
+                     sub["done"], sub["quota_share"] if sub["quota_share"] is not None else "",
                      "", _("名单 %(n)s 家；未开始 %(left)s 家", n=sub["firms"],
                            left=c["not_invited"] + c["invited"] + c["opened"])])
     _sheet(summary, _("%(programme)s 汇总", programme=p.name), filter_line,

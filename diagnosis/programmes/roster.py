@@ -23,6 +23,7 @@ from ..credit_codes import normalise_uscc, uscc_error
 from ..extensions import db
 from ..imports import ImportRejected, RowError
 from ..industries import SIZE_CLASSES, division
+from ..inputs import text_problem
 from ..models import Company, Programme, RosterEntry, User
 from . import sheet
 from .links import token_hash
@@ -126,7 +127,16 @@ def validate(programme: Programme, header: list[str], rows: list[tuple[int, dict
     seen: dict[str, int] = {}
     ready = []
     for number, raw in rows:
-        row_errors = []
+        row_errors, gated = [], []
+        for col in COLUMNS:  # the input gate on every text cell, before any other check reads it
+            value = raw.get(col)
+            problem = text_problem(value) if isinstance(value, str) else None
+            if problem:
+                heading = HEADINGS[col][0]
+                row_errors.append(RowError(number, col, _("“%(field)s”含有无法保存的字符（如单独的代理项），请删除后重试。",
+                                                          field=heading) if problem == "unstorable_text" else
+                                           _("“%(field)s”含有控制字符（如换行、制表符），请删除后重试。", field=heading)))
+                gated.append(row_errors[-1])
         code = normalise_uscc(_text(raw, "uscc", 30))
         problem = uscc_error(code) if code else "missing"
         if problem:
@@ -160,6 +170,9 @@ def validate(programme: Programme, header: list[str], rows: list[tuple[int, dict
         contact, sub_zone = _text(raw, "contact", 100), _text(raw, "sub_zone", 100)
         if len(contact) > 100 or len(sub_zone) > 100:
             row_errors.append(RowError(number, "contact" if len(contact) > 100 else "sub_zone", _("内容过长。")))
+        if gated:  # one reason per refused cell: the other checks would only repeat it
+            refused = {e.column for e in gated}
+            row_errors = [e for e in row_errors if e in gated or e.column not in refused]
         errors += row_errors
         if not row_errors:
             ready.append({"programme_id": programme.id, "uscc": code, "name": name, "industry_division": industry,
@@ -182,6 +195,10 @@ def import_roster(programme: Programme, data: bytes, user: User) -> Imported:
         for i in range(0, len(ready), 5000):
             db.session.execute(sa.insert(RosterEntry), ready[i:i + 5000])
         db.session.commit()
+        if len(ready) >= 1000 and db.engine.dialect.name == "postgresql":
+            # planner statistics for the new rows, so the programme page's joins are planned on them
+            db.session.execute(sa.text("ANALYZE roster_entries"))
+            db.session.commit()
     except Exception:
         db.session.rollback()
         raise

@@ -2,7 +2,7 @@
 (invite every firm with an address), follow each firm's status, remind, and join by the link."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
 import sqlalchemy as sa
@@ -10,6 +10,7 @@ from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from werkzeug.security import generate_password_hash
 
 import questionnaires
 
@@ -19,13 +20,27 @@ from ..auth.service import PRIVACY_VERSION
 from ..errors import Refused
 from ..extensions import db
 from ..industries import size_class
-from ..models import Area, Assessment, Company, InstrumentVersion, Programme, RosterEntry, RosterEvent, User, utcnow
+from ..models import (
+    Area,
+    Assessment,
+    Assignment,
+    Company,
+    InstrumentVersion,
+    Programme,
+    RosterEntry,
+    RosterEvent,
+    User,
+    utcnow,
+)
 from . import roster
 from .links import hash_of, token
 
-STATUSES = ("not_invited", "invited", "opened", "started", "submitted")
+STATUSES = ("not_invited", "invited", "opened", "started", "submitted", "reviewed")
 STATUS_NAMES = {"not_invited": _l("未邀请"), "invited": _l("已邀请"), "opened": _l("已打开链接"),
-                "started": _l("已开始"), "submitted": _l("已提交")}
+                "started": _l("已开始"), "submitted": _l("已提交"), "reviewed": _l("已审核")}
+DONE = ("submitted", "reviewed")  # the firm has submitted (and maybe been reviewed): it counts as diagnosed
+DECISION_NAMES = {"approved": _l("通过"), "rejected": _l("未通过")}
+DECIDED = ("approved", "rejected")  # the area's staff approved or rejected the submission (issue 18's review)
 MAX_REMINDER_CAP = 10
 
 
@@ -58,10 +73,14 @@ def started_from(p: Programme) -> datetime:
 
 def progress_subquery(p: Programme) -> sa.Subquery:
     """Per firm: when it first started and last submitted an assessment on the programme's instrument
-    since the programme began (the assessments themselves say so; nothing is copied)."""
+    since the programme began, and the submission time of its last reviewed (approved or rejected) and last
+    approved one (the assessments themselves say so; nothing is copied)."""
+    decided = sa.case((Assessment.review_state.in_(DECIDED), Assessment.submitted_at))
+    approved = sa.case((Assessment.review_state == "approved", Assessment.submitted_at))
     return (sa.select(Assessment.company_id.label("company_id"),
                       sa.func.min(Assessment.created_at).label("started_at"),
-                      sa.func.max(Assessment.submitted_at).label("submitted_at"))
+                      sa.func.max(Assessment.submitted_at).label("submitted_at"),
+                      sa.func.max(decided).label("reviewed_at"), sa.func.max(approved).label("approved_at"))
             .join(InstrumentVersion, InstrumentVersion.id == Assessment.instrument_version_id)
             .where(InstrumentVersion.instrument_id == p.instrument_id, Assessment.created_at >= started_from(p),
                    # only the roster's firms: without this the whole platform's assessments were grouped
@@ -71,7 +90,9 @@ def progress_subquery(p: Programme) -> sa.Subquery:
 
 
 def status_column(prog: sa.Subquery):
-    return sa.case((prog.c.submitted_at.is_not(None), "submitted"), (prog.c.started_at.is_not(None), "started"),
+    """A roster firm's status: reviewed when its latest submission was approved or rejected by the area's staff."""
+    return sa.case((prog.c.reviewed_at == prog.c.submitted_at, "reviewed"),
+                   (prog.c.submitted_at.is_not(None), "submitted"), (prog.c.started_at.is_not(None), "started"),
                    (RosterEntry.opened_at.is_not(None), "opened"), (RosterEntry.invited_at.is_not(None), "invited"),
                    else_="not_invited")
 
@@ -80,7 +101,9 @@ def roster_query(p: Programme, status: str | None = None) -> sa.Select:
     """Every roster firm (or those of one status) with its status and dates, in roster order."""
     prog = progress_subquery(p)
     st = status_column(prog)
-    q = (sa.select(RosterEntry, st.label("status"), prog.c.started_at, prog.c.submitted_at)
+    decision = sa.case((st != "reviewed", None), (prog.c.approved_at == prog.c.submitted_at, "approved"),
+                       else_="rejected")
+    q = (sa.select(RosterEntry, st.label("status"), prog.c.started_at, prog.c.submitted_at, decision.label("decision"))
          .outerjoin(prog, prog.c.company_id == RosterEntry.company_id)
          .where(RosterEntry.programme_id == p.id).order_by(RosterEntry.id))
     return q.where(st == status) if status in STATUSES else q
@@ -100,15 +123,16 @@ def status_counts(p: Programme) -> dict:
         entry[st] += n
     quotas = p.quotas or {}
     subs = [{"sub_zone": s, "counts": c, "firms": sum(c.values()), "quota": quotas.get(s),
-             "quota_share": round(100 * c["submitted"] / quotas[s], 1) if quotas.get(s) else None}
+             "done": c["submitted"] + c["reviewed"],
+             "quota_share": round(100 * (c["submitted"] + c["reviewed"]) / quotas[s], 1) if quotas.get(s) else None}
             for s, c in sorted(by_sub.items())]
-    return {"total": total, "firms": sum(total.values()), "sub_zones": subs}
+    return {"total": total, "firms": sum(total.values()), "sub_zones": subs, "consultants": consultant_counts(p)}
 
 
 def rows(p: Programme, status: str | None = None, limit: int | None = 200, offset: int = 0) -> list[dict]:
     q = roster_query(p, status).offset(offset).limit(limit)
-    return [{"entry": e, "status": st, "started_at": started, "submitted_at": submitted}
-            for e, st, started, submitted in db.session.execute(q).all()]
+    return [{"entry": e, "status": st, "started_at": started, "submitted_at": submitted, "decision": decision}
+            for e, st, started, submitted, decision in db.session.execute(q).all()]
 
 
 def page(user: User, programme_id: int, status: str | None = None) -> dict:
@@ -132,6 +156,8 @@ class ProgrammeForm:
     reminder_days: int
     reminder_cap: int
     quotas: dict
+    lang: str = "zh"
+    consultant_quotas: dict = field(default_factory=dict)  # {consultant email: firms}, as typed
 
 
 def parse_quotas(text: str) -> dict:
@@ -154,12 +180,47 @@ def create(user: User, form: ProgrammeForm) -> Programme:
     if area is None or area.zone_id is None:
         raise Refused(403, "forbidden", _l("项目由园区（或片区）的管理人员建立：名单上的企业在园区注册。"))
     _check(form)
-    p = Programme(area_id=area.id, zone_id=area.zone_id, name=form.name, instrument_id=form.instrument_id,
+    by_consultant = _consultant_quotas(area.zone_id, form.consultant_quotas)
+    p = Programme(consultant_quotas=by_consultant, area_id=area.id, zone_id=area.zone_id, name=form.name, instrument_id=form.instrument_id,
                   starts_on=form.starts_on, ends_on=form.ends_on, reminder_days=form.reminder_days,
-                  reminder_cap=form.reminder_cap, quotas=form.quotas, status="draft", created_by_id=user.id)
+                  reminder_cap=form.reminder_cap, quotas=form.quotas, status="draft", created_by_id=user.id,
+                  lang=form.lang)
     db.session.add(p)
     db.session.commit()
     return p
+
+
+def _consultant_quotas(zone_id: int, typed: dict) -> dict:
+    """{consultant email: n} as typed → {consultant id: n}; a 422 naming an address that is no consultant of the zone."""
+    out = {}
+    for email, n in typed.items():
+        uid = db.session.scalar(sa.select(User.id).where(User.email == email.strip().lower(), User.role == "consultant",
+                                                         User.zone_id == zone_id))
+        if uid is None:
+            raise Refused(422, "unknown_consultant", _l("本园区没有这位顾问：%(email)s", email=email[:100]),
+                          [{"field": "consultant_quotas"}])
+        out[str(uid)] = n
+    return out
+
+
+def consultant_counts(p: Programme) -> list[dict]:
+    """Per consultant with a quota or with roster firms assigned: the firms per status against the quota."""
+    prog = progress_subquery(p)
+    status = status_column(prog)
+    q = (sa.select(Assignment.consultant_id, status, sa.func.count())
+         .select_from(RosterEntry).join(Assignment, Assignment.company_id == RosterEntry.company_id)
+         .outerjoin(prog, prog.c.company_id == RosterEntry.company_id)
+         .where(RosterEntry.programme_id == p.id).group_by(Assignment.consultant_id, status))
+    quotas = {int(k): v for k, v in (p.consultant_quotas or {}).items()}
+    by: dict[int, dict] = {uid: dict.fromkeys(STATUSES, 0) for uid in quotas}
+    for uid, st, n in db.session.execute(q).all():
+        by.setdefault(uid, dict.fromkeys(STATUSES, 0))[st] += n
+    names = dict(db.session.execute(sa.select(User.id, User.name).where(User.id.in_(list(by)))).all()) if by else {}
+    emails = dict(db.session.execute(sa.select(User.id, User.email).where(User.id.in_(list(by)))).all()) if by else {}
+    return [{"consultant_id": uid, "name": names.get(uid, ""), "email": emails.get(uid, ""), "counts": c,
+             "firms": sum(c.values()), "quota": quotas.get(uid),
+             "quota_share": round(100 * c["submitted"] / quotas[uid], 1) if quotas.get(uid) else None}
+            for uid, c in sorted(by.items(), key=lambda kv: names.get(kv[0], ""))]
 
 
 def _check(form: ProgrammeForm) -> None:
@@ -187,8 +248,9 @@ def link(p: Programme, entry: RosterEntry) -> str:
 
 def _mail(p: Programme, entry: RosterEntry, kind: str, now: datetime | None = None) -> None:
     """An invitation or a reminder with the firm's personal link, logged with its outbox row."""
-    creator = db.session.get(User, p.created_by_id) if p.created_by_id else None
-    with force_locale(creator.lang if creator is not None and creator.lang else "zh"):
+    # The recipient's language when the address has an account, else the programme's.
+    account = db.session.scalar(sa.select(User).where(User.email == entry.email.strip().lower())) if entry.email else None
+    with force_locale(account.lang if account is not None and account.lang else (p.lang or "zh")):
         if kind == "invited":
             subject = _("邀请参加%(programme)s", programme=p.name)
             first = _("%(firm)s：园区邀请贵企业参加“%(programme)s”数字化诊断，请在 %(end)s 前完成在线自评。",
@@ -199,7 +261,8 @@ def _mail(p: Programme, entry: RosterEntry, kind: str, now: datetime | None = No
                       firm=entry.name, programme=p.name, end=p.ends_on.isoformat())
         body = "\n\n".join([first, _("通过这个专属链接注册或登录，直接进入评估：%(url)s", url=link(p, entry)),
                             _("如有疑问，请联系园区管理部门。")])
-    row = mail.send(entry.email, f"programme_{kind}", subject, body, zone_id=p.zone_id)
+    row = mail.send(entry.email, f"programme_{kind}", subject, body, zone_id=p.zone_id,
+                    lang=account.lang if account is not None and account.lang else (p.lang or "zh"))
     now = now or utcnow()
     entry.last_mailed_at = now
     if kind == "invited":
@@ -311,6 +374,7 @@ class Joined:
     assessment_id: int | None = None
     field: str = ""
     problem: str = ""
+    accepted: bool = False  # registered, or the address had an account: the caller answers both alike
 
 
 def register_through_link(raw_token: str, *, email: str, name: str, password: str, employees: int,
@@ -323,11 +387,16 @@ def register_through_link(raw_token: str, *, email: str, name: str, password: st
         return Joined(None, field="email", problem="incomplete")
     if not privacy:
         return Joined(None, field="privacy", problem="privacy")
-    if db.session.scalar(sa.select(User.id).where(User.email == email)) is not None:
-        return Joined(None, field="email", problem="email_taken")
     local = email.split("@")[0]
     if local and local in password.lower():
         return Joined(None, field="password", problem="password_has_email")
+    owner = db.session.scalar(sa.select(User).where(User.email == email))
+    if owner is not None:  # answered as for a new address (no oracle); the owner is told by mail
+        from ..auth.service import tell_owner
+        generate_password_hash(password)  # as long as a registration takes
+        tell_owner(owner, email)
+        db.session.commit()
+        return Joined(None, accepted=True)
     company = db.session.scalar(sa.select(Company).where(Company.uscc == entry.uscc))
     if company is not None and (company.zone_id != p.zone_id or db.session.scalar(
             sa.select(User.id).where(User.company_id == company.id)) is not None):
@@ -344,9 +413,54 @@ def register_through_link(raw_token: str, *, email: str, name: str, password: st
     user.set_password(password)
     db.session.add(user)
     db.session.commit()
-    return Joined(user, _start(user, p))
+    _start(user, p)
+    return Joined(user, accepted=True)
 
 
 def _section(entry: RosterEntry) -> str:
     from ..industries import division
     return division(entry.industry_division).section
+
+
+# --- The same figures for integrators (the API): plain values, the same permissions -----------------
+
+def summary(p: Programme) -> dict:
+    return {"id": p.id, "name": p.name, "instrument": p.instrument_id, "area_id": p.area_id, "zone_id": p.zone_id,
+            "starts_on": p.starts_on.isoformat(), "ends_on": p.ends_on.isoformat(), "status": p.status,
+            "lang": p.lang or "zh", "reminder_days": p.reminder_days, "reminder_cap": p.reminder_cap,
+            "quotas": p.quotas or {}, "consultant_quotas": p.consultant_quotas or {}}
+
+
+def listing_body(user: User) -> dict:
+    return {"items": [summary(p) for p in listing(user)]}
+
+
+def status_body(user: User, programme_id: int) -> dict:
+    """The programme with its firms per status, overall and per sub-zone against the quotas."""
+    p = get(user, programme_id)
+    return {**summary(p), "progress": status_counts(p)}
+
+
+ROSTER_PAGE = 100
+
+
+def roster_body(user: User, programme_id: int, status: str | None, page: int) -> dict:
+    p = get(user, programme_id)
+    if status is not None and status not in STATUSES:
+        raise Refused(400, "bad_parameter", _l("没有这个状态。"), [{"field": "status", "allowed": list(STATUSES)}])
+    found = rows(p, status, limit=ROSTER_PAGE, offset=(page - 1) * ROSTER_PAGE)
+
+    def when(d):
+        return d.isoformat() if d else None
+    return {"page": page, "per_page": ROSTER_PAGE, "items": [
+        {"uscc": r["entry"].uscc, "name": r["entry"].name, "company_id": r["entry"].company_id,
+         "industry_division": r["entry"].industry_division, "size_class": r["entry"].size_class,
+         "above_scale": r["entry"].above_scale, "sub_zone": r["entry"].sub_zone, "status": r["status"],
+         "invited_at": when(r["entry"].invited_at), "opened_at": when(r["entry"].opened_at),
+         "started_at": when(r["started_at"]), "submitted_at": when(r["submitted_at"]),
+         "reminders_sent": r["entry"].reminders_sent} for r in found]}
+
+
+def targets_body(user: User, programme_id: int) -> dict:
+    from . import targets
+    return {"items": [{"id": ev["target"].id, **targets.plain(ev)} for ev in targets.of_programme(user, programme_id)]}

@@ -2,7 +2,8 @@
 the quarterly trend (with the method stated), and the firms that would move it most.
 
 Every figure is a GROUP BY over `results` (the firm's latest, or per quarter) joined to the
-roster or to the area's companies, in the style of zone/stats.py.
+roster or to the area's companies, in the style of zone/stats.py; a target of a city or province
+adds up its zones' pre-aggregates (figures_cube) instead of counting a million results.
 """
 from __future__ import annotations
 
@@ -13,7 +14,9 @@ from flask_babel import lazy_gettext as _l
 
 import questionnaires
 
+from .. import figures_cube as cube
 from ..access import ZONE_ADMIN, area_companies, ensure_area_visible, ensure_role, staff_area
+from ..areas import zone_ids_under
 from ..errors import Refused
 from ..extensions import db
 from ..models import (
@@ -22,6 +25,7 @@ from ..models import (
     Area,
     Assessment,
     Company,
+    FigureCell,
     Programme,
     Result,
     RosterEntry,
@@ -58,9 +62,18 @@ def _denominator(t: Target) -> int:
     return db.session.scalar(sa.select(sa.func.count(Company.id)).where(area_companies(area))) or 0
 
 
+def _zones(t: Target) -> list[int] | None:
+    """The zones of a city's or province's own target (counted from the pre-aggregates), else None."""
+    if t.programme_id is not None:
+        return None
+    area = db.session.get(Area, t.area_id)
+    if area.kind not in ("province", "city"):
+        return None
+    return [z for z in db.session.scalars(zone_ids_under(area)) if z is not None]
+
+
 def _reached(t: Target) -> sa.Select:
-    """Per firm, the first quarter it counted: its first submission in the programme (coverage),
-    or its first result at or above the level."""
+    """Per firm, the first quarter it counted: its first submission in the programme (coverage)."""
     q = (sa.select(Result.company_id, sa.func.min(Result.period).label("first"))
          .where(Result.instrument_id == t.instrument_id, Result.company_id.in_(_population(t)))
          .group_by(Result.company_id))
@@ -69,35 +82,85 @@ def _reached(t: Target) -> sa.Select:
         p = db.session.get(Programme, t.programme_id)
         return q.join(Assessment, Assessment.id == Result.assessment_id).where(
             Assessment.created_at >= service.started_from(p))
-    return q.where(Result.level >= (t.min_level or 0))
+    raise ValueError(t.indicator)
+
+
+def _spans(t: Target) -> list[tuple[str, str, int]]:
+    """(quarter, until, firms): firms whose last result of `quarter` is at or above the level and stays
+    their latest until the quarter `until` ('' : still is), whatever level the next one has."""
+    zones = _zones(t)
+    if zones is not None:
+        q = (cube.cells(zones, t.instrument_id, scope=None).add_columns(FigureCell.scope, FigureCell.until,
+                                                                         sa.func.sum(FigureCell.n))
+             .where(FigureCell.level >= (t.min_level or 0)).group_by(FigureCell.scope, FigureCell.until))
+        return [(p, u, int(n)) for p, u, n in db.session.execute(q).all()]
+    inner = (sa.select(Result.period, Result.level, sa.func.lead(Result.period).over(
+                partition_by=Result.company_id, order_by=Result.period).label("until"))
+             .where(Result.instrument_id == t.instrument_id, Result.latest_in_period,
+                    Result.company_id.in_(_population(t))).subquery())
+    q = (sa.select(inner.c.period, inner.c.until, sa.func.count()).where(inner.c.level >= (t.min_level or 0))
+         .group_by(inner.c.period, inner.c.until))
+    return [(p, u or "", n) for p, u, n in db.session.execute(q).all()]
+
+
+def _quarters(first: str, last: str) -> list[str]:
+    out, i = [], _index(first)
+    while i <= _index(last):
+        out.append(f"{i // 4}Q{i % 4 + 1}")
+        i += 1
+    return out
+
+
+def _value(t: Target, n: int, denominator: int, digits: int = 1) -> float:
+    return float(n) if t.indicator == "firms_at_level" else (round(100 * n / denominator, digits) if denominator else 0.0)
 
 
 def current(t: Target) -> tuple[float, int, int]:
     """(value, firms counted, denominator) now. Levels are the firms' latest results; coverage is
     a submission since the programme began."""
+    zones = _zones(t)
+    if zones is not None:
+        denominator = cube.firm_count(zones)
+        n = int(db.session.scalar(cube.cells(zones, t.instrument_id).add_columns(sa.func.sum(FigureCell.n))
+                                  .where(FigureCell.level >= (t.min_level or 0))) or 0)
+        return _value(t, n, denominator), n, denominator
     denominator = _denominator(t)
     if t.indicator == "coverage":
         n = db.session.scalar(sa.select(sa.func.count()).select_from(_reached(t).subquery())) or 0
     else:
-        n = db.session.scalar(sa.select(sa.func.count(Result.id)).where(
+        n = db.session.scalar(sa.select(sa.func.count()).select_from(Result).where(
             Result.instrument_id == t.instrument_id, Result.is_latest, Result.level >= (t.min_level or 0),
             Result.company_id.in_(_population(t)))) or 0
     value = float(n) if t.indicator == "firms_at_level" else (round(100 * n / denominator, 1) if denominator else 0.0)
     return value, n, denominator
 
 
-def quarterly(t: Target) -> list[tuple[str, float]]:
-    """The indicator at the end of each quarter: firms counted from the quarter they first counted."""
+def quarterly(t: Target, denominator: int | None = None) -> list[tuple[str, float]]:
+    """The indicator at the end of each quarter from the first to the last with a result. Coverage
+    counts firms from the quarter they first submitted in the programme (a submission stays made);
+    a level counts the firms whose latest result as of that quarter's end is at or above it, so a
+    firm that drops below the level later stops counting from then on."""
+    spans = _coverage_spans(t) if t.indicator == "coverage" else _spans(t)
+    return _series(t, spans, denominator)
+
+
+def _coverage_spans(t: Target) -> list[tuple[str, str, int]]:
     first = _reached(t).subquery()
-    counts = db.session.execute(sa.select(first.c.first, sa.func.count()).group_by(first.c.first)
-                                .order_by(first.c.first)).all()
-    denominator = _denominator(t)
-    out, running = [], 0
-    for period, n in counts:
-        running += n
-        value = float(running) if t.indicator == "firms_at_level" else (
-            round(100 * running / denominator, 2) if denominator else 0.0)
-        out.append((period, value))
+    return [(p, "", n) for p, n in db.session.execute(sa.select(first.c.first, sa.func.count())
+                                                       .group_by(first.c.first)).all()]
+
+
+def _series(t: Target, spans: list[tuple[str, str, int]], denominator: int | None) -> list[tuple[str, float]]:
+    if not spans:
+        return []
+    if denominator is None:
+        zones = _zones(t)
+        denominator = _denominator(t) if zones is None else cube.firm_count(zones)
+    ends = {u for _p, u, _n in spans if u}
+    out = []
+    for q in _quarters(min(p for p, _u, _n in spans), max([p for p, _u, _n in spans] + list(ends))):
+        n = sum(k for p, u, k in spans if p <= q and (not u or u > q))
+        out.append((q, _value(t, n, denominator, 2)))
     return out
 
 
@@ -123,10 +186,17 @@ def project(points: list[tuple[str, float]], target_year: int) -> dict | None:
 
 def evaluate(t: Target) -> dict:
     """Current value, progress from base to target (%), projection and whether it reaches the target."""
-    value, n, denominator = current(t)
+    if t.indicator == "coverage":  # one pass: the firms that submitted, by the quarter they first did
+        spans = _coverage_spans(t)
+        denominator = _denominator(t)
+        n = sum(k for _p, _u, k in spans)
+        value, points = _value(t, n, denominator), _series(t, spans, denominator)
+    else:
+        value, n, denominator = current(t)
+        points = quarterly(t, denominator)
     span = t.target_value - t.base_value
     progress = round(100 * (value - t.base_value) / span, 1) if span else (100.0 if value >= t.target_value else 0.0)
-    projection = project(quarterly(t), t.target_year)
+    projection = project(points, t.target_year)
     return {"target": t, "value": value, "counted": n, "denominator": denominator, "progress": progress,
             "projection": projection,
             "on_track": projection is not None and projection["value"] >= t.target_value,
@@ -143,17 +213,22 @@ def movers(t: Target, limit: int = 20) -> list[dict]:
         rank = sa.case((status == "started", 0), (status == "opened", 1), (status == "invited", 2), else_=3)
         q = (sa.select(RosterEntry.name, RosterEntry.uscc, status)
              .outerjoin(prog, prog.c.company_id == RosterEntry.company_id)
-             .where(RosterEntry.programme_id == p.id, status != "submitted")
+             .where(RosterEntry.programme_id == p.id, status.not_in(service.DONE))
              .order_by(rank, RosterEntry.id).limit(limit))
         if t.above_scale_only:
             q = q.where(RosterEntry.above_scale)
         return [{"name": n, "uscc": u, "status": st, "level": None, "next_gap": None}
                 for n, u, st in db.session.execute(q).all()]
+    zones = _zones(t)
     q = (sa.select(Company.name, Company.uscc, Result.level, Result.next_gap, Result.assessment_id)
          .join(Company, Company.id == Result.company_id)
-         .where(Result.instrument_id == t.instrument_id, Result.is_latest, Result.level == (t.min_level or 0) - 1,
-                Company.id.in_(_population(t)))
-         .order_by(Result.next_gap.is_(None), Result.next_gap, Company.id).limit(limit))
+         .where(Result.instrument_id == t.instrument_id, Result.is_latest, Result.level == (t.min_level or 0) - 1))
+    if zones is not None:  # a city or province: walk the closest-first index, keep its zones' firms
+        q = q.where(Company.zone_id.in_(zones), Result.next_gap.is_not(None)).order_by(
+            Result.next_gap, Result.company_id).limit(limit)
+    else:
+        q = q.where(Company.id.in_(_population(t))).order_by(
+            Result.next_gap.is_(None), Result.next_gap, Company.id).limit(limit)
     return [{"name": n, "uscc": u, "status": "submitted", "level": lv, "next_gap": g, "assessment_id": a}
             for n, u, lv, g, a in db.session.execute(q).all()]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_user
+from flask_login import current_user
 
 import questionnaires
 
@@ -42,8 +42,8 @@ def index():
 
 
 def _labels(p) -> dict:
-    return {"statuses": service.STATUSES, "status_names": service.STATUS_NAMES, "names": targets.INDICATOR_NAMES,
-            "natures": targets.NATURE_NAMES, "instrument": questionnaires.get(p.instrument_id)}
+    return {"statuses": service.STATUSES, "status_names": service.STATUS_NAMES, "decision_names": service.DECISION_NAMES,
+            "names": targets.INDICATOR_NAMES, "natures": targets.NATURE_NAMES, "instrument": questionnaires.get(p.instrument_id)}
 
 
 @bp.get("/<int:programme_id>")
@@ -100,7 +100,7 @@ def roster_template():
                     headers={"Content-Disposition": "attachment; filename=roster-template.xlsx"})
 
 
-JOIN_PROBLEMS = {"email_taken": _l("该邮箱已注册，请直接登录。"), "password_has_email": _l("密码不能包含邮箱名。"),
+JOIN_PROBLEMS = {"password_has_email": _l("密码不能包含邮箱名。"),
                  "firm_registered": _l("这家企业已有账号，请用该账号登录。"),
                  "incomplete": _l("请填写姓名和有效的邮箱。"),
                  "privacy": _l("注册前请阅读并同意《个人信息保护说明》。")}
@@ -122,11 +122,13 @@ def join(token: str):
                 raise
             flash(str(e.message), "error")
             return redirect(url_for(".join", token=token))
-        if done.user is None:
+        if not done.accepted:
             flash(str(JOIN_PROBLEMS[done.problem]), "error")
             return redirect(url_for(".join", token=token))
-        login_user(done.user)
-        return redirect(url_for("assessments.page", assessment_id=done.assessment_id, n=1))
+        # The same answer whether the address was new or taken, so it cannot be probed: log in,
+        # and the link then opens the programme's assessment.
+        flash(_("注册已受理。请用该邮箱和密码登录；如该邮箱已有账号，请用原密码登录。"), "success")
+        return redirect(url_for("auth.login", next=url_for(".join", token=token)))
     opened = service.open_link(token, current_user if current_user.is_authenticated else None)
     if opened.outcome == "assessment":
         return redirect(url_for("assessments.page", assessment_id=opened.assessment_id, n=1))

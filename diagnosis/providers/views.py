@@ -11,6 +11,7 @@ from ..errors import Refused
 from ..exports import to_csv, to_xlsx
 from ..extensions import db
 from ..ids import form_id
+from ..programmes.service import STATUS_NAMES as PROGRAMME_STATUSES
 from . import scores, service
 
 bp = Blueprint("providers", __name__, url_prefix="/providers")
@@ -37,7 +38,7 @@ def index():
             flash(str(e.message), "error")
             status = e.status
     return render_template("providers/index.html", table=scores.zone_table(current_user), figures=scores.FIGURES,
-                           form=request.form), status
+                           form=request.form, can_register=current_user.zone_id is not None), status
 
 
 @bp.get("/scores.<fmt>")
@@ -74,6 +75,14 @@ def show(provider_id: int):
                     flash(_("本园区没有这些信用代码的企业：%(codes)s", codes="、".join(out.unknown)), "warning")
             elif op == "member":
                 service.add_member(current_user, p.id, f.get("email"), lead=f.get("lead") == "yes")
+            elif op == "programme":
+                out = service.assign_programme(current_user, p.id, form_id(f.get("programme")), f.get("sub_zone"),
+                                               f.get("status"))
+                flash(_("已分配 %(n)s 家企业。", n=out.added), "success")
+                if out.unknown:
+                    flash(_("名单中有 %(n)s 家企业尚未在本园区注册，未能分配。", n=len(out.unknown)), "warning")
+            elif op == "remove_member":
+                service.remove_member(current_user, p.id, form_id(f.get("user")))
             elif op == "active":
                 service.set_active(current_user, p.id, f.get("active") == "yes")
             elif op == "assign":
@@ -87,6 +96,8 @@ def show(provider_id: int):
                 abort(e.status)
             flash(str(e.message), "error")
         return redirect(url_for(".show", provider_id=p.id))
-    return render_template("providers/show.html", p=p, members=service.members(p), firms=service.firms(p),
+    return render_template("providers/show.html", p=p, members=service.members(p),
+                           firms=service.firms(p, current_user if current_user.role == ZONE_ADMIN else None),
                            consultant_of=service.consultant_of(p), is_lead=manages_provider(current_user, p.id),
-                           scores=scores.provider_scores(p), figures=scores.FIGURES)
+                           manages=service.manages(current_user, p), programmes=service.programme_choices(current_user, p),
+                           statuses=PROGRAMME_STATUSES, scores=scores.provider_scores(p), figures=scores.FIGURES)

@@ -52,6 +52,27 @@ def collect(zone: Zone, lang: str, period: str | None = None, sub_zone: str | No
             "targets": [targets.plain(ev) for ev in targets.of_area(area)] if area is not None else []}
 
 
+def report_zone(user, raw) -> Zone:
+    """The zone whose report is asked for: zone staff their own; staff of a city or province any zone
+    below them (`?zone=ID`); anything else is a 404."""
+    from flask_babel import lazy_gettext as _l
+
+    from ..access import staff_scope
+    from ..errors import Refused
+    from ..extensions import db
+    from ..inputs import parse_int
+    zone_id = user.zone_id if user.zone_id is not None else parse_int(raw if isinstance(raw, str) else None, 1)
+    if zone_id is None or zone_id not in staff_scope(user).zone_ids and zone_id != user.zone_id:
+        raise Refused(404, "not_found", _l("没有这个地区。"))
+    return db.session.get(Zone, zone_id)
+
+
+def report_for(user, raw_zone, lang: str, period: str | None = None, sub_zone: str | None = None) -> tuple[Zone, bytes]:
+    """The report of the zone asked for (see report_zone) and its PDF."""
+    zone = report_zone(user, raw_zone)
+    return zone, render_zone_report(zone, lang, period=period, sub_zone=sub_zone)
+
+
 def render_zone_report(zone: Zone, lang: str, period: str | None = None, sub_zone: str | None = None) -> bytes:
     """The zone report as a PDF, from the render cache when nothing changed."""
     html = zone_report_html(collect(zone, lang, period=period, sub_zone=sub_zone), lang)

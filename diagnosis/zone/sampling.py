@@ -16,11 +16,24 @@ from typing import Any
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
-from ..access import ZONE_ADMIN, ensure_role
+from ..access import ZONE_ADMIN, ensure_role, staff_scope, visible_company_ids
 from ..audit import record
 from ..errors import Refused
 from ..extensions import db
-from ..models import Assessment, Assignment, Company, Result, ReviewEvent, SampleCheck, SampleDraw, User, utcnow
+from ..models import (
+    Assessment,
+    Assignment,
+    Company,
+    Programme,
+    Result,
+    ReviewEvent,
+    RosterEntry,
+    SampleCheck,
+    SampleDraw,
+    User,
+    Zone,
+    utcnow,
+)
 from ..notifications.service import notify
 
 DEFAULT_SHARE = 0.10  # 常州 2022: on-site check of at least 10% of applicants
@@ -38,12 +51,26 @@ def redraw(population: dict[str, list[int]], rule: dict, seed: int) -> list[int]
     return sorted(drawn)
 
 
-def _rule(raw: dict) -> dict:
+def _rule(raw: dict, staff: User | None = None) -> dict:
     instrument = raw.get("instrument") or "sme-digital"
     stratum = raw.get("stratum") or ""
     states = [s for s in (raw.get("states") or STATES) if s in STATES]
     if stratum not in STRATA or not isinstance(instrument, str) or not states:
         raise Refused(422, "bad_rule", _l("抽样规则不正确。"), [{"field": "stratum"}])
+    only = raw.get("only") or None
+    if only is not None and (not isinstance(only, str) or len(only) > 100 or not stratum):
+        raise Refused(422, "bad_rule", _l("只抽一层时请先选择分层方式，并填写该层（不超过 100 字）。"), [{"field": "only"}])
+    programme = raw.get("programme") or None
+    if programme is not None:
+        # One programme's roster: its instrument, its firms, their assessments since it began.
+        from ..programmes import service as programmes
+        try:
+            prog = programmes.get(staff, programme) if isinstance(programme, int) and staff is not None else None
+        except Refused:
+            prog = None  # another area's programme is, to this form, no programme at all
+        if prog is None or prog.zone_id != staff.zone_id:
+            raise Refused(422, "bad_rule", _l("没有这个项目，或它的名单不在本园区。"), [{"field": "programme"}])
+        instrument = prog.instrument_id
     share, count = raw.get("share"), raw.get("count")
     try:
         if count not in (None, ""):
@@ -56,25 +83,45 @@ def _rule(raw: dict) -> dict:
                 raise ValueError
     except (TypeError, ValueError):
         raise Refused(422, "bad_rule", _l("抽样比例应在 0 到 1 之间，或给出 1 以上的家数。"), [{"field": "share"}]) from None
-    return {"instrument": instrument, "stratum": stratum, "states": sorted(states), "share": share, "count": count}
+    out = {"instrument": instrument, "stratum": stratum, "states": sorted(states), "share": share, "count": count}
+    if programme is not None:
+        out["programme"] = programme
+    if only is not None:
+        out["only"] = only.strip()
+    return out
 
 
 def population(zone_id: int, rule: dict) -> dict[str, list[int]]:
-    """Each firm's latest assessment on the instrument in the chosen states, grouped by stratum."""
+    """Each firm's latest assessment on the instrument in the chosen states, grouped by stratum. With a
+    programme: only its roster's firms, assessed since it began, the sub-zone taken from the roster. With
+    `only`: that one stratum."""
     column = STRATA[rule["stratum"]]
-    q = (sa.select(Assessment.id, column if column is not None else sa.literal(""))
-         .join(Result, Result.assessment_id == Assessment.id).join(Company, Company.id == Assessment.company_id)
+    q = (sa.select(Assessment.id).join(Result, Result.assessment_id == Assessment.id)
+         .join(Company, Company.id == Assessment.company_id)
          .where(Company.zone_id == zone_id, Result.instrument_id == rule["instrument"], Result.is_latest,
                 sa.func.coalesce(Assessment.review_state, Assessment.status).in_(rule["states"])))
+    if rule.get("programme") is not None:
+        from ..programmes.service import started_from
+        prog = db.session.get(Programme, rule["programme"])
+        q = (q.join(RosterEntry, sa.and_(RosterEntry.company_id == Company.id, RosterEntry.programme_id == prog.id))
+             .where(Assessment.created_at >= started_from(prog)))
+        if rule["stratum"] == "sub_zone":
+            column = sa.func.coalesce(RosterEntry.sub_zone, Company.sub_zone)
+    q = q.add_columns(column if column is not None else sa.literal(""))
     out: dict[str, list[int]] = {}
     for aid, key in db.session.execute(q):
         out.setdefault(str(key or ""), []).append(aid)
+    if rule.get("only") is not None:
+        out = {k: v for k, v in out.items() if k == rule["only"]}
     return {k: sorted(v) for k, v in out.items()}
 
 
 def draw(staff: User, raw_rule: dict, seed: Any = None) -> SampleDraw:
+    """A new draw in the staff member's own zone (staff of a city or province look at their zones' draws)."""
     ensure_role(staff, ZONE_ADMIN)
-    rule = _rule(raw_rule)
+    if staff.zone_id is None:
+        raise Refused(403, "forbidden", _l("现场抽查由园区的管理人员抽取。"))
+    rule = _rule(raw_rule, staff)
     if seed in (None, ""):
         seed = secrets.randbelow(2**31)
     try:
@@ -94,29 +141,50 @@ def draw(staff: User, raw_rule: dict, seed: Any = None) -> SampleDraw:
     return d
 
 
-def draws(staff: User) -> list[SampleDraw]:
+def draws(staff: User) -> list[tuple[SampleDraw, str, dict]]:
+    """The draws of every zone at or below the staff member's area, newest first, each with its zone's name
+    and its checks' outcomes counted."""
     ensure_role(staff, ZONE_ADMIN)
-    return db.session.scalars(sa.select(SampleDraw).where(SampleDraw.zone_id == staff.zone_id)
-                              .order_by(SampleDraw.id.desc()).limit(100)).all()
+    rows = db.session.execute(sa.select(SampleDraw, Zone.name).join(Zone, Zone.id == SampleDraw.zone_id)
+                              .where(SampleDraw.zone_id.in_(staff_scope(staff).zone_ids))
+                              .order_by(SampleDraw.id.desc()).limit(200)).all()
+    counts: dict[int, dict] = {}
+    if rows:
+        for draw_id, outcome, n in db.session.execute(
+                sa.select(SampleCheck.draw_id, SampleCheck.outcome, sa.func.count())
+                .where(SampleCheck.draw_id.in_([d.id for d, _z in rows]))
+                .group_by(SampleCheck.draw_id, SampleCheck.outcome)):
+            counts.setdefault(draw_id, {})[outcome] = n
+    return [(d, zone, counts.get(d.id, {})) for d, zone in rows]
 
 
 def get_draw(staff: User, draw_id: int) -> SampleDraw:
     ensure_role(staff, ZONE_ADMIN)
     d = db.session.get(SampleDraw, draw_id)
-    if d is None or d.zone_id != staff.zone_id:
+    if d is None or d.zone_id not in staff_scope(staff).zone_ids:
         raise Refused(404, "not_found", _l("找不到这次抽样。"))
     return d
 
 
-def checks(d: SampleDraw) -> list[tuple[SampleCheck, Company]]:
-    return db.session.execute(sa.select(SampleCheck, Company).join(Assessment, Assessment.id == SampleCheck.assessment_id)
-                              .join(Company, Company.id == Assessment.company_id)
-                              .where(SampleCheck.draw_id == d.id).order_by(Company.name)).all()
+def checks(d: SampleDraw, viewer: User | None = None) -> list[tuple[SampleCheck, Company]]:
+    """The draw's checks with their firms (those the viewer may see: a sub-zone's staff, their sub-zone's)."""
+    q = (sa.select(SampleCheck, Company).join(Assessment, Assessment.id == SampleCheck.assessment_id)
+         .join(Company, Company.id == Assessment.company_id).where(SampleCheck.draw_id == d.id))
+    if viewer is not None:
+        q = q.where(Company.id.in_(visible_company_ids(viewer)))
+    return db.session.execute(q.order_by(Company.name)).all()
+
+
+def can_record(staff: User, d: SampleDraw) -> bool:
+    """The draw's own zone's staff record outcomes; staff of the areas above look."""
+    return staff.zone_id is not None and staff.zone_id == d.zone_id
 
 
 def record_outcome(staff: User, draw_id: int, check_id: Any, outcome: Any, note: Any) -> SampleCheck:
     """Record what the on-site check found; a mismatch reopens the assessment for verification."""
     d = get_draw(staff, draw_id)
+    if not can_record(staff, d):
+        raise Refused(403, "forbidden", _l("抽查结果由抽样所在园区的管理人员记录。"))
     c = db.session.get(SampleCheck, check_id) if isinstance(check_id, int) else None
     if c is None or c.draw_id != d.id:
         raise Refused(404, "not_found", _l("找不到这条抽查记录。"))
@@ -139,3 +207,15 @@ def record_outcome(staff: User, draw_id: int, check_id: Any, outcome: Any, note:
     record("sample_check", target=str(a.id), detail={"draw": d.id, "outcome": outcome}, user=staff)
     db.session.commit()
     return c
+
+
+def programme_choices(staff: User) -> list[Programme]:
+    """The programmes of the staff member's own zone whose roster a draw can be restricted to."""
+    if staff.zone_id is None:
+        return []
+    from ..programmes import service as programmes
+    return [p for p in programmes.listing(staff) if p.zone_id == staff.zone_id]
+
+
+def programme_of(d: SampleDraw) -> Programme | None:
+    return db.session.get(Programme, d.rule["programme"]) if d.rule.get("programme") else None

@@ -18,8 +18,9 @@ import questionnaires
 from questionnaires.references import references
 from scoring.progress import previous_period
 
+from .. import figures_cube as cube
 from ..extensions import db
-from ..models import Assessment, Company, DimensionScore, InstrumentVersion, Result, utcnow
+from ..models import Assessment, Company, DimensionScore, FigureCell, FigureDim, InstrumentVersion, Result, Zone, utcnow
 
 STALE_DRAFT_DAYS = 60
 
@@ -69,16 +70,45 @@ def _results(f: Filters, query: sa.Select) -> sa.Select:
     return _companies(f, query)
 
 
+def _cubed(f: Filters) -> bool:
+    """Figures add up the zones' pre-aggregates (figures_cube); a sub-zone filter (not in them)
+    counts the results themselves."""
+    return not f.sub_zone
+
+
+def _zone_list(f: Filters) -> tuple[int, ...]:
+    return f.zone_ids or (f.zone_id,)
+
+
+def _cells(f: Filters, *columns, all_quarters: bool = False) -> sa.Select:
+    return cube.cells(_zone_list(f), f.instrument_id, industry=f.industry, size=f.size,
+                      scope=None if all_quarters else (f.period or cube.LATEST),
+                      verified=f.verified and not all_quarters).add_columns(*columns)
+
+
+def _dims(f: Filters, *columns) -> sa.Select:
+    return cube.dims(_zone_list(f), f.instrument_id, industry=f.industry, size=f.size, scope=f.period or cube.LATEST,
+                     verified=f.verified).add_columns(*columns)
+
+
 def _level(f: Filters):
     """The level counted: the verified one under the "verified only" filter, else the self-assessed one."""
     return Result.verified_level if f.verified else Result.level
 
 
 def overview(f: Filters) -> dict:
-    registered = db.session.scalar(_companies(f, sa.select(sa.func.count(Company.id))))
+    if _cubed(f):
+        registered = cube.firm_count(_zone_list(f), industry=f.industry, size=f.size)
+    else:
+        registered = db.session.scalar(_companies(f, sa.select(sa.func.count(Company.id))))
     total = Result.verified_total if f.verified else Result.total  # "verified only": the verified score
-    assessed, mean_total = db.session.execute(
-        _results(f, sa.select(sa.func.count(Result.id), sa.func.avg(total)))).one()
+    if _cubed(f):
+        assessed, summed = db.session.execute(_cells(f, sa.func.sum(FigureCell.n), sa.func.sum(FigureCell.sum_total))).one()
+        assessed = int(assessed or 0)
+        mean_total = summed / assessed if assessed else None
+    else:
+        assessed, mean_total = db.session.execute(
+            _results(f, sa.select(sa.func.count(Result.id), sa.func.avg(total)))).one()
     drafts = db.session.scalar(_companies(f, sa.select(sa.func.count(Assessment.id))
                                           .join(Company, Company.id == Assessment.company_id)
                                           .join(InstrumentVersion, InstrumentVersion.id == Assessment.instrument_version_id)
@@ -90,7 +120,11 @@ def overview(f: Filters) -> dict:
 
 def level_distribution(f: Filters) -> dict:
     inst = questionnaires.get(f.instrument_id)
-    counts = dict(db.session.execute(_results(f, sa.select(_level(f), sa.func.count()).group_by(_level(f)))).all())
+    if _cubed(f):
+        counts = {lv: int(n) for lv, n in db.session.execute(
+            _cells(f, FigureCell.level, sa.func.sum(FigureCell.n)).group_by(FigureCell.level)).all()}
+    else:
+        counts = dict(db.session.execute(_results(f, sa.select(_level(f), sa.func.count()).group_by(_level(f)))).all())
     levels = sorted(lv.id for lv in inst.levels)
     total = sum(counts.values())
     refs = [{"id": r.id, "title": r.title.model_dump(), "year": r.year,
@@ -104,7 +138,13 @@ def level_distribution(f: Filters) -> dict:
 def levels_by(f: Filters, by: str) -> list[dict]:
     """Level counts per industry division or size class: [{key, n, counts: {level: n}}]."""
     column = {"industry": Company.industry_division, "size": Company.size_class, "sub_zone": Company.sub_zone}[by]
-    rows = db.session.execute(_results(f, sa.select(column, _level(f), sa.func.count()).group_by(column, _level(f)))).all()
+    if _cubed(f) and by != "sub_zone":
+        key = {"industry": FigureCell.industry, "size": FigureCell.size}[by]
+        rows = [(k, lv, int(n)) for k, lv, n in db.session.execute(
+            _cells(f, key, FigureCell.level, sa.func.sum(FigureCell.n)).group_by(key, FigureCell.level)).all()]
+    else:
+        rows = db.session.execute(_results(f, sa.select(column, _level(f), sa.func.count())
+                                           .group_by(column, _level(f)))).all()
     out: dict = {}
     for key, level, n in rows:
         entry = out.setdefault(key, {"key": key, "n": 0, "counts": {}})
@@ -118,7 +158,12 @@ def dimension_averages(f: Filters) -> list[dict]:
     inst = questionnaires.get(f.instrument_id)
     q = sa.select(DimensionScore.dimension_id, sa.func.avg(DimensionScore.percent), sa.func.count()).join(
         Result, Result.id == DimensionScore.result_id).group_by(DimensionScore.dimension_id)
-    zone = {d: (avg, n) for d, avg, n in db.session.execute(_results(f, q)).all()}
+    if _cubed(f):
+        zone = {d: (total / n, int(n)) for d, total, n in db.session.execute(
+            _dims(f, FigureDim.dimension_id, sa.func.sum(FigureDim.sum_percent), sa.func.sum(FigureDim.n))
+            .group_by(FigureDim.dimension_id)).all() if n}
+    else:
+        zone = {d: (avg, n) for d, avg, n in db.session.execute(_results(f, q)).all()}
     platform = platform_means(f.instrument_id)
     return [{"dimension": d.id, "title": d.title.model_dump(),
              "mean": round(zone[d.id][0], 1) if d.id in zone else None, "n": zone.get(d.id, (None, 0))[1],
@@ -154,8 +199,13 @@ def heatmap(f: Filters) -> dict:
                    sa.func.avg(DimensionScore.percent), sa.func.count())
          .join(Result, Result.id == DimensionScore.result_id)
          .group_by(DimensionScore.dimension_id, Company.industry_division))
-    cells = [{"dimension": d, "industry": ind, "mean": round(avg, 1), "n": n}
-             for d, ind, avg, n in db.session.execute(_results(f, q)).all()]
+    if _cubed(f):
+        rows = [(d, ind, total / n, int(n)) for d, ind, total, n in db.session.execute(
+            _dims(f, FigureDim.dimension_id, FigureDim.industry, sa.func.sum(FigureDim.sum_percent), sa.func.sum(FigureDim.n))
+            .group_by(FigureDim.dimension_id, FigureDim.industry)).all() if n]
+    else:
+        rows = db.session.execute(_results(f, q)).all()
+    cells = [{"dimension": d, "industry": ind, "mean": round(avg, 1), "n": n} for d, ind, avg, n in rows]
     inst = questionnaires.get(f.instrument_id)
     industries = sorted({c["industry"] for c in cells})
     return {"dimensions": [d.id for d in inst.dimensions], "industries": industries, "cells": cells}
@@ -168,8 +218,12 @@ def trend(f: Filters) -> list[dict]:
                    .join(Company, Company.id == Result.company_id)
                    .where(Result.instrument_id == f.instrument_id, Result.latest_in_period)
                    .group_by(Result.period, Result.level))
+    if _cubed(f):
+        q = _cells(g, FigureCell.scope, FigureCell.level, sa.func.sum(FigureCell.n), sa.func.sum(FigureCell.sum_total),
+                   all_quarters=True).group_by(FigureCell.scope, FigureCell.level)
     out: dict = {}
     for period, level, n, total in db.session.execute(q).all():
+        n = int(n)
         e = out.setdefault(period, {"period": period, "n": 0, "sum": 0.0, "levels": {}})
         e["n"] += n
         e["sum"] += total or 0.0
@@ -182,6 +236,10 @@ def trend(f: Filters) -> list[dict]:
 
 def movement(f: Filters) -> dict:
     """Firms re-assessed in the chosen quarter (or ever, without one): how many went up, stayed or fell."""
+    if _cubed(f):
+        q = _cells(f, sa.func.sum(FigureCell.n_up), sa.func.sum(FigureCell.n_same), sa.func.sum(FigureCell.n_down))
+        up, same, down = (int(x or 0) for x in db.session.execute(q).one())
+        return {"up": up, "same": same, "down": down}
     q = _results(f, sa.select(
         sa.func.sum(sa.case((Result.level > Result.previous_level, 1), else_=0)),
         sa.func.sum(sa.case((Result.level == Result.previous_level, 1), else_=0)),
@@ -229,7 +287,11 @@ def firms(f: Filters, *, level: int | None = None, dimension: str | None = None,
     if stalled:
         # Re-assessed without a level gained; a firm already at the top level is not stalled.
         q = q.where(Result.previous_level.is_not(None), Result.level <= Result.previous_level, Result.next_gap.is_not(None))
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(q.order_by(None).subquery()))
+    if _cubed(f) and (closest or stalled) and level is None and dimension is None:
+        total = int(db.session.scalar(_cells(f, sa.func.sum(FigureCell.n_stalled if stalled else FigureCell.n_closest)))
+                    or 0)
+    else:
+        total = db.session.scalar(sa.select(sa.func.count()).select_from(q.order_by(None).subquery()))
     q = q.order_by(*order).offset(offset)
     if limit is not None:
         q = q.limit(limit)
@@ -268,13 +330,28 @@ def _zones(zone: int | Filters):
 
 
 def periods(zone: int | Filters, instrument_id: str) -> list[str]:
+    if isinstance(zone, Filters):
+        return list(db.session.scalars(sa.select(FigureCell.scope).where(
+            FigureCell.zone_id.in_(_zone_list(zone)), FigureCell.instrument_id == instrument_id,
+            FigureCell.verified == False, FigureCell.scope != cube.LATEST)  # noqa: E712
+            .distinct().order_by(FigureCell.scope)))
     q = (sa.select(Result.period).join(Company, Company.id == Result.company_id)
          .where(_zones(zone), Result.instrument_id == instrument_id).distinct().order_by(Result.period))
     return list(db.session.scalars(q))
 
 
 def options(zone: int | Filters) -> dict:
-    """What the filters can be set to in this zone (or these zones)."""
+    """What the filters can be set to in this zone (or these zones). Over several zones: the
+    industries of their assessed firms (from the pre-aggregates) and the sub-zones the zones declare,
+    rather than a distinct over every firm of a province."""
+    if isinstance(zone, Filters) and zone.zone_ids:
+        industries = db.session.scalars(sa.select(FigureCell.industry).where(FigureCell.zone_id.in_(zone.zone_ids),
+                                                                             FigureCell.scope == cube.FIRMS)
+                                        .distinct().order_by(FigureCell.industry)).all()
+        declared = db.session.scalars(sa.select(Zone.sub_zones).where(Zone.id.in_(zone.zone_ids))).all()
+        zones = db.session.execute(sa.select(Zone.id, Zone.name).where(Zone.id.in_(zone.zone_ids)).order_by(Zone.name)).all()
+        return {"industries": list(industries), "sub_zones": sorted({s for names in declared for s in (names or [])}),
+                "zones": [tuple(z) for z in zones]}
     industries = db.session.scalars(sa.select(Company.industry_division).where(_zones(zone))
                                     .distinct().order_by(Company.industry_division)).all()
     sub_zones = db.session.scalars(sa.select(Company.sub_zone).where(_zones(zone), Company.sub_zone.is_not(None))

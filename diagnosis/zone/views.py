@@ -9,7 +9,7 @@ import questionnaires
 from reports.names import content_disposition, report_filename
 
 from ..access import ZONE_ADMIN, require_role, staff_scope
-from ..audit import ACTIONS, record, zone_events
+from ..audit import ACTION_NAMES, ACTIONS, record, zone_events
 from ..errors import Refused
 from ..exports import to_csv, to_xlsx
 from ..extensions import db
@@ -17,13 +17,13 @@ from ..i18n import current_lang
 from ..ids import form_id
 from ..industries import SIZE_CLASSES, industry_label
 from ..mail import zone_outbox
-from ..models import Zone, utcnow
+from ..models import utcnow
 from ..programmes import targets
 from . import assignments as assigning
 from . import stats as zs
 from .figures import PARTS, export_rows, figure, firm_page
 from .filters import BadFilter, parse, parse_filters
-from .report import render_zone_report
+from .report import report_for
 
 bp = Blueprint("zone", __name__, url_prefix="/zone")
 
@@ -47,6 +47,7 @@ def dashboard():
     return render_template(
         "zone/index.html", f=f, instruments=questionnaires.available(), sizes=SIZE_CLASSES,
         industries=[(code, industry_label(code, lang)) for code in opts["industries"]], sub_zones=opts["sub_zones"],
+        zones=opts.get("zones", []),
         periods=zs.periods(f, f.instrument_id), parts=PARTS, targets=targets.of_user(current_user),
         target_names=targets.INDICATOR_NAMES, target_natures=targets.NATURE_NAMES)
 
@@ -95,10 +96,11 @@ def export(fmt: str):
 @require_role(ZONE_ADMIN)
 def zone_report():
     f, _drill = _filters_and_drill()
-    zone = db.session.get(Zone, current_user.zone_id) if current_user.zone_id is not None else None
-    if zone is None:
-        abort(404)  # staff of a city or province: the report is per zone
-    pdf = render_zone_report(zone, current_lang(), period=f.period, sub_zone=f.sub_zone)
+    try:
+        # staff of a city or province: ?zone=ID, a zone below them
+        zone, pdf = report_for(current_user, request.args.get("zone"), current_lang(), period=f.period, sub_zone=f.sub_zone)
+    except Refused:
+        abort(404)
     record("zone_report", target=str(zone.id))
     db.session.commit()
     name = report_filename(zone.name, f.sub_zone or "", _("园区数字化转型诊断报告"), f"{utcnow():%Y-%m-%d}")
@@ -114,7 +116,7 @@ def audit():
     if action is not None and action not in ACTIONS:
         abort(400)
     return render_template("zone/audit.html", rows=zone_events(staff_scope(current_user).zone_ids, action), action=action,
-                           actions=ACTIONS)
+                           actions=ACTIONS, names=ACTION_NAMES)
 
 
 @bp.route("/assignments", methods=["GET", "POST"])

@@ -118,6 +118,9 @@ def test_enterprise_journey_on_a_phone(app, world, new_page, tmp_path):
         break
     page.wait_for_url(re.compile(r"/review"))
     shot(page, "review-375")
+    page.locator("form button.primary").click()  # refused by the form itself: the pledge is not ticked
+    assert "/review" in page.url
+    page.locator("input[name=pledge]").check()
     page.locator("form button.primary").click()
     page.wait_for_url(re.compile(r"/result"))
     assert "诊断结果" in page.content()

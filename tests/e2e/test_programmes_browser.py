@@ -73,7 +73,7 @@ def test_zone_admin_runs_a_programme(app, world, new_page, tmp_path):
     answers = Client(app).login(world.a.enterprise)
     saved = answers.autosave(aid, extreme_answers(sme(), True))
     assert saved.status_code == 200, saved.text[:500]
-    assert answers.post_form(f"/assessments/{aid}/review", {}).status_code == 302
+    assert answers.post_form(f"/assessments/{aid}/review", {"pledge": "yes"}).status_code == 302
     page.reload()
     assert _status(page, demo_uscc(1)) == "已提交"
     assert page.locator("tr[data-target]", has_text="名单企业诊断覆盖").locator("td.current").inner_text().startswith("25")

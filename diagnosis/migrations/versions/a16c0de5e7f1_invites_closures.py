@@ -1,7 +1,7 @@
 """Invitation codes managed by zone staff, firms' closure requests and the zone's closure setting.
 
 Revision ID: a16c0de5e7f1
-Revises: d18b1e2f3a40
+Revises: a17c0be5f1d2
 Create Date: 2026-11-23 04:55:00
 
 """
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = 'a16c0de5e7f1'
-down_revision = 'd18b1e2f3a40'
+down_revision = 'a17c0be5f1d2'
 branch_labels = None
 depends_on = None
 
