@@ -326,8 +326,11 @@ def _delete_company(company: Company, users: list[User]) -> None:
     tables = db.metadata.tables
     if users:
         _purge(tables["users"], tables["users"].c.id, [u.id for u in users])
+    group = (company.zone_id, company.industry_division, company.size_class)
     _purge(tables["companies"], tables["companies"].c.id, [company.id])
     db.session.expunge_all()
+    from ..figures_cube import recount
+    recount(db.session, {group})  # the zone's pre-aggregates: these core deletes pass no ORM event
 
 
 def _purge(table: sa.Table, column: sa.Column, values: list, depth: int = 0) -> None:
