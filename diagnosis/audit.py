@@ -33,6 +33,11 @@ ACTION_NAMES = {
     "provider_firms": _l("分配企业给服务商"), "provider_consultant_assign": _l("服务商负责人分配顾问"),
     "provider_consultant_unassign": _l("服务商负责人取消分配顾问"), "rating": _l("企业评价服务"),
     "plan_item": _l("新增计划事项"), "plan_status": _l("计划事项状态变更"),
+    "assign": _l("分配企业"), "unassign": _l("取消分配"), "invite_created": _l("新建邀请码"),
+    "invite_expired": _l("邀请码失效"), "register_refused": _l("邀请码不可用"), "user_invited": _l("邀请人员"),
+    "invite_accepted": _l("接受邀请"), "reactivated": _l("重新启用账号"), "data_export": _l("企业下载数据"),
+    "closure_requested": _l("申请注销"), "closure_refused": _l("拒绝注销"), "closure_confirmed": _l("确认注销"),
+    "closure_setting": _l("修改注销处理方式"),
 }
 ACTIONS = tuple(ACTION_NAMES)
 

@@ -79,6 +79,7 @@ def seed(firms: int = 300, seed_value: int = 2026) -> dict:
     submit_synthetic("sme-digital", [demo_firm], np.array([0.35]), rng, now, days=(330, 360))
     from .demo_plans import seed_plans
     seed_plans(zone.id, rng, demo_firm)
+    _accounts(zone.id, companies[-1], now)
     from .demo_city import seed_city
     users.update(seed_city(zone, companies, rng, now))
     db.session.commit()
@@ -211,6 +212,22 @@ def demo_uscc(i: int) -> str:
         k //= 31
     first17 = "91320214" + body
     return first17 + uscc_check_char(first17)
+
+
+def _accounts(zone_id: int, company: Company, now: datetime) -> None:
+    """Something on the staff's people pages: a managed invitation code with an expiry and a limit, a firm
+    that registered with it, and that firm's pending request to close its account."""
+    from .models import ClosureRequest, InviteCode
+    code = InviteCode(zone_id=zone_id, code="DEMO-2026-Q4", expires_at=now + timedelta(days=90), max_uses=50)
+    db.session.add(code)
+    db.session.flush()
+    user = User(email="closing@demo.example.com", name="赵经理", role="enterprise", zone_id=zone_id, company_id=company.id,
+                invite_code_id=code.id)
+    user.set_password(DEMO_PASSWORD)
+    db.session.add(user)
+    db.session.flush()
+    db.session.add(ClosureRequest(zone_id=zone_id, company_id=company.id, requested_by_id=user.id, status="pending",
+                                  reason="企业已迁出本园区（演示数据）"))
 
 
 def _users(zone_id: int, companies: list[Company], rng: np.random.Generator) -> dict[str, str]:

@@ -27,15 +27,15 @@ def send(to: User | str, kind: str, subject: str, body: str, zone_id: int | None
                         status="queued" if current_app.config.get("MAIL_ENABLED") else "held", attempts=0)
     db.session.add(row)
     db.session.flush()
-    if row.status == "queued":
-        db.session.info.setdefault(PENDING, []).append(row.id)
+    if row.status == "queued":  # the address travels with the task: a closed account's row is scrubbed before delivery
+        db.session.info.setdefault(PENDING, []).append((row.id, row.to_address))
     return row
 
 
 @sa.event.listens_for(Session, "after_commit")
 def _queue_committed(session: Session) -> None:
-    for outbox_id in session.info.pop(PENDING, []):
-        deliver(outbox_id)
+    for outbox_id, address in session.info.pop(PENDING, []):
+        deliver(outbox_id, address)
 
 
 @sa.event.listens_for(Session, "after_rollback")
@@ -44,7 +44,7 @@ def _forget_rolled_back(session: Session) -> None:
 
 
 @huey.task(retries=3, retry_delay=30, context=True)
-def deliver(outbox_id: int, task=None) -> None:
+def deliver(outbox_id: int, address: str | None = None, task=None) -> None:
     """Send one message over SMTP; after the last retry the row is marked failed with the reason."""
     with queue_app().app_context():
         row = db.session.get(OutboxMessage, outbox_id)
@@ -52,7 +52,7 @@ def deliver(outbox_id: int, task=None) -> None:
             return
         row.attempts += 1
         try:
-            smtp_send(row)
+            smtp_send(row, address)
         except Exception as exc:
             row.last_error = f"{type(exc).__name__}: {exc}"[:500]
             if task is None or task.retries == 0:
@@ -63,13 +63,13 @@ def deliver(outbox_id: int, task=None) -> None:
         db.session.commit()
 
 
-def smtp_send(row: OutboxMessage) -> None:
+def smtp_send(row: OutboxMessage, address: str | None = None) -> None:
     config = current_app.config
     # Flask-Mail reads its settings from app.extensions; they are taken from the config at each send,
     # so a worker follows the settings it runs with.
     current_app.extensions["mail"] = state = Mail().init_mail(config)
     with Connection(state) as connection:
-        connection.send(Message(subject=row.subject, recipients=[row.to_address], body=row.body,
+        connection.send(Message(subject=row.subject, recipients=[address or row.to_address], body=row.body,
                                 sender=config["MAIL_DEFAULT_SENDER"]))
 
 

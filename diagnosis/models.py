@@ -12,6 +12,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from .extensions import db
 
 ROLES = ("enterprise", "consultant", "zone_admin")
+CLOSURE_MODES = ("anonymise", "delete")
 
 
 def utcnow() -> datetime:
@@ -25,6 +26,9 @@ class Zone(db.Model):
     invite_code: Mapped[str] = mapped_column(sa.String(64), unique=True)
     sub_zones: Mapped[Any] = mapped_column(sa.JSON, nullable=True, default=list)  # names of the zone's parks or districts
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    # What a confirmed account closure does to a firm (CLOSURE_MODES): keep its assessments without
+    # identity for the statistics, or remove the company and everything of it.
+    closure_mode: Mapped[str] = mapped_column(sa.String(10), default="anonymise", server_default="anonymise")
 
 
 AREA_KINDS = ("province", "city", "zone", "sub_zone")
@@ -93,6 +97,8 @@ class User(UserMixin, db.Model):
     # Which privacy notice the user accepted, and when (个人信息保护法: consent is recorded).
     privacy_version: Mapped[str | None] = mapped_column(sa.String(16))
     privacy_accepted_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    # The invitation code the firm registered with (None: the zone's standing code, or made by staff).
+    invite_code_id: Mapped[int | None] = mapped_column(sa.ForeignKey("invite_codes.id"), index=True)
 
     zone: Mapped[Zone] = relationship()
     company: Mapped[Company | None] = relationship()
@@ -717,3 +723,43 @@ class PlanItem(db.Model):
     def title_in(self, lang: str) -> str:
         t = self.title or {}
         return t.get(lang) or t.get("zh") or ""
+
+
+# --- Accounts managed by zone staff and the firm's rights over its data (issue 16) ---
+
+class InviteCode(db.Model):
+    """An invitation code zone staff made: firms register with it until it expires or its uses run out."""
+
+    __tablename__ = "invite_codes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    zone_id: Mapped[int] = mapped_column(sa.ForeignKey("zones.id"), index=True)
+    code: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    expires_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    max_uses: Mapped[int | None] = mapped_column(sa.Integer)
+    # The staff member who made it: an id without a foreign key, since users already point at their code.
+    created_by_id: Mapped[int | None] = mapped_column(sa.Integer)
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+
+
+CLOSURE_STATES = ("pending", "confirmed", "refused")
+
+
+class ClosureRequest(db.Model):
+    """A firm's request to close its account; zone staff confirm (as the zone's closure_mode says) or refuse."""
+
+    __tablename__ = "closure_requests"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    zone_id: Mapped[int] = mapped_column(sa.ForeignKey("zones.id"), index=True)
+    company_id: Mapped[int | None] = mapped_column(sa.ForeignKey("companies.id"), index=True)  # None once deleted
+    requested_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    reason: Mapped[str | None] = mapped_column(sa.String(1000))
+    status: Mapped[str] = mapped_column(sa.String(10), default="pending", index=True)
+    decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    decision_reason: Mapped[str | None] = mapped_column(sa.String(1000))
+    mode: Mapped[str | None] = mapped_column(sa.String(10))  # what the confirmation did
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+
+    company: Mapped[Company | None] = relationship()
+
+    __table_args__ = (sa.CheckConstraint(f"status IN {CLOSURE_STATES}", name="ck_closure_requests_status"),)

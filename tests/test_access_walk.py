@@ -28,7 +28,8 @@ SECRET = "A号精密机械有限公司"
 PROVIDER = "甲诊断服务有限公司"  # zone A's provider
 VALUES = {"instrument_id": "sme-digital", "part": "levels", "fmt": "csv", "filename": "report.css", "code": "zh", "n": 1,
           "token": "not-a-token", "action": "approve", "question_id": "quality", "draw_id": 1, "provider_id": 1,
-          "rule_id": "excellent-smart-factory"}
+          "rule_id": "excellent-smart-factory",
+          "op": "in-the-path"}  # op: a route default (deactivate or reactivate), not a part of the URL
 
 
 def _state(app, company_id: int):
@@ -45,6 +46,14 @@ def _state(app, company_id: int):
             tuple(db.session.execute(sa.select(Assessment.id, Assessment.status, Assessment.comments, Assessment.finalised_at,
                                                Assessment.review_state, Assessment.pledged_at)
                                      .where(Assessment.company_id == company_id).order_by(Assessment.id)).all()),
+            # ... its users, its closure request and its zone's invitation codes (zone staff manage those)
+            tuple(db.session.execute(sa.select(User.email, User.active, User.session_version)
+                                     .where(User.company_id == company_id).order_by(User.id)).all()),
+            tuple(db.session.execute(sa.text("SELECT status FROM closure_requests WHERE company_id = :c ORDER BY id"),
+                                     {"c": company_id}).scalars()),
+            tuple(db.session.execute(sa.text("SELECT code, expires_at FROM invite_codes WHERE zone_id = "
+                                             "(SELECT zone_id FROM companies WHERE id = :c) ORDER BY id"),
+                                     {"c": company_id}).all()),
             # its provider (and whether that is active, who its consultants are) and the sample's checks
             tuple(db.session.execute(sa.select(ProviderFirm.provider_id, Provider.active, Provider.name)
                                      .join(Provider, Provider.id == ProviderFirm.provider_id)
@@ -92,6 +101,12 @@ def tenant_a(app, world, client):
         item = PlanItem(company_id=firm_a.id, assessment_id=submitted, title={"zh": "建设MES", "en": "MES"}, indicators=[],
                         owner="甲", status="planned")
         db.session.add(item)
+        # Zone A's invitation code, firm A's closure request, and firm A's user: zone A's staff manage them.
+        from diagnosis.models import ClosureRequest, InviteCode
+        code = InviteCode(zone_id=world.a.zone, code="A-ONLY-CODE", created_by_id=admin.id)
+        firm_user = db.session.scalar(sa.select(User).where(User.email == world.a.enterprise))
+        closure = ClosureRequest(zone_id=world.a.zone, company_id=firm_a.id, requested_by_id=firm_user.id, status="pending")
+        db.session.add_all([code, closure])
         db.session.commit()
         # Zone A's provider (with the firm) and an on-site sample that drew the firm's assessment.
         from diagnosis.demo import demo_uscc
@@ -104,6 +119,7 @@ def tenant_a(app, world, client):
         evidence_id = db.session.scalar(sa.select(Evidence.id))
         return {"assessment_id": submitted, "draft": draft, "company_id": world.a.firm, "batch_id": batch.id,
                 "programme_id": p.id, "token": token(p.id, firm_a.uscc), "evidence_id": evidence_id,
+                "invite_id": code.id, "closure_id": closure.id, "user_id": firm_user.id,
                 "provider_id": provider.id, "draw_id": draw.id, "item_id": item.id}
 
 
@@ -160,7 +176,9 @@ def test_every_route_as_another_tenant(app, world, client, tenant_a, who):
             else:
                 r = c.c.open(url, method=method, data={"csrf_token": token, "comments": "x", "finalise": "1",
                                                         "instrument": "sme-digital", "company": tenant_a["company_id"],
-                                                        "codes": "", "consultant": 1},
+                                                        "codes": "", "consultant": 1, "confirmed": "yes",
+                                                        "confirm": "yes", "reason": "x", "role": "consultant",
+                                                        "email": "walker@example.com", "name": "x"},
                              headers={"X-CSRFToken": token})
             checked += 1
             assert r.status_code < 500, (who, method, url, r.status_code)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+import zipfile
 
 import pypdf
 import sqlalchemy as sa
@@ -33,6 +34,12 @@ def _walk(c, start: list[str], limit: int = 80) -> dict[str, str]:
         if r.mimetype == "application/pdf":
             seen[url] = "".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(r.data)).pages)
             continue
+        if r.mimetype == "application/zip":  # the firm's data export: its JSON and its PDF reports
+            z = zipfile.ZipFile(io.BytesIO(r.data))
+            seen[url] = "".join(z.read(n).decode() if n.endswith(".json") else
+                                "".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(z.read(n))).pages)
+                                for n in z.namelist())
+            continue
         seen[url] = r.get_data(as_text=True)
         todo += [h.replace("&amp;", "&") for h in re.findall(r'href="(/[^"#]*)"', seen[url])]
     return seen
@@ -49,6 +56,7 @@ def test_firms_never_read_draft_comments(app, world, client):
     pages = _walk(firm, ["/home", f"/assessments/{aid}/comments", f"/assessments/{aid}/report",
                          f"/assessments/{aid}/report.pdf", f"/assessments/{aid}/changes"])
     assert f"/assessments/{aid}/comments" in pages and f"/assessments/{aid}/result" in pages
+    assert "/company/export.zip" in pages and '"answers"' in pages["/company/export.zip"]  # the data export too
     assert len(pages) >= 8
     leaked = [url for url, text in pages.items() if "XYZ" in text]
     assert leaked == []

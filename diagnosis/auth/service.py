@@ -26,7 +26,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from .. import mail
 from ..audit import record
 from ..extensions import db
-from ..models import ApiToken, LoginThrottle, User, Zone, utcnow
+from ..models import ApiToken, LoginThrottle, User, utcnow
 
 # The privacy notice in force (templates/auth/privacy.html); a new text gets a new version.
 PRIVACY_VERSION = "2026.11"
@@ -89,6 +89,7 @@ def authenticate(email: str, password: str, address: str | None) -> User | None:
 class Registration:
     zone_found: bool
     user: User | None  # the new account, or None when the address was taken (told to no one)
+    refused: str | None = None  # the code exists but cannot be used: "expired" or "used_up"
 
 
 def tell_owner(owner: User, email: str) -> None:
@@ -104,9 +105,13 @@ def tell_owner(owner: User, email: str) -> None:
 def register(invite_code: str, name: str, email: str, password: str) -> Registration:
     """Create an enterprise account. An address that exists is left alone, and the caller answers
     as it does for a new one: whoever owns the address can log in (or reset) as before."""
-    zone = db.session.scalar(sa.select(Zone).where(Zone.invite_code == invite_code.strip()))
+    from ..people.service import zone_for_code
+    zone, code, refused = zone_for_code(invite_code)
     if zone is None:
         return Registration(False, None)
+    if refused:
+        record("register_refused", target=(code.code if code else "")[:200], user=False, detail={"why": refused})
+        return Registration(True, None, refused)
     email = email.strip().lower()
     password_hash = generate_password_hash(password)  # in both cases, so both take as long
     owner = db.session.scalar(sa.select(User).where(User.email == email))
@@ -114,7 +119,7 @@ def register(invite_code: str, name: str, email: str, password: str) -> Registra
         tell_owner(owner, email)
         return Registration(True, None)
     user = User(email=email, name=name.strip(), role="enterprise", zone_id=zone.id, password_hash=password_hash,
-                privacy_version=PRIVACY_VERSION, privacy_accepted_at=utcnow())
+                privacy_version=PRIVACY_VERSION, privacy_accepted_at=utcnow(), invite_code_id=code.id if code else None)
     db.session.add(user)
     db.session.flush()
     record("register", target=email[:200], user=user)

@@ -13,8 +13,10 @@ from wtforms import ValidationError
 import questionnaires
 
 from ..api import tokens as api_tokens
+from ..errors import Refused
 from ..extensions import db, limiter
 from ..ids import form_id
+from ..people.service import REGISTER_REFUSALS, accept_invite, user_for_invite
 from . import service
 from .forms import ForgotForm, LoginForm, PasswordForm, RegisterForm, ResetForm
 
@@ -76,6 +78,9 @@ def register():
             done = service.register(form.invite_code.data, form.name.data, email, form.password.data)
             if not done.zone_found:
                 form.invite_code.errors.append(str(REGISTER_PROBLEMS["invite"]))
+            elif done.refused:
+                db.session.commit()  # the refusal's audit event
+                form.invite_code.errors.append(str(REGISTER_REFUSALS[done.refused]))
             else:
                 db.session.commit()
                 # The same answer whether the address was new or taken, so it cannot be probed.
@@ -132,6 +137,24 @@ def reset(token: str):
         flash(_("密码已重设，请用新密码登录。其他设备上的登录和全部 API 令牌已失效。"), "success")
         return redirect(url_for("auth.login"))
     return render_template("auth/reset.html", form=form)
+
+
+@bp.route("/invite/<token>", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
+def invite(token: str):
+    """An invited consultant or staff member sets a password from the link in the mail."""
+    user = user_for_invite(token[:500])
+    if user is None:
+        return render_template("auth/invite_invalid.html"), 400
+    form = ResetForm()
+    if form.validate_on_submit():
+        try:
+            accept_invite(token, form.password.data)
+        except Refused:
+            return render_template("auth/invite_invalid.html"), 400
+        flash(_("密码已设置，请用邮箱和新密码登录。"), "success")
+        return redirect(url_for("auth.login"))
+    return render_template("auth/invite.html", form=form, user=user)
 
 
 @bp.route("/tokens", methods=["GET", "POST"])

@@ -1,15 +1,16 @@
 """A firm's own profile: name, credit code, industry and size."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from ..access import ENTERPRISE, require_role
+from ..errors import Refused
 from ..i18n import current_lang
 from ..industries import division_choices
-from . import service
+from . import privacy, service
 from .forms import CompanyForm
 
 bp = Blueprint("company", __name__, url_prefix="/company")
@@ -31,3 +32,31 @@ def profile():
             return redirect(url_for("main.home"))
         getattr(form, problem.field).errors.append(problem.message)
     return render_template("company/profile.html", form=form, company=company)
+
+
+@bp.get("/export.zip")
+@require_role(ENTERPRISE)
+def export():
+    """Everything the platform holds about the firm: data.json and its PDF reports, in one ZIP."""
+    try:
+        name, data = privacy.export_zip(current_user, current_lang())
+    except Refused as e:
+        abort(e.status)
+    return Response(data, mimetype="application/zip", headers={"Content-Disposition": f"attachment; filename={name}"})
+
+
+@bp.route("/closure", methods=["GET", "POST"])
+@require_role(ENTERPRISE)
+def closure():
+    """Ask the zone to close the firm's account; the page shows the request's state."""
+    status = 200
+    if request.method == "POST":
+        try:
+            privacy.request_closure(current_user, request.form.get("reason"))
+            flash(_("注销申请已提交，园区处理后会通知您。"), "success")
+            return redirect(url_for(".closure"))
+        except Refused as e:
+            flash(str(e.message), "error")
+            status = e.status
+    return render_template("company/closure.html", latest=privacy.latest_request(current_user),
+                           company=current_user.company), status

@@ -123,23 +123,49 @@ def audit():
 @bp.route("/assignments", methods=["GET", "POST"])
 @require_role(ZONE_ADMIN)
 def assignments():
-    """Zone staff assign consultants to firms by their credit codes (as kept in their own lists)."""
+    """Zone staff assign consultants to firms: by credit codes pasted from their own lists, or from a search
+    of the zone's firms (by name, code or industry; or only the unassigned ones)."""
     consultants = assigning.consultants(current_user.zone_id)
     if request.method == "POST":
         consultant = next((c for c in consultants if c.id == form_id(request.form.get("consultant"))), None)
         if consultant is None:
             abort(400)
-        if request.form.get("remove"):
-            assigning.unassign(consultant, form_id(request.form.get("remove")))
-            flash(_("已取消分配。"), "success")
-            return redirect(url_for(".assignments"))
+        if request.form.get("remove"):  # from an old page: ask first
+            return redirect(url_for(".unassign", consultant=consultant.id, company=form_id(request.form.get("remove"))))
         done = assigning.assign(consultant, assigning.parse_codes(request.form.get("codes", "")))
         flash(_("已为%(name)s分配 %(n)s 家企业。", name=consultant.name, n=done.added), "success")
         if done.unknown:
             flash(_("本园区没有这些统一社会信用代码的企业：%(codes)s", codes="、".join(done.unknown[:20])), "warning")
-        return redirect(url_for(".assignments"))
-    return render_template("zone/assignments.html", consultants=consultants,
+        return redirect(request.form.get("back") if (request.form.get("back") or "").startswith("/zone/assignments")
+                        else url_for(".assignments"))
+    q, industry = request.args.get("q", ""), request.args.get("industry") or None
+    unassigned = request.args.get("unassigned") == "1"
+    lang = current_lang()
+    found = assigning.search(current_user.zone_id, q, industry, unassigned,
+                             min(max(1, request.args.get("page", 1, type=int) or 1), 100_000)) \
+        if (q or industry or unassigned) else None
+    return render_template("zone/assignments.html", consultants=consultants, found=found, q=q[:100],
+                           industry=industry, unassigned=unassigned,
+                           industries=[(c, industry_label(c, lang)) for c in assigning.industries(current_user.zone_id)],
                            by_consultant=assigning.by_consultant(current_user.zone_id))
+
+
+@bp.route("/assignments/unassign", methods=["GET", "POST"])
+@require_role(ZONE_ADMIN)
+def unassign():
+    """A confirmation before a firm is taken from its consultant: a page of its own, no JavaScript needed."""
+    source = request.form if request.method == "POST" else request.args
+    consultant_id, company_id = form_id(source.get("consultant")), form_id(source.get("company"))
+    try:
+        if request.method == "POST":
+            consultant, company = assigning.unassign(current_user.zone_id, consultant_id, company_id,
+                                                     request.form.get("confirm") == "yes")
+            flash(_("已取消%(name)s对%(firm)s的分配。", name=consultant.name, firm=company.name), "success")
+            return redirect(url_for(".assignments"))
+        consultant, company = assigning.assignment(current_user.zone_id, consultant_id, company_id)
+    except Refused as e:
+        abort(e.status)
+    return render_template("zone/unassign.html", consultant=consultant, company=company)
 
 
 @bp.get("/outbox")
