@@ -283,3 +283,11 @@ def test_a_reassessment_says_what_moved_and_which_plan_items_were_done_hand_comp
     page = c.get(f"/assessments/{aid}/result").text
     assert "自上次评估以来完成的改进计划事项（1 项）" in page and "上线MES" in page and "早已完成" not in page
     assert "+20" in page and "+15" in page
+
+
+def test_the_home_page_offers_to_carry_answers_only_where_there_is_a_submission(app, world, client):
+    c = client().login(world.a.enterprise)
+    checkbox = re.compile(r'name="instrument" value="([^"]+)"(?:(?!</form>).)*?name="prefill"', re.S)
+    assert checkbox.findall(c.get("/home").text) == []
+    c.submit(extreme_answers(sme(), True))
+    assert checkbox.findall(c.get("/home").text) == ["sme-digital"]

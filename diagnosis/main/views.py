@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 import questionnaires
 
 from ..access import assessments_query
+from ..assessments.service import last_submitted
 from ..extensions import db
 from ..models import Assessment
 from ..plans.service import due_soon
@@ -26,7 +27,11 @@ def index():
 @login_required
 def home():
     recent = db.session.scalars(assessments_query(current_user).order_by(Assessment.updated_at.desc()).limit(10)).all()
-    return render_template("home.html", recent=recent, instruments=questionnaires.available(),
+    instruments = questionnaires.available()
+    company = getattr(current_user, "company", None)
+    # A new round can start from the last submission only where there is one.
+    carry = {iid for iid in instruments if company and last_submitted(company.id, iid)}
+    return render_template("home.html", recent=recent, instruments=instruments, carry=carry,
                            due=due_soon(current_user), today=date.today())
 
 
