@@ -50,6 +50,19 @@ def init_security(app: Flask) -> None:
         }
         return _error_response(e.status, messages.get(e.reason, e.reason), code=e.reason, field=e.field)
 
+    from .errors import Refused
+
+    @app.errorhandler(Refused)
+    def _refused(e: Refused):
+        """A service's refusal that a page did not answer itself: its status, and its sentence, except
+        for a 404, which says no more than "not found" (the API's blueprint answers in JSON itself)."""
+        from flask_babel import gettext as _
+
+        from .extensions import db
+        db.session.rollback()
+        message = _("找不到这个页面，或您无权查看。") if e.status == 404 else e.message
+        return _error_response(e.status, message, code=e.code)
+
     if app.config.get("APP_ENV") == "production":
         @app.after_request
         def _hsts(resp):

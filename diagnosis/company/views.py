@@ -1,7 +1,7 @@
 """A firm's own profile: name, credit code, industry and size."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
@@ -38,10 +38,7 @@ def profile():
 @require_role(ENTERPRISE)
 def export():
     """Everything the platform holds about the firm: data.json and its PDF reports, in one ZIP."""
-    try:
-        name, data = privacy.export_zip(current_user, current_lang())
-    except Refused as e:
-        abort(e.status)
+    name, data = privacy.export_zip(current_user, current_lang())
     return Response(data, mimetype="application/zip", headers={"Content-Disposition": f"attachment; filename={name}"})
 
 

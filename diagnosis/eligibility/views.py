@@ -8,7 +8,6 @@ from flask_login import current_user, login_required
 
 from ..access import ENTERPRISE, ZONE_ADMIN, require_role
 from ..audit import record
-from ..errors import Refused
 from ..exports import to_xlsx
 from ..extensions import db
 from ..i18n import current_lang
@@ -31,30 +30,21 @@ def index():
 @bp.get("/company/<int:company_id>")
 @login_required
 def company(company_id: int):
-    try:
-        firm, verdicts = service.for_company(current_user, company_id, current_lang())
-    except Refused as e:
-        abort(e.status)
+    firm, verdicts = service.for_company(current_user, company_id, current_lang())
     return render_template("eligibility/company.html", company=firm, verdicts=verdicts)
 
 
 @bp.get("/rules/<rule_id>")
 @require_role(ZONE_ADMIN)
 def ready(rule_id: str):
-    try:
-        rule, firms = service.ready_firms(current_user, rule_id, current_lang())
-    except Refused as e:
-        abort(e.status)
+    rule, firms = service.ready_firms(current_user, rule_id, current_lang())
     return render_template("eligibility/ready.html", rule=rule, firms=firms)
 
 
 @bp.get("/rules/<rule_id>.xlsx")
 @require_role(ZONE_ADMIN)
 def export(rule_id: str):
-    try:
-        rule, firms = service.ready_firms(current_user, rule_id, current_lang())
-    except Refused as e:
-        abort(e.status)
+    rule, firms = service.ready_firms(current_user, rule_id, current_lang())
     header = [_("企业名称"), _("统一社会信用代码"), _("行业"), _("片区")] + [c["instrument_title"] for c in rule["checks"]]
     rows = [[f["name"], f["uscc"], f["industry"], f["sub_zone"]] + [f["levels"][c["instrument"]] for c in rule["checks"]]
             for f in firms]

@@ -35,10 +35,7 @@ def mine():
 @bp.get("/<int:company_id>")
 @login_required
 def plan(company_id: int):
-    try:
-        company, items = service.company_plan(current_user, company_id)
-    except Refused as e:
-        abort(e.status)
+    company, items = service.company_plan(current_user, company_id)
     return render_template("plans/plan.html", company=company, items=items, lang=current_lang(),
                            editable=can_plan(current_user), statuses=PLAN_STATUSES, status_names=service.STATUS_NAMES,
                            bands=service.BUDGET_BANDS, band_names=service.BUDGET_NAMES, today=date.today())

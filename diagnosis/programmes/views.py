@@ -19,12 +19,6 @@ bp = Blueprint("programmes", __name__, url_prefix="/programmes")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-@bp.errorhandler(Refused)
-def _refused(e: Refused):
-    """A refusal from the services: its status and sentence on the error page."""
-    return render_template("error.html", code=e.status, message=e.message), e.status
-
-
 @bp.route("/", methods=["GET", "POST"])
 @require_role(ZONE_ADMIN)
 def index():

@@ -60,10 +60,7 @@ def export_scores(fmt: str):
 @require_role(ZONE_ADMIN, CONSULTANT)
 def show(provider_id: int):
     """Zone staff: members, firms, suspend. The lead: assign consultants to the provider's firms."""
-    try:
-        p = service.get_provider(current_user, provider_id)
-    except Refused as e:
-        abort(e.status)
+    p = service.get_provider(current_user, provider_id)
     if request.method == "POST":
         f = request.form
         op = f.get("op")

@@ -156,15 +156,12 @@ def unassign():
     """A confirmation before a firm is taken from its consultant: a page of its own, no JavaScript needed."""
     source = request.form if request.method == "POST" else request.args
     consultant_id, company_id = form_id(source.get("consultant")), form_id(source.get("company"))
-    try:
-        if request.method == "POST":
-            consultant, company = assigning.unassign(current_user.zone_id, consultant_id, company_id,
-                                                     request.form.get("confirm") == "yes")
-            flash(_("已取消%(name)s对%(firm)s的分配。", name=consultant.name, firm=company.name), "success")
-            return redirect(url_for(".assignments"))
-        consultant, company = assigning.assignment(current_user.zone_id, consultant_id, company_id)
-    except Refused as e:
-        abort(e.status)
+    if request.method == "POST":
+        consultant, company = assigning.unassign(current_user.zone_id, consultant_id, company_id,
+                                                 request.form.get("confirm") == "yes")
+        flash(_("已取消%(name)s对%(firm)s的分配。", name=consultant.name, firm=company.name), "success")
+        return redirect(url_for(".assignments"))
+    consultant, company = assigning.assignment(current_user.zone_id, consultant_id, company_id)
     return render_template("zone/unassign.html", consultant=consultant, company=company)
 
 
