@@ -219,6 +219,25 @@ SCHEMAS.update({
             "not_checked": {"type": "array", "items": {"type": "string"},
                             "description": "conditions of the programme this tool cannot check"},
             "note": {"type": ["string", "null"]}}}}}},
+    "EligibilityRules": {"type": "object", "required": ["items"], "properties": {"items": {"type": "array", "items": {
+        "type": "object", "required": ["id", "programme", "document", "year", "source", "ready", "assessed"],
+        "properties": {
+            "id": {"type": "string"}, "programme": {"type": "string"}, "document": {"type": "string"},
+            "year": {"type": "integer"}, "source": {"type": "string"},
+            "ready": {"type": "integer", "description": "firms meeting every condition this tool can check"},
+            "assessed": {"type": "integer",
+                         "description": "firms with a latest result on every instrument the rule checks"}}}}}},
+    "ReadyFirms": {"type": "object", "required": ["rule", "page", "per_page", "total", "items"], "properties": {
+        "rule": {"type": "object", "required": ["id", "programme", "document", "year", "source", "checks", "not_checked"],
+                 "description": "the rule: document, year, source, the minimum level per instrument, what is not checked"},
+        "page": {"type": "integer"}, "per_page": {"type": "integer"}, "total": {"type": "integer"},
+        "items": {"type": "array", "items": {
+            "type": "object", "required": ["id", "name", "uscc", "industry", "sub_zone", "levels"], "properties": {
+                "id": {"type": "integer"}, "name": {"type": "string"}, "uscc": {"type": "string"},
+                "industry": {"type": "string"}, "sub_zone": {"type": "string"},
+                "levels": {"type": "object", "description": "per instrument the rule checks: the firm's latest level",
+                           "additionalProperties": {"type": "object", "required": ["level", "name"], "properties": {
+                               "level": {"type": "integer"}, "name": {"type": "string"}}}}}}}}},
     "FromRecommendation": {"type": "object", "required": ["recommendation"], "properties": {
         "recommendation": {"type": "integer", "minimum": 1,
                            "description": "the recommendation's rank (1 = first) as the result and report list them"}}},
@@ -228,6 +247,7 @@ SCHEMAS.update({
 def plan_paths() -> dict:
     cid, aid, iid = _id_param("company_id"), _id_param("assessment_id"), _id_param("item_id")
     e422 = _json("Error", "Invalid fields, listed in details")
+    lang = {"name": "lang", "in": "query", "schema": {"type": "string", "enum": ["zh", "en"]}}
     return {
         "/companies/{company_id}/plan": {"get": {
             "operationId": "getPlan", "summary": "The firm's improvement plan items", "parameters": [cid],
@@ -248,6 +268,20 @@ def plan_paths() -> dict:
             "summary": "Each shipped programme rule (document, year, source) evaluated on the firm's latest results",
             "parameters": [cid, {"name": "lang", "in": "query", "schema": {"type": "string", "enum": ["zh", "en"]}}],
             "responses": {"200": _json("Eligibility", "Eligible programmes first"), "401": ERRORS["401"], "404": ERRORS["404"]}}},
+        "/eligibility/rules": {"get": {
+            "operationId": "listEligibilityRules",
+            "summary": "Zone staff: each programme rule with how many of their firms (their area and below) are ready "
+                       "to apply; providers and firms get 403",
+            "parameters": [lang],
+            "responses": {"200": _json("EligibilityRules", "Rules with counts"), "401": ERRORS["401"],
+                          "403": ERRORS["403"]}}},
+        "/eligibility/rules/{rule_id}": {"get": {
+            "operationId": "getReadyFirms",
+            "summary": "Zone staff: the firms of their area and below ready to apply under one rule, by name, "
+                       "100 a page; providers and firms get 403",
+            "parameters": [{"name": "rule_id", "in": "path", "required": True, "schema": {"type": "string"}}, PAGE, lang],
+            "responses": {"200": _json("ReadyFirms", "Ready firms"), "400": ERRORS["400"], "401": ERRORS["401"],
+                          "403": ERRORS["403"], "404": ERRORS["404"]}}},
         "/plan-items/{item_id}": {
             "get": {"operationId": "getPlanItem", "parameters": [iid],
                     "responses": {"200": _json("PlanItem", "The item"), "401": ERRORS["401"], "404": ERRORS["404"]}},

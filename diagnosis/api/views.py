@@ -488,3 +488,17 @@ def company_eligibility(company_id: int):
     lang = request.args.get("lang", "zh") if request.args.get("lang") in ("zh", "en") else "zh"
     _company, verdicts = eligibility.for_company(_user(), company_id, lang)
     return jsonify({"items": verdicts})
+
+
+@bp.get("/eligibility/rules")
+def eligibility_rules():
+    lang = request.args.get("lang", "zh") if request.args.get("lang") in ("zh", "en") else "zh"
+    return jsonify({"items": eligibility.overview(_user(), lang)})
+
+
+@bp.get("/eligibility/rules/<rule_id>")
+def eligibility_ready(rule_id: str):
+    lang = request.args.get("lang", "zh") if request.args.get("lang") in ("zh", "en") else "zh"
+    page, _offset = _page()
+    rule, found = eligibility.ready_firms(_user(), rule_id, lang, page)
+    return jsonify({"rule": rule, **found})

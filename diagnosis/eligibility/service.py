@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 import questionnaires
 from questionnaires import eligibility as rules_data
 
-from ..access import ZONE_ADMIN, ensure_role, find_company, visible_company_ids
+from ..access import ZONE_ADMIN, ensure_role, find_company, staff_scope
 from ..errors import Refused
 from ..extensions import db
 from ..ids import MAX_ID
@@ -41,6 +41,16 @@ def _verdict_dict(v: rules_data.Verdict, lang: str) -> dict:
             "not_checked": [t.get(lang) for t in r.not_checked], "note": r.note.get(lang) if r.note else None}
 
 
+def _rule_dict(r: rules_data.Rule, lang: str) -> dict:
+    """The rule itself: its document, source, the levels it asks for and what this tool cannot check."""
+    return {"id": r.id, "programme": r.programme.get(lang), "document": r.document.get(lang), "year": r.year,
+            "source": r.source,
+            "checks": [{"instrument": c.instrument, "instrument_title": questionnaires.get(c.instrument).title.get(lang),
+                        "min_level": c.min_level, "min_level_name": rules_data.level_name(c.instrument, c.min_level, lang)}
+                       for c in r.conditions],
+            "not_checked": [t.get(lang) for t in r.not_checked], "note": r.note.get(lang) if r.note else None}
+
+
 def for_company(user, company_id, lang: str) -> tuple[Company, list[dict]]:
     """Every shipped rule evaluated on the firm's latest results: eligible ones first."""
     if not isinstance(company_id, int) or isinstance(company_id, bool) or not 0 < company_id <= MAX_ID:
@@ -67,27 +77,66 @@ def _rule(rule_id) -> rules_data.Rule:
     return r
 
 
-def overview(user, lang: str) -> list[dict]:
-    """Per rule, how many of the user's visible firms are ready to apply."""
+PAGE_SIZE = 100
+
+
+def _scope(user) -> list[sa.ColumnElement]:
+    """Zone staff's firms (their area's zones, or their sub-zone) as conditions on `companies`."""
     ensure_role(user, ZONE_ADMIN)
-    levels = latest_levels(visible_company_ids(user))
+    scope = staff_scope(user)
+    clauses = [Company.zone_id.in_(scope.zone_ids)]
+    if scope.sub_zone:
+        clauses.append(Company.sub_zone == scope.sub_zone)
+    return clauses
+
+
+def rule_query(r: rules_data.Rule, scope: list[sa.ColumnElement], *columns) -> tuple[sa.Select, sa.ColumnElement, list]:
+    """A rule's conditions in SQL: the firms in scope with a latest result on every instrument the rule checks
+    (one join per condition), and the clause that is true when every condition's level is met. A firm without a
+    result on an instrument is left out, as `evaluate` finds it not met. Returns the query (selecting `columns`),
+    the clause, and each condition's results alias in the rule's order."""
+    aliases = [sa.orm.aliased(Result) for _ in r.conditions]
+    first = aliases[0]
+    q = sa.select(*columns).select_from(first).join(Company, Company.id == first.company_id).where(*scope)
+    for alias, cond in zip(aliases, r.conditions):
+        if alias is not first:
+            q = q.join(alias, alias.company_id == first.company_id)
+        q = q.where(alias.instrument_id == cond.instrument, alias.is_latest)
+    met = sa.and_(*(alias.level >= cond.min_level for alias, cond in zip(aliases, r.conditions)))
+    return q, met, aliases
+
+
+def overview(user, lang: str) -> list[dict]:
+    """Per rule, how many of the user's visible firms are assessed on its instruments and how many of those meet
+    every checkable condition: one counting query per rule, however many firms."""
+    scope = _scope(user)
     out = []
     for r in rules_data.rules():
-        ready = sum(1 for lv in levels.values() if rules_data.evaluate(r, lv).eligible)
+        q, met, _aliases = rule_query(r, scope)
+        assessed, ready = db.session.execute(q.with_only_columns(
+            sa.func.count(), sa.func.coalesce(sa.func.sum(sa.case((met, 1), else_=0)), 0))).one()
         out.append({"id": r.id, "programme": r.programme.get(lang), "document": r.document.get(lang), "year": r.year,
-                    "source": r.source, "ready": ready, "assessed": len(levels)})
+                    "source": r.source, "ready": int(ready), "assessed": int(assessed)})
     return out
 
 
-def ready_firms(user, rule_id, lang: str) -> tuple[dict, list[dict]]:
-    """The visible firms that meet every checkable condition of the rule, by name."""
-    ensure_role(user, ZONE_ADMIN)
+def ready_firms(user, rule_id, lang: str, page: int | None = 1) -> tuple[dict, dict]:
+    """The visible firms that meet every checkable condition of the rule, by name, PAGE_SIZE a page (page None:
+    all of them, for the export), with their levels on the rule's instruments and the total."""
+    scope = _scope(user)
     r = _rule(rule_id)
-    levels = latest_levels(visible_company_ids(user))
-    ids = [cid for cid, lv in levels.items() if rules_data.evaluate(r, lv).eligible]
-    firms = db.session.scalars(sa.select(Company).where(Company.id.in_(ids)).order_by(Company.name)).all() if ids else []
-    rows = [{"id": c.id, "name": c.name, "uscc": c.uscc, "industry": industry_label(c.industry_division, lang),
-             "sub_zone": c.sub_zone or "",
-             "levels": {cond.instrument: rules_data.level_name(cond.instrument, levels[c.id].get(cond.instrument), lang)
-                        for cond in r.conditions}} for c in firms]
-    return _verdict_dict(rules_data.evaluate(r, {}), lang), rows
+    q, met, aliases = rule_query(r, scope, Company.id, Company.name, Company.uscc, Company.industry_division,
+                                 Company.sub_zone)
+    q = q.add_columns(*(a.level for a in aliases)).where(met)
+    total = db.session.scalar(q.with_only_columns(sa.func.count()))
+    q = q.order_by(Company.name, Company.id)
+    if page is not None:
+        q = q.offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)
+    rows = []
+    for cid, name, uscc, division, sub_zone, *levels in db.session.execute(q):
+        rows.append({"id": cid, "name": name, "uscc": uscc, "industry": industry_label(division, lang),
+                     "sub_zone": sub_zone or "",
+                     "levels": {cond.instrument: {"level": lv, "name": rules_data.level_name(cond.instrument, lv, lang)}
+                                for cond, lv in zip(r.conditions, levels)}})
+    return _rule_dict(r, lang), {
+        "page": page, "per_page": PAGE_SIZE if page is not None else total, "total": total, "items": rows}

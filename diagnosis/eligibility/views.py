@@ -2,7 +2,7 @@
 ready to apply, per programme, with an XLSX export. Each view parses the request, calls one operation, renders."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, redirect, render_template, url_for
+from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -37,16 +37,18 @@ def company(company_id: int):
 @bp.get("/rules/<rule_id>")
 @require_role(ZONE_ADMIN)
 def ready(rule_id: str):
-    rule, firms = service.ready_firms(current_user, rule_id, current_lang())
-    return render_template("eligibility/ready.html", rule=rule, firms=firms)
+    page = min(max(1, request.args.get("page", 1, type=int) or 1), 100_000)
+    rule, found = service.ready_firms(current_user, rule_id, current_lang(), page)
+    return render_template("eligibility/ready.html", rule=rule, found=found, firms=found["items"])
 
 
 @bp.get("/rules/<rule_id>.xlsx")
 @require_role(ZONE_ADMIN)
 def export(rule_id: str):
-    rule, firms = service.ready_firms(current_user, rule_id, current_lang())
+    rule, found = service.ready_firms(current_user, rule_id, current_lang(), page=None)
+    firms = found["items"]
     header = [_("企业名称"), _("统一社会信用代码"), _("行业"), _("片区")] + [c["instrument_title"] for c in rule["checks"]]
-    rows = [[f["name"], f["uscc"], f["industry"], f["sub_zone"]] + [f["levels"][c["instrument"]] for c in rule["checks"]]
+    rows = [[f["name"], f["uscc"], f["industry"], f["sub_zone"]] + [f["levels"][c["instrument"]]["name"] for c in rule["checks"]]
             for f in firms]
     record("export", target=f"eligibility.{rule['id']}.xlsx", detail={"rows": len(rows)})
     db.session.commit()
