@@ -2,7 +2,7 @@
 how many re-assessed firms gained a level; overall and by programme, provider and industry, each with its n."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import sqlalchemy as sa
 
@@ -10,7 +10,7 @@ from diagnosis import areas
 from diagnosis.assessments import service
 from diagnosis.demo import demo_uscc
 from diagnosis.extensions import db
-from diagnosis.models import Company, PlanItem, Programme, Provider, ProviderFirm, RosterEntry, User
+from diagnosis.models import Company, PlanItem, Programme, Provider, ProviderFirm, Result, RosterEntry, User
 from diagnosis.programmes.links import token_hash
 from diagnosis.zone.conversion import conversion
 from diagnosis.zone.stats import Filters
@@ -71,3 +71,53 @@ def test_conversion_counts_by_hand(app, world, client):
     page = admin.get("/zone/?instrument=sme-digital").text
     section = page.split('id="conversion"', 1)[1].split("</section>", 1)[0]
     assert "甲服务商" in section and "2026年诊断" in section and "1 (50%)" in section
+
+
+def _round(company_id: int, when: datetime, level: int, verified: int | None = None, state: str = "submitted") -> None:
+    """One submitted round with its self-assessed level and, if given, the verified level in review state `state`."""
+    a = service.start(company_id, "sme-digital", None)
+    a.status, a.review_state, a.submitted_at = "submitted", state, when
+    db.session.add(Result(assessment_id=a.id, company_id=company_id, instrument_id="sme-digital",
+                          period=service.period_of(when), method="x", total=0.0, level=level, verified_level=verified,
+                          dimensions={}, details={}))
+    db.session.flush()
+    service.refresh_history(company_id, "sme-digital")
+
+
+def test_level_gained_compares_verified_levels_where_both_rounds_are_verified(app, world, client):
+    t0, t1, t2 = (datetime(2025, 3, 1, tzinfo=UTC), datetime(2026, 3, 1, tzinfo=UTC),
+                  datetime(2026, 9, 1, tzinfo=UTC))
+    A = "approved"
+    # (rounds as (self-assessed level, verified level, review state)), and by hand: how the pair is compared, gained?
+    firms = {
+        "F1": [(1, 1, A), (3, 2, A)],            # verified 1 -> 2: gained (self-assessed also gained)
+        "F2": [(2, 1, A), (2, 2, A)],            # verified 1 -> 2: gained (self-assessed 2 -> 2 would say not)
+        "F3": [(2, 1, A), (2, 2, A)],            # the same again
+        "F4": [(1, 1, A), (3, 1, A)],            # verified 1 -> 1: not gained (self-assessed 1 -> 3 would say gained)
+        "F5": [(2, None, "submitted"), (3, 2, A)],  # T0 not verified: self-assessed 2 -> 3, gained (mixed: 2 -> 2)
+        "F6": [(1, 3, "in_review"), (1, 2, A)],  # T0's verification never approved: self-assessed 1 -> 1, not gained
+        "F7": [(0, 0, A), (1, None, "submitted"), (2, 1, A)],  # the round before is T1, unverified: 1 -> 2, gained
+        "F8": [(2, 2, A)],                       # assessed once: not re-assessed
+    }
+    with app.app_context():
+        for n, (name, rounds) in enumerate(firms.items()):
+            c = Company(zone_id=world.a.zone, name=f"复评{name}有限公司", uscc=demo_uscc(300 + n), industry_section="C",
+                        industry_division="34", employees=50, revenue=1000.0, size_class="small")
+            db.session.add(c)
+            db.session.flush()
+            for when, (level, verified, state) in zip((t0, t1, t2), rounds):
+                _round(c.id, when, level, verified, state)
+        db.session.commit()
+        t = conversion(Filters(zone_id=world.a.zone, instrument_id="sme-digital"))["total"]
+        # Re-assessed: F1-F7. Both rounds verified: F1-F4. Gained: F1, F2, F3 (verified), F5, F7 (self-assessed).
+        assert (t["n"], t["reassessed"], t["verified_pairs"], t["self_pairs"]) == (8, 7, 4, 3)
+        assert (t["gained"], t["verified_gained"]) == (5, 3)
+        assert (t["gained_share"], t["verified_gained_share"]) == (round(100 * 5 / 7, 1), 75.0)
+        # Only verified rounds counted ("verified only" filter): F1-F7 have an approved latest round; F8 too.
+        only = conversion(Filters(zone_id=world.a.zone, instrument_id="sme-digital", verified=True))["total"]
+        assert (only["n"], only["reassessed"], only["verified_pairs"], only["gained"]) == (8, 7, 4, 5)
+
+    page = client().login(world.a.zone_admin).get("/zone/?instrument=sme-digital").text
+    method = page.split('id="conversion-method"', 1)[1].split("</p>", 1)[0]
+    assert "按核实等级比较 4 对，按自评等级比较 3 对" in method
+    assert "3 / 4" in page.split('id="conversion"', 1)[1].split("</section>", 1)[0]

@@ -2,14 +2,19 @@
 instrument, under the dashboard's filters), how many have an improvement plan, an item done, a retrofit
 project, and how many of the re-assessed gained a level; overall and by programme, provider and industry.
 Each figure is a GROUP BY over results joined to a per-firm summary of plan items; every share comes with
-its n."""
+its n.
+
+"Level gained" compares like with like, as a zone would report it upward: where both rounds were verified (the
+consultant's verified level, approved by the zone), the verified levels; otherwise the two self-assessed levels.
+A verified level is never compared with a self-assessed one: a consultant's correction would show as a change.
+How many pairs were compared each way is counted, and the verified pairs' own figure is given beside."""
 from __future__ import annotations
 
 import sqlalchemy as sa
 
 from ..extensions import db
 from ..industries import industry_label
-from ..models import Company, PlanItem, Programme, Provider, ProviderFirm, Result, RosterEntry
+from ..models import Assessment, Company, PlanItem, Programme, Provider, ProviderFirm, Result, RosterEntry
 from .stats import Filters, _results
 
 
@@ -22,25 +27,50 @@ def _plans():
             .group_by(PlanItem.company_id).subquery())
 
 
-def _row(key, n, plan, done, project, reassessed, gained) -> dict:
+def _verified_levels():
+    """This result's verified level and the previous result's (None where that round is not verified: no verified
+    level, or not approved by the zone), the previous result found as refresh_history orders them."""
+    prev, prev_a = sa.orm.aliased(Result), sa.orm.aliased(Assessment)
+    current = sa.case((Assessment.review_state == "approved", Result.verified_level))
+    previous = (sa.select(sa.case((prev_a.review_state == "approved", prev.verified_level)))
+                .select_from(prev).join(prev_a, prev_a.id == prev.assessment_id)
+                .where(prev.company_id == Result.company_id, prev.instrument_id == Result.instrument_id,
+                       sa.or_(prev_a.submitted_at < Assessment.submitted_at,
+                              sa.and_(prev_a.submitted_at == Assessment.submitted_at, prev_a.id < Assessment.id)))
+                .order_by(prev_a.submitted_at.desc(), prev_a.id.desc()).limit(1)
+                .correlate(Result, Assessment).scalar_subquery())
+    return current, previous
+
+
+def _row(key, n, plan, done, project, reassessed, gained, verified_pairs, verified_gained) -> dict:
     def share(k, of):
         return round(100 * k / of, 1) if of else None
-    plan, done, project, reassessed, gained = (int(v or 0) for v in (plan, done, project, reassessed, gained))
+    plan, done, project, reassessed, gained, verified_pairs, verified_gained = (
+        int(v or 0) for v in (plan, done, project, reassessed, gained, verified_pairs, verified_gained))
     return {"key": key, "n": n, "plan": plan, "plan_share": share(plan, n), "done": done, "done_share": share(done, n),
             "project": project, "project_share": share(project, n), "reassessed": reassessed, "gained": gained,
-            "gained_share": share(gained, reassessed)}
+            "gained_share": share(gained, reassessed), "verified_pairs": verified_pairs,
+            "self_pairs": reassessed - verified_pairs, "verified_gained": verified_gained,
+            "verified_gained_share": share(verified_gained, verified_pairs)}
 
 
 def conversion(f: Filters, lang: str = "zh") -> dict:
     p = _plans()
+    now, before = _verified_levels()
+    verified_pair = sa.and_(Result.previous_level.is_not(None), now.is_not(None), before.is_not(None))
     counts = (sa.func.count(sa.distinct(Result.company_id)),
               sa.func.sum(sa.func.coalesce(p.c.has_plan, 0)), sa.func.sum(sa.func.coalesce(p.c.has_done, 0)),
               sa.func.sum(sa.func.coalesce(p.c.has_project, 0)),
               sa.func.sum(sa.case((Result.previous_level.is_not(None), 1), else_=0)),
-              sa.func.sum(sa.case((Result.level > Result.previous_level, 1), else_=0)))
+              # verified pairs on their verified levels, the others on their self-assessed levels
+              sa.func.sum(sa.case((verified_pair, sa.case((now > before, 1), else_=0)),
+                                  (Result.level > Result.previous_level, 1), else_=0)),
+              sa.func.sum(sa.case((verified_pair, 1), else_=0)),
+              sa.func.sum(sa.case((sa.and_(verified_pair, now > before), 1), else_=0)))
 
     def query(*cols):
         return _results(f, sa.select(*cols, *counts).select_from(Result)
+                        .join(Assessment, Assessment.id == Result.assessment_id)
                         .outerjoin(p, p.c.company_id == Result.company_id))
 
     total = db.session.execute(query()).one()
