@@ -701,7 +701,9 @@ class PlanItem(db.Model):
     instrument_id: Mapped[str | None] = mapped_column(sa.String(64))
     title: Mapped[Any] = mapped_column(sa.JSON)          # {"zh": ..., "en": ...}
     indicators: Mapped[Any] = mapped_column(sa.JSON)     # indicator ids the item should move
-    owner: Mapped[str | None] = mapped_column(sa.String(100))
+    owner: Mapped[str | None] = mapped_column(sa.String(100))  # free text: an owner without an account (a supplier)
+    # The firm's user who owns the item: reminders go to them alone (to all of the firm's users when None).
+    owner_user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     due_date: Mapped[date | None] = mapped_column(sa.Date, index=True)
     budget_band: Mapped[str | None] = mapped_column(sa.String(16))
     status: Mapped[str] = mapped_column(sa.String(16), default="planned", index=True)
@@ -723,6 +725,13 @@ class PlanItem(db.Model):
     def title_in(self, lang: str) -> str:
         t = self.title or {}
         return t.get(lang) or t.get("zh") or ""
+
+    owner_user: Mapped[User | None] = relationship(foreign_keys=[owner_user_id], lazy="joined")
+
+    @property
+    def owner_name(self) -> str | None:
+        """Who owns the item as people read it: the owner's account name, else the free text."""
+        return self.owner_user.name if self.owner_user is not None else self.owner
 
 
 # --- Accounts managed by zone staff and the firm's rights over its data (issue 16) ---

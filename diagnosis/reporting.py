@@ -62,7 +62,7 @@ def _inputs(a: Assessment, lang: str, viewer: User | None) -> tuple[tuple, dict]
 def plan_rows(company_id: int, lang: str) -> list[dict]:
     """The firm's plan items for its report, status as it stands now (the report's date)."""
     from .plans.service import STATUS_NAMES, report_items  # plans build on this module
-    return [{"title": p.title_in(lang), "owner": p.owner, "due": p.due_date.isoformat() if p.due_date else None,
+    return [{"title": p.title_in(lang), "owner": p.owner_name, "due": p.due_date.isoformat() if p.due_date else None,
              "status": p.status, "status_name": STATUS_NAMES[p.status],
              "reason": p.drop_reason if p.status == "dropped" else None, "project": p.project_name}
             for p in report_items(company_id, utcnow())]

@@ -47,7 +47,9 @@ def test_a_firm_turns_recommendations_into_plan_items_and_status_changes_are_aud
         rec = recommend(sme(), result_dict(a), result_dict(a).get("benchmark"))[1]
         item = db.session.scalar(sa.select(PlanItem))
         assert item.title["zh"] == rec["action"]["zh"] and item.indicators == [rec["indicator"]]
-        assert item.owner == "企业用户" and item.status == "planned" and item.assessment_id == aid
+        # Made by the firm's own user: owned by that account (its reminders go to them alone).
+        assert item.owner_name == "企业用户" and item.owner is None and item.owner_user.email == world.a.enterprise
+        assert item.status == "planned" and item.assessment_id == aid
         months = {"0-6": 6, "6-18": 18, "18-36": 36}[rec["months"]]
         start = a.submitted_at.date()
         assert (item.due_date.year * 12 + item.due_date.month) - (start.year * 12 + start.month) == months

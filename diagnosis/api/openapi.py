@@ -192,7 +192,11 @@ SCHEMAS.update({
     "PlanItem": {"type": "object", "required": ["id", "company_id", "title", "status", "indicators"], "properties": {
         "id": {"type": "integer"}, "company_id": {"type": "integer"}, "assessment_id": {"type": ["integer", "null"]},
         "title": _ref("Text"), "indicators": {"type": "array", "items": {"type": "string"}},
-        "owner": {"type": ["string", "null"]}, "due_date": DATE,
+        "owner": {"type": ["string", "null"], "description": "free text: an owner without an account (e.g. a supplier)"},
+        "owner_user_id": {"type": ["integer", "null"],
+                          "description": "the firm's user who owns the item; reminders go to them alone (to every "
+                                         "user of the firm when null)"},
+        "owner_user_name": {"type": ["string", "null"]}, "due_date": DATE,
         "budget_band": {"type": ["string", "null"], "enum": ["lt10", "10-50", "50-200", "gt200", None],
                         "description": "万元: under 10, 10-50, 50-200, over 200"},
         "status": PLAN_STATUS, "drop_reason": {"type": ["string", "null"]},
@@ -204,6 +208,10 @@ SCHEMAS.update({
     "PlanItemList": {"type": "object", "required": ["items"], "properties": {"items": {"type": "array", "items": _ref("PlanItem")}}},
     "PlanItemFields": {"type": "object", "additionalProperties": False, "properties": {
         "title": {"type": "string", "maxLength": 500}, "owner": {"type": ["string", "null"], "maxLength": 100},
+        "owner_user_id": {"type": ["integer", "null"], "minimum": 1,
+                          "description": "an active user of the same firm (another firm's user is refused, 422); "
+                                         "an item has one owner: setting owner_user_id clears owner, setting owner "
+                                         "clears owner_user_id"},
         "due_date": DATE, "budget_band": {"type": ["string", "null"]}, "status": PLAN_STATUS,
         "drop_reason": {"type": ["string", "null"], "description": "required when status is dropped"},
         "indicators": {"type": "array", "items": {"type": "string"}},

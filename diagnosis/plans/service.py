@@ -33,7 +33,7 @@ HOME_DAYS = 30         # the firm's home lists open items due within this many d
 # The roadmap's phases end this many months after the result: an item made from a recommendation is due then.
 PHASE_MONTHS = {"0-6": 6, "6-18": 18, "18-36": 36}
 MAX_AMOUNT = 10_000_000.0  # 万元
-FIELDS = ("title", "owner", "due_date", "budget_band", "status", "drop_reason", "indicators", "project_name",
+FIELDS = ("title", "owner", "owner_user_id", "due_date", "budget_band", "status", "drop_reason", "indicators", "project_name",
           "project_supplier", "project_amount", "project_start", "project_end")
 
 
@@ -71,7 +71,8 @@ def recommendations(a: Assessment, lang: str) -> list[dict]:
 
 def add_from_result(user: User, assessment_id: int, n: Any) -> PlanItem:
     """A plan item from the result's n-th recommendation: its action as the title, its indicator linked,
-    due at the end of its roadmap phase counted from the result's date, owned by the user who made it."""
+    due at the end of its roadmap phase counted from the result's date, owned by the user who made it (by
+    account when that is the firm's own user; a consultant by name)."""
     a = find_assessment(user, assessment_id)
     if a is None or a.result is None:
         raise Refused(404, "not_found", _l("找不到这份评估，或您无权查看。"))
@@ -86,8 +87,10 @@ def add_from_result(user: User, assessment_id: int, n: Any) -> PlanItem:
     if existing is not None:
         return existing
     start = (a.submitted_at or utcnow()).date()
+    own = user.company_id == a.company_id and user.role == "enterprise"  # the firm's user: owner by account
     item = PlanItem(company_id=a.company_id, assessment_id=a.id, instrument_id=a.result.instrument_id, title=title,
-                    indicators=[r["indicator"]], owner=user.name[:100], status="planned", created_by_id=user.id,
+                    indicators=[r["indicator"]], owner=None if own else user.name[:100], status="planned",
+                    created_by_id=user.id, owner_user_id=user.id if own else None,
                     due_date=add_months(start, PHASE_MONTHS.get(r["months"], 6)))
     db.session.add(item)
     db.session.flush()
@@ -103,6 +106,7 @@ def add_item(user: User, company_id: Any, data: Any) -> PlanItem:
     if not isinstance(data, dict):
         raise Refused(422, "bad_item", _l("请求格式不正确。"))
     clean = _clean(data, creating=True)
+    _check_owner(company.id, clean)
     item = PlanItem(company_id=company.id, status="planned", indicators=[], created_by_id=user.id)
     _apply(item, clean, user)
     db.session.add(item)
@@ -129,6 +133,7 @@ def update_item(user: User, item_id: Any, data: Any) -> PlanItem:
     if not isinstance(data, dict):
         raise Refused(422, "bad_item", _l("请求格式不正确。"))
     clean = _clean(data, creating=False)
+    _check_owner(item.company_id, clean)
     status = clean.get("status", item.status)
     reason = clean.get("drop_reason", item.drop_reason)
     if status == "dropped" and not reason:
@@ -145,6 +150,11 @@ def update_item(user: User, item_id: Any, data: Any) -> PlanItem:
 def _apply(item: PlanItem, clean: dict, user: User) -> None:
     for key, value in clean.items():
         setattr(item, key, value)
+    # One owner: an account of the firm, or a name (someone without an account); setting one clears the other.
+    if clean.get("owner_user_id") is not None:
+        item.owner = None
+    elif clean.get("owner") is not None:
+        item.owner_user_id = None
     if "status" in clean:
         item.done_at = (item.done_at or utcnow()) if item.status == "done" else None
         if item.status != "dropped":
@@ -189,6 +199,16 @@ def _clean(data: dict, creating: bool) -> dict:
         out["title"] = {"zh": t, "en": t}
     if "owner" in data:
         out["owner"] = _text(data["owner"], "owner", 100)
+    if "owner_user_id" in data:
+        v = data["owner_user_id"]
+        if isinstance(v, str) and v.isascii() and v.isdigit() and len(v) <= 10:
+            v = int(v)                      # a form's select; other scripts' digits are refused below
+        if v is None or v == "":
+            out["owner_user_id"] = None
+        elif isinstance(v, int) and not isinstance(v, bool) and 0 < v <= MAX_ID:
+            out["owner_user_id"] = v
+        else:
+            raise Refused(422, "bad_owner", _l("负责人账号应为本企业的用户。"), [{"field": "owner_user_id"}])
     for key in ("due_date", "project_start", "project_end"):
         if key in data:
             out[key] = _date(data[key], key)
@@ -226,6 +246,19 @@ def _clean(data: dict, creating: bool) -> dict:
     return out
 
 
+def owner_choices(company_id: int) -> list[User]:
+    """The firm's active users, who may own an item (and get its reminders)."""
+    return db.session.scalars(sa.select(User).where(User.company_id == company_id, User.role == "enterprise",
+                                                    User.active.is_(True)).order_by(User.name, User.id)).all()
+
+
+def _check_owner(company_id: int, clean: dict) -> None:
+    """An owner account must be an active user of the item's own firm: never another firm's, nor staff."""
+    owner_id = clean.get("owner_user_id")
+    if owner_id is not None and owner_id not in {u.id for u in owner_choices(company_id)}:
+        raise Refused(422, "bad_owner", _l("负责人账号应为本企业的用户。"), [{"field": "owner_user_id"}])
+
+
 def items_of(company_id: int) -> list[PlanItem]:
     return db.session.scalars(sa.select(PlanItem).where(PlanItem.company_id == company_id)
                               .order_by(PlanItem.due_date.is_(None), PlanItem.due_date, PlanItem.id)).all()
@@ -247,19 +280,21 @@ def due_soon(user: User, today: date | None = None) -> list[PlanItem]:
 
 
 def send_due_reminders(today: date | None = None) -> int:
-    """Remind each open item's firm REMIND_DAYS days before its due date, once per due date, through the
-    notifications (and the outbox for users who want mail). Returns the number of items reminded."""
+    """Remind each open item's owner REMIND_DAYS days before its due date, once per due date, through the
+    notifications (and the outbox for users who want mail): the owner's account when the item has one, else
+    every user of the firm. Returns the number of items reminded."""
     today = today or date.today()
     rows = db.session.scalars(sa.select(PlanItem).where(
         PlanItem.status.in_(OPEN), PlanItem.due_date.is_not(None), PlanItem.due_date >= today,
         PlanItem.due_date <= today + timedelta(days=REMIND_DAYS),
         sa.or_(PlanItem.reminded_for.is_(None), PlanItem.reminded_for != PlanItem.due_date))).all()
     for item in rows:
-        users = db.session.scalars(sa.select(User).where(User.company_id == item.company_id, User.active.is_(True),
-                                                         User.role == "enterprise")).all()
+        users = owner_choices(item.company_id)
+        # The owner's account alone when it is still one of the firm's active users; else every firm user.
+        users = [u for u in users if u.id == item.owner_user_id] or users
         for u in users:
             notify(u, "plan_due", f"/plans/{item.company_id}#item-{item.id}", item=item.title_in(u.lang or "zh"),
-                   due=f"{item.due_date:%Y-%m-%d}", owner=item.owner or "—")
+                   due=f"{item.due_date:%Y-%m-%d}", owner=item.owner_name or "—")
         item.reminded_for = item.due_date
     db.session.commit()
     return len(rows)
@@ -283,6 +318,8 @@ def item_dict(item: PlanItem) -> dict:
     """An item as the API gives it."""
     return {"id": item.id, "company_id": item.company_id, "assessment_id": item.assessment_id,
             "title": item.title, "indicators": item.indicators or [], "owner": item.owner,
+            "owner_user_id": item.owner_user_id,
+            "owner_user_name": item.owner_user.name if item.owner_user is not None else None,
             "due_date": item.due_date.isoformat() if item.due_date else None, "budget_band": item.budget_band,
             "status": item.status, "drop_reason": item.drop_reason,
             "done_at": item.done_at.isoformat() if item.done_at else None,

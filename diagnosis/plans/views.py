@@ -38,13 +38,14 @@ def plan(company_id: int):
     company, items = service.company_plan(current_user, company_id)
     return render_template("plans/plan.html", company=company, items=items, lang=current_lang(),
                            editable=can_plan(current_user), statuses=PLAN_STATUSES, status_names=service.STATUS_NAMES,
-                           bands=service.BUDGET_BANDS, band_names=service.BUDGET_NAMES, today=date.today())
+                           bands=service.BUDGET_BANDS, band_names=service.BUDGET_NAMES, today=date.today(),
+                           owners=service.owner_choices(company.id))
 
 
 @bp.post("/<int:company_id>/items")
 @login_required
 def add(company_id: int):
-    fields = {k: request.form.get(k, "") for k in ("title", "owner", "due_date", "budget_band")}
+    fields = {k: request.form.get(k, "") for k in ("title", "owner", "owner_user_id", "due_date", "budget_band")}
     try:
         item = service.add_item(current_user, company_id, fields)
     except Refused as e:
