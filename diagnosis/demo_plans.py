@@ -1,7 +1,8 @@
 """Demo improvement plans: items made from the recommendations of firms' earlier results, in every state.
 Re-assessed firms have items done between their two rounds (so their latest result says what was done);
 firms assessed once have items planned, in progress or dropped, some due within days (home page, reminders);
-the demo firm's own account has a submitted assessment a year ago and a plan in every state."""
+the demo firm's own account has a submitted assessment a year ago and a plan in every state, most items owned by
+its account (reminders go to that user), some by a name without an account."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
@@ -13,7 +14,7 @@ from scoring.recommend import recommend
 
 from .assessments.service import instrument_of
 from .extensions import db
-from .models import Assessment, Company, PlanItem, Result
+from .models import Assessment, Company, PlanItem, Result, User
 from .plans.service import PHASE_MONTHS, add_months
 
 BANDS = ("lt10", "10-50", "50-200", "gt200")
@@ -93,6 +94,12 @@ def seed_plans(zone_id: int, rng: np.random.Generator, demo_firm: Company | None
             for p, days in zip(items, (None, 5, 20, None, 90)):
                 if days is not None:
                     p.due_date = (now + timedelta(days=days)).date()
+            # Owned by the firm's own account (its reminders go to that user alone), except the last two,
+            # which a supplier and a department without an account own by name.
+            account = db.session.scalar(sa.select(User.id).where(User.company_id == demo_firm.id,
+                                                                 User.role == "enterprise").order_by(User.id))
+            for p in items[:3] if account is not None else ():
+                p.owner, p.owner_user_id = None, account
             made += items
     db.session.add_all(made)
     db.session.flush()

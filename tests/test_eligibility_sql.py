@@ -81,6 +81,11 @@ def test_sql_counts_and_lists_equal_the_per_firm_evaluation(app, world, mixed, m
             expected = sorted(cid for cid, lv in mixed.items() if el.evaluate(r, lv).eligible)
             assessed = [cid for cid, lv in mixed.items() if all(c.instrument in lv for c in r.conditions)]
             assert (overview[r.id]["ready"], overview[r.id]["assessed"]) == (len(expected), len(assessed)), r.id
+            # The same counted from the results (the path of multi-instrument rules and sub-zone staff), not the
+            # zones' pre-aggregates that the overview reads for a one-instrument rule.
+            q, met, _aliases = service.rule_query(r, [Company.zone_id == world.a.zone])
+            counted = db.session.execute(q.with_only_columns(sa.func.count(), sa.func.sum(sa.case((met, 1), else_=0)))).one()
+            assert tuple(counted) == (len(assessed), len(expected)), r.id
             _rule, found = service.ready_firms(admin, r.id, "zh", page=None)
             assert sorted(f["id"] for f in found["items"]) == expected and found["total"] == len(expected), r.id
             for f in found["items"]:   # the levels shown are the latest ones

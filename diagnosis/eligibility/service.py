@@ -9,12 +9,13 @@ from flask_babel import lazy_gettext as _l
 import questionnaires
 from questionnaires import eligibility as rules_data
 
-from ..access import ZONE_ADMIN, ensure_role, find_company, staff_scope
+from .. import figures_cube as cube
+from ..access import ZONE_ADMIN, Scope, ensure_role, find_company, staff_scope
 from ..errors import Refused
 from ..extensions import db
 from ..ids import MAX_ID
 from ..industries import industry_label
-from ..models import Company, Result
+from ..models import Company, FigureCell, Result
 
 
 def latest_levels(company_ids: sa.Select | list[int]) -> dict[int, dict[str, int]]:
@@ -80,14 +81,14 @@ def _rule(rule_id) -> rules_data.Rule:
 PAGE_SIZE = 100
 
 
-def _scope(user) -> list[sa.ColumnElement]:
-    """Zone staff's firms (their area's zones, or their sub-zone) as conditions on `companies`."""
+def _scope(user) -> tuple[Scope, list[sa.ColumnElement]]:
+    """Zone staff's firms (their area's zones, or their sub-zone), and that as conditions on `companies`."""
     ensure_role(user, ZONE_ADMIN)
     scope = staff_scope(user)
     clauses = [Company.zone_id.in_(scope.zone_ids)]
     if scope.sub_zone:
         clauses.append(Company.sub_zone == scope.sub_zone)
-    return clauses
+    return scope, clauses
 
 
 def rule_query(r: rules_data.Rule, scope: list[sa.ColumnElement], *columns) -> tuple[sa.Select, sa.ColumnElement, list]:
@@ -108,13 +109,21 @@ def rule_query(r: rules_data.Rule, scope: list[sa.ColumnElement], *columns) -> t
 
 def overview(user, lang: str) -> list[dict]:
     """Per rule, how many of the user's visible firms are assessed on its instruments and how many of those meet
-    every checkable condition: one counting query per rule, however many firms."""
-    scope = _scope(user)
+    every checkable condition: one counting query per rule, however many firms. A rule on one instrument is
+    counted from the zones' pre-aggregates (figure_cells: firms per level of their latest result), as the
+    dashboard counts levels; a rule on several instruments, or a sub-zone's staff, count the results."""
+    scope, clauses = _scope(user)
     out = []
     for r in rules_data.rules():
-        q, met, _aliases = rule_query(r, scope)
-        assessed, ready = db.session.execute(q.with_only_columns(
-            sa.func.count(), sa.func.coalesce(sa.func.sum(sa.case((met, 1), else_=0)), 0))).one()
+        if len(r.conditions) == 1 and not scope.sub_zone:
+            cond = r.conditions[0]
+            q = cube.cells(scope.zone_ids, cond.instrument).with_only_columns(
+                sa.func.coalesce(sa.func.sum(FigureCell.n), 0),
+                sa.func.coalesce(sa.func.sum(sa.case((FigureCell.level >= cond.min_level, FigureCell.n), else_=0)), 0))
+        else:
+            q, met, _aliases = rule_query(r, clauses)
+            q = q.with_only_columns(sa.func.count(), sa.func.coalesce(sa.func.sum(sa.case((met, 1), else_=0)), 0))
+        assessed, ready = db.session.execute(q).one()
         out.append({"id": r.id, "programme": r.programme.get(lang), "document": r.document.get(lang), "year": r.year,
                     "source": r.source, "ready": int(ready), "assessed": int(assessed)})
     return out
@@ -123,9 +132,9 @@ def overview(user, lang: str) -> list[dict]:
 def ready_firms(user, rule_id, lang: str, page: int | None = 1) -> tuple[dict, dict]:
     """The visible firms that meet every checkable condition of the rule, by name, PAGE_SIZE a page (page None:
     all of them, for the export), with their levels on the rule's instruments and the total."""
-    scope = _scope(user)
+    _zones, clauses = _scope(user)
     r = _rule(rule_id)
-    q, met, aliases = rule_query(r, scope, Company.id, Company.name, Company.uscc, Company.industry_division,
+    q, met, aliases = rule_query(r, clauses, Company.id, Company.name, Company.uscc, Company.industry_division,
                                  Company.sub_zone)
     q = q.add_columns(*(a.level for a in aliases)).where(met)
     total = db.session.scalar(q.with_only_columns(sa.func.count()))
