@@ -68,7 +68,7 @@ def _seed(zone_id: int, password: str) -> dict:
         sa.select(Assessment.id, Company.uscc).join(Result, Result.assessment_id == Assessment.id)
         .join(Company, Company.id == Assessment.company_id)
         .where(Company.zone_id == zone_id, Result.instrument_id == "sme-digital", Result.is_latest)
-        .order_by(first, Assessment.id)
+        .order_by(first, Result.previous_level.is_(None), Assessment.id)  # re-assessed firms first: see below
         .limit(sum(len(p) for p in PLAN))).all()
     from .demo import demo_uscc
     out = {"providers": [], "states": {}}
@@ -91,6 +91,16 @@ def _seed(zone_id: int, password: str) -> dict:
         for i, ((aid, _code), target) in enumerate(zip(mine, plan)):
             a = db.session.get(Assessment, aid)
             providers.assign_consultant(lead, p.id, consultant.id, a.company_id)
+            if target == "approved":
+                # The firm's earlier round verified and approved too, so that the zone's conversion figures have
+                # pairs of verified levels to compare ("level gained" on verified levels).
+                earlier = db.session.scalar(
+                    sa.select(Assessment).join(Result, Result.assessment_id == Assessment.id)
+                    .where(Result.company_id == a.company_id, Result.instrument_id == "sme-digital",
+                           Assessment.id != a.id, Assessment.submitted_at < a.submitted_at)
+                    .order_by(Assessment.submitted_at.desc()).limit(1))
+                if earlier is not None:
+                    _walk(earlier, "approved", admin, consultant, inst, seed=100 + n * 10 + i)
             _walk(a, target, admin, consultant, inst, seed=n * 10 + i)
             out["states"][target] = out["states"].get(target, 0) + 1
         out["providers"].append(p.name)

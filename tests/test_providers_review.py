@@ -459,6 +459,12 @@ def test_the_demo_has_providers_every_review_state_evidence_a_sample_and_ratings
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Evidence)) >= 10
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Rating)) >= 4
         assert db.session.scalar(sa.select(sa.func.count()).select_from(SampleDraw)) == 1
+        # Approved firms had their earlier round verified too: the conversion figures compare verified pairs.
+        from diagnosis.models import Zone
+        from diagnosis.zone.conversion import conversion
+        from diagnosis.zone.stats import Filters
+        zone = db.session.scalar(sa.select(Zone.id).order_by(Zone.id).limit(1))
+        assert conversion(Filters(zone_id=zone, instrument_id="sme-digital"))["total"]["verified_pairs"] >= 1
     assert len(list((tmp_path / "evidence").iterdir())) >= 10
 
 
