@@ -646,6 +646,43 @@ class RosterEntry(db.Model):
     __table_args__ = (sa.UniqueConstraint("programme_id", "uscc", name="uq_roster_firm"),)
 
 
+class RosterProgress(db.Model):
+    """A copy, per roster entry, of what the programme pages read from the firm's assessments and results:
+    the status it reached with its dates, the first quarter it counted for coverage, and its latest level on
+    the programme's instrument (self-assessed, and verified when that result was approved). Kept equal to a
+    fresh computation by session events in the same transaction (diagnosis/roster_progress.py); a page
+    reads ~10,000 of these rows instead of looking up each firm's assessments."""
+
+    __tablename__ = "roster_progress"
+    entry_id: Mapped[int] = mapped_column(sa.ForeignKey("roster_entries.id", ondelete="CASCADE"), primary_key=True)
+    programme_id: Mapped[int] = mapped_column(sa.ForeignKey("programmes.id", ondelete="CASCADE"))
+    company_id: Mapped[int | None] = mapped_column(sa.Integer)  # no foreign key: a deleted firm's rows are refreshed
+    status: Mapped[str] = mapped_column(sa.String(12))
+    decision: Mapped[str | None] = mapped_column(sa.String(8))
+    started_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    submitted_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    reached: Mapped[str | None] = mapped_column(sa.String(7))  # first quarter with a result begun in the programme
+    level: Mapped[int | None] = mapped_column(sa.Integer)
+    verified_level: Mapped[int | None] = mapped_column(sa.Integer)
+    next_gap: Mapped[float | None] = mapped_column(sa.Float)
+    assessment_id: Mapped[int | None] = mapped_column(sa.Integer)  # of the latest result
+
+    __table_args__ = (sa.Index("ix_roster_progress_status", "programme_id", "status"),)
+
+
+class RosterQuarter(db.Model):
+    """Per programme and roster firm, its last result of each quarter on the programme's instrument with
+    `until`, the quarter of its next result ('' if none): "firms at a level at the end of quarter Q" is a
+    count over the roster's rows. Kept with RosterProgress."""
+
+    __tablename__ = "roster_quarters"
+    programme_id: Mapped[int] = mapped_column(sa.ForeignKey("programmes.id", ondelete="CASCADE"), primary_key=True)
+    company_id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
+    period: Mapped[str] = mapped_column(sa.String(7), primary_key=True)
+    until: Mapped[str] = mapped_column(sa.String(7))
+    level: Mapped[int] = mapped_column(sa.Integer)
+
+
 class RosterEvent(db.Model):
     """What happened to a roster firm: invited, reminded, opened; each mail with its outbox row."""
 

@@ -16,7 +16,7 @@ import questionnaires
 from ..exports import neutralise
 from ..extensions import db
 from ..industries import industry_label
-from ..models import Assignment, Result, User, utcnow
+from ..models import Assignment, RosterProgress, User, utcnow
 from . import service, targets
 
 HEADER_ROW = 3  # rows 1-2: title and the export date with the filter line
@@ -47,12 +47,12 @@ def firm_rows(p, lang: str) -> list[list]:
     inst = questionnaires.get(p.instrument_id)
     level_name = {lv.id: lv.name.get(lang) for lv in inst.levels}
     found = service.rows(p, limit=None)
+    levels = dict(db.session.execute(sa.select(RosterProgress.entry_id, RosterProgress.level).where(
+        RosterProgress.programme_id == p.id, RosterProgress.level.is_not(None))).all())
     company_ids = [r["entry"].company_id for r in found if r["entry"].company_id]
-    levels, consultants = {}, {}
+    consultants = {}
     for i in range(0, len(company_ids), 5000):
         part = company_ids[i:i + 5000]
-        levels.update(db.session.execute(sa.select(Result.company_id, Result.level).where(
-            Result.company_id.in_(part), Result.instrument_id == p.instrument_id, Result.is_latest)).all())
         for cid, name in db.session.execute(sa.select(Assignment.company_id, User.name).join(
                 User, User.id == Assignment.consultant_id).where(Assignment.company_id.in_(part))).all():
             consultants.setdefault(cid, []).append(name)
@@ -60,7 +60,7 @@ def firm_rows(p, lang: str) -> list[list]:
     out = []
     for r in found:
         e = r["entry"]
-        lv = levels.get(e.company_id)
+        lv = levels.get(e.id)
         out.append([e.uscc, e.name, industry_label(e.industry_division, lang), size.get(e.size_class, e.size_class),
                     _("是") if e.above_scale else _("否"), e.sub_zone or "", str(service.STATUS_NAMES[r["status"]]),
                     str(service.DECISION_NAMES[r["decision"]]) if r["decision"] else "",

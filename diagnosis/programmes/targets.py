@@ -23,12 +23,12 @@ from ..models import (
     TARGET_INDICATORS,
     TARGET_NATURES,
     Area,
-    Assessment,
     Company,
     FigureCell,
-    Programme,
     Result,
     RosterEntry,
+    RosterProgress,
+    RosterQuarter,
     Target,
     utcnow,
 )
@@ -42,12 +42,16 @@ TREND_QUARTERS = 4  # quarters the projection is fitted on
 
 # --- Which firms a target counts -------------------------------------------------------------------
 
+def _roster(t: Target) -> sa.Select:
+    """The programme's roster rows of the per-entry copy (roster_progress), maybe 规上 only."""
+    q = sa.select().select_from(RosterProgress).where(RosterProgress.programme_id == t.programme_id)
+    if t.above_scale_only:
+        q = q.join(RosterEntry, RosterEntry.id == RosterProgress.entry_id).where(RosterEntry.above_scale)
+    return q
+
+
 def _population(t: Target) -> sa.Select:
-    """Company ids the target is about: the programme's roster (maybe 规上 only), else the area's firms."""
-    if t.programme_id is not None:
-        q = sa.select(RosterEntry.company_id).where(RosterEntry.programme_id == t.programme_id,
-                                                    RosterEntry.company_id.is_not(None))
-        return q.where(RosterEntry.above_scale) if t.above_scale_only else q
+    """Company ids of the area's firms (a target of a zone or sub-zone without a programme)."""
     area = db.session.get(Area, t.area_id)
     return sa.select(Company.id).where(area_companies(area))
 
@@ -72,19 +76,6 @@ def _zones(t: Target) -> list[int] | None:
     return [z for z in db.session.scalars(zone_ids_under(area)) if z is not None]
 
 
-def _reached(t: Target) -> sa.Select:
-    """Per firm, the first quarter it counted: its first submission in the programme (coverage)."""
-    q = (sa.select(Result.company_id, sa.func.min(Result.period).label("first"))
-         .where(Result.instrument_id == t.instrument_id, Result.company_id.in_(_population(t)))
-         .group_by(Result.company_id))
-    if t.indicator == "coverage":
-        # The same rule as the roster status: an assessment started since the programme began.
-        p = db.session.get(Programme, t.programme_id)
-        return q.join(Assessment, Assessment.id == Result.assessment_id).where(
-            Assessment.created_at >= service.started_from(p))
-    raise ValueError(t.indicator)
-
-
 def _spans(t: Target) -> list[tuple[str, str, int]]:
     """(quarter, until, firms): firms whose last result of `quarter` is at or above the level and stays
     their latest until the quarter `until` ('' : still is), whatever level the next one has."""
@@ -94,6 +85,14 @@ def _spans(t: Target) -> list[tuple[str, str, int]]:
                                                                          sa.func.sum(FigureCell.n))
              .where(FigureCell.level >= (t.min_level or 0)).group_by(FigureCell.scope, FigureCell.until))
         return [(p, u, int(n)) for p, u, n in db.session.execute(q).all()]
+    if t.programme_id is not None:  # the roster's quarters, kept with the per-entry copy
+        q = (sa.select(RosterQuarter.period, RosterQuarter.until, sa.func.count())
+             .where(RosterQuarter.programme_id == t.programme_id, RosterQuarter.level >= (t.min_level or 0))
+             .group_by(RosterQuarter.period, RosterQuarter.until))
+        if t.above_scale_only:
+            q = q.where(RosterQuarter.company_id.in_(sa.select(RosterEntry.company_id).where(
+                RosterEntry.programme_id == t.programme_id, RosterEntry.above_scale)))
+        return [(p, u or "", n) for p, u, n in db.session.execute(q).all()]
     inner = (sa.select(Result.period, Result.level, sa.func.lead(Result.period).over(
                 partition_by=Result.company_id, order_by=Result.period).label("until"))
              .where(Result.instrument_id == t.instrument_id, Result.latest_in_period,
@@ -126,7 +125,10 @@ def current(t: Target) -> tuple[float, int, int]:
         return _value(t, n, denominator), n, denominator
     denominator = _denominator(t)
     if t.indicator == "coverage":
-        n = db.session.scalar(sa.select(sa.func.count()).select_from(_reached(t).subquery())) or 0
+        n = sum(k for _p, _u, k in _coverage_spans(t))
+    elif t.programme_id is not None:
+        n = db.session.scalar(_roster(t).add_columns(sa.func.count(sa.distinct(RosterProgress.company_id)))
+                              .where(RosterProgress.level >= (t.min_level or 0))) or 0
     else:
         n = db.session.scalar(sa.select(sa.func.count()).select_from(Result).where(
             Result.instrument_id == t.instrument_id, Result.is_latest, Result.level >= (t.min_level or 0),
@@ -145,9 +147,11 @@ def quarterly(t: Target, denominator: int | None = None) -> list[tuple[str, floa
 
 
 def _coverage_spans(t: Target) -> list[tuple[str, str, int]]:
-    first = _reached(t).subquery()
-    return [(p, "", n) for p, n in db.session.execute(sa.select(first.c.first, sa.func.count())
-                                                       .group_by(first.c.first)).all()]
+    """(quarter, '', firms) by the quarter each roster firm first counted: a result of an assessment it
+    started since the programme began (the same rule as the roster status)."""
+    q = (_roster(t).add_columns(RosterProgress.reached, sa.func.count(sa.distinct(RosterProgress.company_id)))
+         .where(RosterProgress.reached.is_not(None)).group_by(RosterProgress.reached))
+    return [(p, "", n) for p, n in db.session.execute(q).all()]
 
 
 def _series(t: Target, spans: list[tuple[str, str, int]], denominator: int | None) -> list[tuple[str, float]]:
@@ -207,18 +211,24 @@ def movers(t: Target, limit: int = 20) -> list[dict]:
     """The firms that would move the target most: for coverage, roster firms not yet submitted (those
     furthest along first); for a level, firms one level short, closest to it first."""
     if t.indicator == "coverage":
-        p = db.session.get(Programme, t.programme_id)
-        prog = service.progress_subquery(p)
-        status = service.status_column(prog)
-        rank = sa.case((status == "started", 0), (status == "opened", 1), (status == "invited", 2), else_=3)
-        q = (sa.select(RosterEntry.name, RosterEntry.uscc, status)
-             .outerjoin(prog, prog.c.company_id == RosterEntry.company_id)
-             .where(RosterEntry.programme_id == p.id, status.not_in(service.DONE))
+        rank = sa.case((RosterProgress.status == "started", 0), (RosterProgress.status == "opened", 1),
+                       (RosterProgress.status == "invited", 2), else_=3)
+        q = (sa.select(RosterEntry.name, RosterEntry.uscc, RosterProgress.status)
+             .join(RosterProgress, RosterProgress.entry_id == RosterEntry.id)
+             .where(RosterEntry.programme_id == t.programme_id, RosterProgress.status.not_in(service.DONE))
              .order_by(rank, RosterEntry.id).limit(limit))
         if t.above_scale_only:
             q = q.where(RosterEntry.above_scale)
         return [{"name": n, "uscc": u, "status": st, "level": None, "next_gap": None}
                 for n, u, st in db.session.execute(q).all()]
+    if t.programme_id is not None:  # the roster's firms one level short, from the copy of their latest result
+        q = (_roster(t).add_columns(Company.name, Company.uscc, RosterProgress.level, RosterProgress.next_gap,
+                                    RosterProgress.assessment_id)
+             .join(Company, Company.id == RosterProgress.company_id)
+             .where(RosterProgress.level == (t.min_level or 0) - 1)
+             .order_by(RosterProgress.next_gap.is_(None), RosterProgress.next_gap, Company.id).limit(limit))
+        return [{"name": n, "uscc": u, "status": "submitted", "level": lv, "next_gap": g, "assessment_id": a}
+                for n, u, lv, g, a in db.session.execute(q).all()]
     zones = _zones(t)
     q = (sa.select(Company.name, Company.uscc, Result.level, Result.next_gap, Result.assessment_id)
          .join(Company, Company.id == Result.company_id)
@@ -263,14 +273,17 @@ def set_target(user, form: TargetForm, is_demo: bool = False) -> Target:
     """A target of the user's area (or of an area below it, or of one of its programmes)."""
     ensure_role(user, ZONE_ADMIN)
     area = ensure_area_visible(user, form.area_id) if form.area_id else staff_area(user)
-    if form.programme_id is not None:
-        area = db.session.get(Area, service.get(user, form.programme_id).area_id)
     problems = []
+    if form.programme_id is not None:
+        programme = service.get(user, form.programme_id)
+        area = db.session.get(Area, programme.area_id)
+        if form.instrument_id != programme.instrument_id:  # a programme's targets count on its instrument
+            problems.append("instrument")
     if not form.name.strip() or len(form.name) > 200:
         problems.append("name")
     if form.indicator not in TARGET_INDICATORS or form.nature not in TARGET_NATURES:
         problems.append("indicator")
-    if form.instrument_id not in questionnaires.available():
+    if form.instrument_id not in questionnaires.available() and "instrument" not in problems:
         problems.append("instrument")
     if form.indicator != "coverage":
         levels = {lv.id for lv in questionnaires.get(form.instrument_id).levels} if "instrument" not in problems else set()
