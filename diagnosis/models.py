@@ -282,7 +282,8 @@ class FigureCell(db.Model):
     """A per-zone pre-aggregate of `results` for city and province figures (diagnosis/figures_cube.py):
     how many firms of one zone, instrument, industry and size class stand at one level, in one scope
     ('latest': each firm's latest result; or a quarter: each firm's last result of it, with `until`
-    the quarter of its next result, '' if none), self-assessed or verified. Kept by session events."""
+    the quarter of its next result, '' if none), self-assessed or verified; for the whole zone and again
+    per sub-zone. Kept by session events."""
 
     __tablename__ = "figure_cells"
     zone_id: Mapped[int] = mapped_column(sa.ForeignKey("zones.id", ondelete="CASCADE"), primary_key=True)
@@ -293,6 +294,8 @@ class FigureCell(db.Model):
     until: Mapped[str] = mapped_column(sa.String(7), primary_key=True)
     verified: Mapped[bool] = mapped_column(sa.Boolean, primary_key=True)
     level: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
+    # '' : every firm of the zone; a sub-zone's name: its firms only (the same counts again, for the filter)
+    sub_zone: Mapped[str] = mapped_column(sa.String(100), primary_key=True, default="")
     n: Mapped[int] = mapped_column(sa.Integer)
     sum_total: Mapped[float] = mapped_column(sa.Float)
     n_closest: Mapped[int] = mapped_column(sa.Integer)   # next_gap set: not at the top level
@@ -301,7 +304,7 @@ class FigureCell(db.Model):
     n_same: Mapped[int] = mapped_column(sa.Integer)
     n_down: Mapped[int] = mapped_column(sa.Integer)
 
-    __table_args__ = (sa.Index("ix_figure_cells_read", "instrument_id", "verified", "scope", "zone_id"),)
+    __table_args__ = (sa.Index("ix_figure_cells_read", "instrument_id", "verified", "sub_zone", "scope", "zone_id"),)
 
 
 class FigureDim(db.Model):
@@ -315,10 +318,11 @@ class FigureDim(db.Model):
     scope: Mapped[str] = mapped_column(sa.String(7), primary_key=True)
     verified: Mapped[bool] = mapped_column(sa.Boolean, primary_key=True)
     dimension_id: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    sub_zone: Mapped[str] = mapped_column(sa.String(100), primary_key=True, default="")  # as in FigureCell
     n: Mapped[int] = mapped_column(sa.Integer)
     sum_percent: Mapped[float] = mapped_column(sa.Float)
 
-    __table_args__ = (sa.Index("ix_figure_dims_read", "instrument_id", "verified", "scope", "zone_id"),)
+    __table_args__ = (sa.Index("ix_figure_dims_read", "instrument_id", "verified", "sub_zone", "scope", "zone_id"),)
 
 
 class ReportBatch(db.Model):

@@ -1,7 +1,7 @@
 """The per-zone pre-aggregates (diagnosis/figures_cube.py) that city and province figures add up
 equal a fresh count from `results` after every kind of change: submit, review (approval with a
-verified level), rescore, reopen and resubmit, a firm's industry or size changed, a firm moved to
-another zone, and an ORM bulk insert."""
+verified level), rescore, reopen and resubmit, a firm's industry, size or sub-zone changed, a firm moved
+to another zone, and an ORM bulk insert; with and without a sub-zone filter."""
 from __future__ import annotations
 
 from datetime import timedelta
@@ -21,7 +21,8 @@ from scoring.progress import period_of
 
 from .helpers import extreme_answers, sme
 
-FILTERS = [{}, {"industry": "34"}, {"size": "small"}, {"verified": True}, {"industry": "34", "size": "medium"}]
+FILTERS = [{}, {"industry": "34"}, {"size": "small"}, {"verified": True}, {"industry": "34", "size": "medium"},
+           {"sub_zone": "东区"}, {"sub_zone": "西区", "industry": "34"}, {"sub_zone": "东区", "verified": True}]
 
 
 def _figures(f: stats.Filters) -> dict:
@@ -42,7 +43,8 @@ def _compare(zone_ids: tuple[int, ...], monkeypatch) -> int:
         for z in zone_ids:
             _compare((z,), monkeypatch)
     assessed = 0
-    for extra in FILTERS + [{"period": p} for p in periods] + [{"period": p, "verified": True} for p in periods]:
+    for extra in FILTERS + [{"period": p} for p in periods] + [{"period": p, "verified": True} for p in periods] + \
+            [{"period": p, "sub_zone": "东区"} for p in periods]:
         one = len(zone_ids) == 1
         f = stats.Filters(zone_id=zone_ids[0] if one else None, instrument_id="sme-digital",
                           zone_ids=() if one else zone_ids, **extra)
@@ -79,7 +81,7 @@ def city(app, world):
         for n in range(6):
             c = Company(zone_id=world.a.zone if n % 2 else world.b.zone, name=f"立方企业{n}", uscc=demo_uscc(700 + n),
                         industry_section="C", industry_division="34" if n < 4 else "39", employees=50, revenue=1000.0,
-                        size_class="small" if n % 3 else "medium")
+                        size_class="small" if n % 3 else "medium", sub_zone=("东区", "西区", None)[n % 3])
             db.session.add(c)
             firms.append(c)
         db.session.commit()
@@ -133,6 +135,7 @@ def test_the_cube_equals_a_fresh_count_after_every_change(app, city, monkeypatch
         # a firm's industry and size change; another firm moves to the other zone; then one leaves the city
         c = db.session.get(Company, firms[4])
         c.industry_division, c.size_class = "34", "large"
+        db.session.get(Company, firms[0]).sub_zone = "西区"  # from 东区: only its sub-zone changes
         db.session.get(Company, firms[2]).zone_id = zones[0]  # from zone B to zone A
         db.session.commit()
         assert _compare(zones, monkeypatch) == 6
