@@ -187,10 +187,29 @@ def test_target_quarters_count_firms_at_the_level_at_each_quarter_end_drops_incl
                        target_value=4, nature="expected", source="测试", is_demo=False, created_at=utcnow())
             db.session.add(t)
             db.session.commit()
-            assert tg._zones(t) == (None if area_id != x_area else sorted(zones))
+            found, sub_zone = tg._zones(t)  # both read the pre-aggregates: the zone's own, the city's two
+            assert (sorted(found), sub_zone) == ([zones[0]] if area_id != x_area else sorted(zones), None)
             assert tg.quarterly(t) == [("2025Q1", 1.0), ("2025Q2", 2.0), ("2025Q3", 1.0), ("2025Q4", 1.0),
                                        ("2026Q1", 2.0)]
             # the last four quarters 2, 1, 1, 2: a flat least-squares line at their mean
             ev = tg.evaluate(t)
             assert ev["projection"]["value"] == 1.5 and ev["projection"]["per_quarter"] == 0.0
             assert ev["value"] == 2.0 and ev["counted"] == 2
+        # A sub-zone's own target counts its firms only: X is in 西区, Y in 东区 (from the pre-aggregates'
+        # sub-zone rows). X at the top level at each quarter's end: 1, 1, 0 (dropped), 0, 1.
+        west = areas.create("sub_zone", "西区", areas.of_zone(zones[0]))
+        db.session.commit()
+        assert db.session.get(Company, x_firm).sub_zone == "西区" and db.session.get(Company, y_firm).sub_zone == "东区"
+        t = Target(area_id=west.id, name="片区顶级企业数", indicator="share_at_level", instrument_id="sme-digital",
+                   min_level=top, above_scale_only=False, base_year=2025, base_value=0, target_year=2026,
+                   target_value=50, nature="expected", source="测试", is_demo=False, created_at=utcnow())
+        db.session.add(t)
+        db.session.commit()
+        assert tg._zones(t) == ([zones[0]], "西区")
+        west_firms = db.session.scalar(sa.select(sa.func.count()).select_from(Company).where(
+            Company.zone_id == zones[0], Company.sub_zone == "西区"))
+        share = [round(100 * n / west_firms, 2) for n in (1, 1, 0, 0, 1)]
+        assert tg.quarterly(t) == list(zip(["2025Q1", "2025Q2", "2025Q3", "2025Q4", "2026Q1"], share, strict=True))
+        ev = tg.evaluate(t)
+        assert (ev["counted"], ev["denominator"]) == (1, west_firms)
+        assert [m["uscc"] for m in tg.movers(t)] == []  # X is at the level; nobody one level short in 西区

@@ -1,9 +1,9 @@
 """Targets as data, and how far an area is from each: current value, progress, a projection from
 the quarterly trend (with the method stated), and the firms that would move it most.
 
-Every figure is a GROUP BY over `results` (the firm's latest, or per quarter) joined to the
-roster or to the area's companies, in the style of zone/stats.py; a target of a city or province
-adds up its zones' pre-aggregates (figures_cube) instead of counting a million results.
+A programme's target counts its roster from the per-entry copy kept by diagnosis/roster_progress.py;
+an area's own target (province, city, zone or sub-zone) adds up its zones' pre-aggregates
+(figures_cube, per sub-zone for a sub-zone) instead of counting results.
 """
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from flask_babel import lazy_gettext as _l
 import questionnaires
 
 from .. import figures_cube as cube
-from ..access import ZONE_ADMIN, area_companies, ensure_area_visible, ensure_role, staff_area
+from ..access import ZONE_ADMIN, ensure_area_visible, ensure_role, staff_area
 from ..areas import zone_ids_under
 from ..errors import Refused
 from ..extensions import db
@@ -50,41 +50,29 @@ def _roster(t: Target) -> sa.Select:
     return q
 
 
-def _population(t: Target) -> sa.Select:
-    """Company ids of the area's firms (a target of a zone or sub-zone without a programme)."""
-    area = db.session.get(Area, t.area_id)
-    return sa.select(Company.id).where(area_companies(area))
-
-
 def _denominator(t: Target) -> int:
     if t.programme_id is not None:
         q = sa.select(sa.func.count()).where(RosterEntry.programme_id == t.programme_id)
         if t.above_scale_only:
             q = q.where(RosterEntry.above_scale)
         return db.session.scalar(q) or 0
-    area = db.session.get(Area, t.area_id)
-    return db.session.scalar(sa.select(sa.func.count(Company.id)).where(area_companies(area))) or 0
+    zones, sub_zone = _zones(t)
+    return cube.firm_count(zones, sub_zone=sub_zone)
 
 
-def _zones(t: Target) -> list[int] | None:
-    """The zones of a city's or province's own target (counted from the pre-aggregates), else None."""
+def _zones(t: Target) -> tuple[list[int], str | None] | None:
+    """An area's own target (no programme): its zones and, for a sub-zone, its name, which the per-zone
+    pre-aggregates (figures_cube) are read with. None for a programme's target (its roster copy)."""
     if t.programme_id is not None:
         return None
     area = db.session.get(Area, t.area_id)
-    if area.kind not in ("province", "city"):
-        return None
-    return [z for z in db.session.scalars(zone_ids_under(area)) if z is not None]
+    zones = [z for z in db.session.scalars(zone_ids_under(area)) if z is not None]
+    return zones, (area.name if area.kind == "sub_zone" else None)
 
 
 def _spans(t: Target) -> list[tuple[str, str, int]]:
     """(quarter, until, firms): firms whose last result of `quarter` is at or above the level and stays
     their latest until the quarter `until` ('' : still is), whatever level the next one has."""
-    zones = _zones(t)
-    if zones is not None:
-        q = (cube.cells(zones, t.instrument_id, scope=None).add_columns(FigureCell.scope, FigureCell.until,
-                                                                         sa.func.sum(FigureCell.n))
-             .where(FigureCell.level >= (t.min_level or 0)).group_by(FigureCell.scope, FigureCell.until))
-        return [(p, u, int(n)) for p, u, n in db.session.execute(q).all()]
     if t.programme_id is not None:  # the roster's quarters, kept with the per-entry copy
         q = (sa.select(RosterQuarter.period, RosterQuarter.until, sa.func.count())
              .where(RosterQuarter.programme_id == t.programme_id, RosterQuarter.level >= (t.min_level or 0))
@@ -93,13 +81,11 @@ def _spans(t: Target) -> list[tuple[str, str, int]]:
             q = q.where(RosterQuarter.company_id.in_(sa.select(RosterEntry.company_id).where(
                 RosterEntry.programme_id == t.programme_id, RosterEntry.above_scale)))
         return [(p, u or "", n) for p, u, n in db.session.execute(q).all()]
-    inner = (sa.select(Result.period, Result.level, sa.func.lead(Result.period).over(
-                partition_by=Result.company_id, order_by=Result.period).label("until"))
-             .where(Result.instrument_id == t.instrument_id, Result.latest_in_period,
-                    Result.company_id.in_(_population(t))).subquery())
-    q = (sa.select(inner.c.period, inner.c.until, sa.func.count()).where(inner.c.level >= (t.min_level or 0))
-         .group_by(inner.c.period, inner.c.until))
-    return [(p, u or "", n) for p, u, n in db.session.execute(q).all()]
+    zones, sub_zone = _zones(t)
+    q = (cube.cells(zones, t.instrument_id, scope=None, sub_zone=sub_zone)
+         .add_columns(FigureCell.scope, FigureCell.until, sa.func.sum(FigureCell.n))
+         .where(FigureCell.level >= (t.min_level or 0)).group_by(FigureCell.scope, FigureCell.until))
+    return [(p, u, int(n)) for p, u, n in db.session.execute(q).all()]
 
 
 def _quarters(first: str, last: str) -> list[str]:
@@ -117,24 +103,20 @@ def _value(t: Target, n: int, denominator: int, digits: int = 1) -> float:
 def current(t: Target) -> tuple[float, int, int]:
     """(value, firms counted, denominator) now. Levels are the firms' latest results; coverage is
     a submission since the programme began."""
-    zones = _zones(t)
-    if zones is not None:
-        denominator = cube.firm_count(zones)
-        n = int(db.session.scalar(cube.cells(zones, t.instrument_id).add_columns(sa.func.sum(FigureCell.n))
+    if t.programme_id is None:
+        zones, sub_zone = _zones(t)
+        denominator = cube.firm_count(zones, sub_zone=sub_zone)
+        n = int(db.session.scalar(cube.cells(zones, t.instrument_id, sub_zone=sub_zone)
+                                  .add_columns(sa.func.sum(FigureCell.n))
                                   .where(FigureCell.level >= (t.min_level or 0))) or 0)
         return _value(t, n, denominator), n, denominator
     denominator = _denominator(t)
     if t.indicator == "coverage":
         n = sum(k for _p, _u, k in _coverage_spans(t))
-    elif t.programme_id is not None:
+    else:
         n = db.session.scalar(_roster(t).add_columns(sa.func.count(sa.distinct(RosterProgress.company_id)))
                               .where(RosterProgress.level >= (t.min_level or 0))) or 0
-    else:
-        n = db.session.scalar(sa.select(sa.func.count()).select_from(Result).where(
-            Result.instrument_id == t.instrument_id, Result.is_latest, Result.level >= (t.min_level or 0),
-            Result.company_id.in_(_population(t)))) or 0
-    value = float(n) if t.indicator == "firms_at_level" else (round(100 * n / denominator, 1) if denominator else 0.0)
-    return value, n, denominator
+    return _value(t, n, denominator), n, denominator
 
 
 def quarterly(t: Target, denominator: int | None = None) -> list[tuple[str, float]]:
@@ -158,8 +140,7 @@ def _series(t: Target, spans: list[tuple[str, str, int]], denominator: int | Non
     if not spans:
         return []
     if denominator is None:
-        zones = _zones(t)
-        denominator = _denominator(t) if zones is None else cube.firm_count(zones)
+        denominator = _denominator(t)
     ends = {u for _p, u, _n in spans if u}
     out = []
     for q in _quarters(min(p for p, _u, _n in spans), max([p for p, _u, _n in spans] + list(ends))):
@@ -229,16 +210,15 @@ def movers(t: Target, limit: int = 20) -> list[dict]:
              .order_by(RosterProgress.next_gap.is_(None), RosterProgress.next_gap, Company.id).limit(limit))
         return [{"name": n, "uscc": u, "status": "submitted", "level": lv, "next_gap": g, "assessment_id": a}
                 for n, u, lv, g, a in db.session.execute(q).all()]
-    zones = _zones(t)
+    # an area's firms one level short: walk the closest-first index, keep the area's firms
+    zones, sub_zone = _zones(t)
     q = (sa.select(Company.name, Company.uscc, Result.level, Result.next_gap, Result.assessment_id)
          .join(Company, Company.id == Result.company_id)
-         .where(Result.instrument_id == t.instrument_id, Result.is_latest, Result.level == (t.min_level or 0) - 1))
-    if zones is not None:  # a city or province: walk the closest-first index, keep its zones' firms
-        q = q.where(Company.zone_id.in_(zones), Result.next_gap.is_not(None)).order_by(
-            Result.next_gap, Result.company_id).limit(limit)
-    else:
-        q = q.where(Company.id.in_(_population(t))).order_by(
-            Result.next_gap.is_(None), Result.next_gap, Company.id).limit(limit)
+         .where(Result.instrument_id == t.instrument_id, Result.is_latest, Result.level == (t.min_level or 0) - 1,
+                Company.zone_id.in_(zones), Result.next_gap.is_not(None))
+         .order_by(Result.next_gap, Result.company_id).limit(limit))
+    if sub_zone is not None:
+        q = q.where(Company.sub_zone == sub_zone)
     return [{"name": n, "uscc": u, "status": "submitted", "level": lv, "next_gap": g, "assessment_id": a}
             for n, u, lv, g, a in db.session.execute(q).all()]
 
