@@ -30,7 +30,8 @@ def _figures(f: stats.Filters) -> dict:
            "by_industry": stats.levels_by(f, "industry"), "by_size": stats.levels_by(f, "size"),
            "dimensions": stats.dimension_averages(f), "heatmap": stats.heatmap(f), "trend": stats.trend(f),
            "movement": stats.movement(f), "closest": stats.firms(f, closest=True, limit=0)["total"],
-           "stalled": stats.firms(f, stalled=True, limit=0)["total"], "periods": stats.periods(f, f.instrument_id)}
+           "stalled": stats.firms(f, stalled=True, limit=0)["total"], "periods": stats.periods(f, f.instrument_id),
+           "options": stats.options(f)}
     for d in out["dimensions"]:
         d["mean"] = None if d["mean"] is None else round(d["mean"], 6)
     return out

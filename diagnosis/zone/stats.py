@@ -353,6 +353,14 @@ def options(zone: int | Filters) -> dict:
         zones = db.session.execute(sa.select(Zone.id, Zone.name).where(Zone.id.in_(zone.zone_ids)).order_by(Zone.name)).all()
         return {"industries": list(industries), "sub_zones": sorted({s for names in declared for s in (names or [])}),
                 "zones": [tuple(z) for z in zones]}
+    if isinstance(zone, Filters) and _cubed(zone):  # one zone: its registered firms' industries and sub-zones, from the pre-aggregates
+        firms = sa.select().where(FigureCell.zone_id == zone.zone_id, FigureCell.instrument_id == "",
+                                  FigureCell.scope == cube.FIRMS)
+        industries = db.session.scalars(firms.add_columns(FigureCell.industry).where(FigureCell.sub_zone == "")
+                                        .distinct().order_by(FigureCell.industry)).all()
+        sub_zones = db.session.scalars(firms.add_columns(FigureCell.sub_zone).where(FigureCell.sub_zone != "")
+                                       .distinct().order_by(FigureCell.sub_zone)).all()
+        return {"industries": list(industries), "sub_zones": list(sub_zones)}
     industries = db.session.scalars(sa.select(Company.industry_division).where(_zones(zone))
                                     .distinct().order_by(Company.industry_division)).all()
     sub_zones = db.session.scalars(sa.select(Company.sub_zone).where(_zones(zone), Company.sub_zone.is_not(None))
