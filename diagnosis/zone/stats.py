@@ -346,6 +346,8 @@ def options(zone: int | Filters) -> dict:
     rather than a distinct over every firm of a province."""
     if isinstance(zone, Filters) and zone.zone_ids:
         industries = db.session.scalars(sa.select(FigureCell.industry).where(FigureCell.zone_id.in_(zone.zone_ids),
+                                                                             FigureCell.instrument_id == "",
+                                                                             FigureCell.verified == False,  # noqa: E712
                                                                              FigureCell.scope == cube.FIRMS,
                                                                              FigureCell.sub_zone == "")
                                         .distinct().order_by(FigureCell.industry)).all()
