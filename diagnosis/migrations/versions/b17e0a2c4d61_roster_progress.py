@@ -4,7 +4,7 @@ filled from the existing assessments and results. The per-zone pre-aggregates ga
 for the whole zone), so a sub-zone filter reads them too: made again and counted from the results.
 
 Revision ID: b17e0a2c4d61
-Revises: a16c0de5e7f1
+Revises: a23e0d1f5c67
 Create Date: 2026-11-23 07:40:00
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = 'b17e0a2c4d61'
-down_revision = "a16c0de5e7f1"
+down_revision = "a23e0d1f5c67"
 branch_labels = None
 depends_on = None
 
