@@ -300,3 +300,21 @@ def test_a_closed_firm_keeps_its_roster_line_and_the_copy_follows(app, world, pr
         # anonymised: the firm and its results stay (statistics); deleted: its line is no longer linked
         assert statuses == (["submitted", "submitted"] if mode == "anonymise" else ["not_invited", "submitted"])
         assert len(copied) == 2
+
+
+def test_a_programme_target_counts_on_the_programmes_instrument(app, world, programme):
+    """The roster copy holds the programme's instrument: a target of the programme on another one is refused,
+    naming the field (the page's form sends the programme's instrument; the API could send any)."""
+    from diagnosis.errors import Refused
+    with app.test_request_context():
+        admin = db.session.scalar(sa.select(User).where(User.email == world.a.zone_admin))
+        form = targets.TargetForm(name="上云企业数", indicator="firms_at_level", instrument_id="cloud-adoption",
+                                  min_level=3, above_scale_only=False, base_year=2025, base_value=0, target_year=2027,
+                                  target_value=10, nature="expected", source="测试", programme_id=programme)
+        with pytest.raises(Refused) as refused:
+            targets.set_target(admin, form)
+        assert refused.value.status == 422 and {"field": "instrument"} in refused.value.details
+        before = db.session.scalar(sa.select(sa.func.count()).select_from(Target))
+        form.instrument_id, form.min_level = "sme-digital", 2
+        targets.set_target(admin, form)
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Target)) == before + 1
