@@ -1,7 +1,7 @@
 """Plan items: the owner may be one of the firm's users, so that reminders go to that user alone.
 
 Revision ID: c20a7e1d0b52
-Revises: a23e0d1f5c67
+Revises: b17e0a2c4d61
 Create Date: 2026-11-23 07:50:00
 
 """
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = 'c20a7e1d0b52'
-down_revision = 'a23e0d1f5c67'
+down_revision = 'b17e0a2c4d61'
 branch_labels = None
 depends_on = None
 
