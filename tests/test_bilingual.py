@@ -145,7 +145,7 @@ def _urls(app, history, world) -> list[str]:
                 url = re.sub(rf"<(?:[a-z]+:)?{arg}>", str(value), url)
             urls.append(url)
     urls += ["/zone/assignments?unassigned=1&q=%E5%8F%B7"]  # the firm search, with its results
-    urls += [f"/zone/?instrument={i}" for i in INSTRUMENTS] + [f"/zone/report.pdf?lang={lang}" for lang in ("zh", "en")]
+    urls += [f"/zone/{page}?instrument={i}" for i in INSTRUMENTS for page in ("", "conversion")] + [f"/zone/report.pdf?lang={lang}" for lang in ("zh", "en")]
     return urls
 
 

@@ -68,7 +68,10 @@ def test_conversion_counts_by_hand(app, world, client):
         assert (only["n"], only["done"], only["gained"]) == (1, 0, 1)
 
     admin = client().login(world.a.zone_admin)
-    page = admin.get("/zone/?instrument=sme-digital").text
+    dashboard = admin.get("/zone/?instrument=sme-digital&industry=34").text
+    assert 'href="/zone/conversion?instrument=sme-digital&amp;industry=34"' in dashboard  # the link keeps the filters
+    assert "按服务商" not in dashboard  # the table is on its own page, not computed with the dashboard
+    page = admin.get("/zone/conversion?instrument=sme-digital").text
     section = page.split('id="conversion"', 1)[1].split("</section>", 1)[0]
     assert "甲服务商" in section and "2026年诊断" in section and "1 (50%)" in section
 
@@ -117,7 +120,7 @@ def test_level_gained_compares_verified_levels_where_both_rounds_are_verified(ap
         only = conversion(Filters(zone_id=world.a.zone, instrument_id="sme-digital", verified=True))["total"]
         assert (only["n"], only["reassessed"], only["verified_pairs"], only["gained"]) == (8, 7, 4, 5)
 
-    page = client().login(world.a.zone_admin).get("/zone/?instrument=sme-digital").text
+    page = client().login(world.a.zone_admin).get("/zone/conversion?instrument=sme-digital").text
     method = page.split('id="conversion-method"', 1)[1].split("</p>", 1)[0]
     assert "按核实等级比较 4 对，按自评等级比较 3 对" in method
     assert "3 / 4" in page.split('id="conversion"', 1)[1].split("</section>", 1)[0]

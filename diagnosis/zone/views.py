@@ -13,7 +13,7 @@ from ..audit import ACTION_NAMES, ACTIONS, record, zone_events
 from ..errors import Refused
 from ..exports import to_csv, to_xlsx
 from ..extensions import db
-from ..i18n import current_lang
+from ..i18n import current_lang, size_name
 from ..ids import form_id
 from ..industries import SIZE_CLASSES, industry_label
 from ..mail import zone_outbox
@@ -50,7 +50,20 @@ def dashboard():
         industries=[(code, industry_label(code, lang)) for code in opts["industries"]], sub_zones=opts["sub_zones"],
         zones=opts.get("zones", []),
         periods=zs.periods(f, f.instrument_id), parts=PARTS, targets=targets.of_user(current_user),
-        target_names=targets.INDICATOR_NAMES, target_natures=targets.NATURE_NAMES, conversion=conversion(f, lang))
+        target_names=targets.INDICATOR_NAMES, target_natures=targets.NATURE_NAMES)
+
+
+@bp.get("/conversion")
+@require_role(ZONE_ADMIN)
+def conversion_page():
+    """From diagnosis to change under the dashboard's filters: plans, items done, projects, levels gained."""
+    f, _drill = _filters_and_drill()
+    lang = current_lang()
+    inst = questionnaires.get(f.instrument_id)
+    applied = [inst.title.get(lang), industry_label(f.industry, lang) if f.industry else None,
+               size_name(f.size) if f.size else None, f.sub_zone, f.period, _("仅核实通过") if f.verified else None]
+    return render_template("zone/conversion.html", f=f, conversion=conversion(f, lang),
+                           applied=[a for a in applied if a])
 
 
 @bp.get("/data/<part>.json")
