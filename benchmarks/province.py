@@ -156,6 +156,7 @@ def measure(app, staff: dict, programme_id: int, repeat: int) -> float:
         urls = [(f"dashboard {part}", f"/zone/data/{part}.json") for part in PARTS]
         urls += [(f"dashboard {part} (sub-zone)", f"/zone/data/{part}.json?sub_zone={SUB_ZONE}") for part in PARTS]
         urls += [("dashboard page HTML", "/zone/"), ("dashboard page HTML (sub-zone)", f"/zone/?sub_zone={SUB_ZONE}"),
+                 ("diagnosis-to-change page", "/zone/conversion"),
                  ("programmes (targets)", "/programmes/"), ("programme page", f"/programmes/{programme_id}"),
                  ("programme ledger XLSX", f"/programmes/{programme_id}/ledger.xlsx")]
         for label, url in urls:
