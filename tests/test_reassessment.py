@@ -65,8 +65,15 @@ def test_a_prefilled_round_cannot_be_submitted_until_every_carried_answer_is_con
         assert db.session.scalar(sa.select(sa.func.count()).select_from(AnswerChange)
                                  .where(AnswerChange.assessment_id == aid, AnswerChange.via == "carried")) == len(first)
 
+    # The page says where carried answers come from: this instrument, submitted on that date.
     page = c.get(f"/assessments/{aid}/page/1").text
-    assert "沿用上次评估" in page and 'value="confirm_page"' in page
+    with app.app_context():
+        when = f"{db.session.get(Assessment, t0).submitted_at:%Y-%m-%d}"
+    assert f"沿用自贵企业{when}提交的《{inst.title.zh}》" in page and 'value="confirm_page"' in page
+    assert f"沿用本评估上次提交（{when}）的答案，待确认" in page
+    english = c.get(f"/assessments/{aid}/page/1?lang=en").text
+    assert f"come from the {inst.title.en} your firm submitted on {when}" in english
+    assert f"From your last submission of this assessment ({when}), to confirm" in english
 
     # Submitting now is refused and changes nothing.
     r = c.post_form(f"/assessments/{aid}/review", PLEDGE)
@@ -134,7 +141,8 @@ def test_without_prefill_a_new_round_starts_empty_and_the_page_shows_no_marks(ap
     with app.app_context():
         a = db.session.get(Assessment, aid)
         assert a.carried_from_id is None and a.answer_dict() == {}
-    assert "沿用上次评估" not in c.get(f"/assessments/{aid}/page/1").text
+    page = c.get(f"/assessments/{aid}/page/1").text
+    assert "沿用本评估上次提交" not in page and "data-carried=" not in page
 
 
 def test_an_answer_changed_elsewhere_is_not_confirmed_by_a_stale_page(app, world, client):
