@@ -299,3 +299,24 @@ def test_the_home_page_offers_to_carry_answers_only_where_there_is_a_submission(
     assert checkbox.findall(c.get("/home").text) == []
     c.submit(extreme_answers(sme(), True))
     assert checkbox.findall(c.get("/home").text) == ["sme-digital"]
+
+
+def test_no_firm_is_carried_anything_from_another_firms_answers(app, world, client, api):  # noqa: F811
+    """Firm A submits; the other firm of its zone and the firm of zone B ask for a prefilled round on the same
+    instrument (page and API): each starts empty, and firm A's answers are neither copied nor touched."""
+    first = _first_options(sme())
+    t0 = client().login(world.a.enterprise).submit(first)
+    for user in (world.a.other_enterprise, world.b.enterprise):
+        aid = _prefilled(client().login(user))
+        with app.app_context():
+            a = db.session.get(Assessment, aid)
+            assert a.company_id != world.a.firm
+            assert a.carried_from_id is None and a.answer_dict() == {}
+        body = api(user).call("POST", "/assessments", json={"instrument": "sme-digital", "prefill": True}).get_json()
+        assert body["answers"] == {} and body["carried"] is None
+    # Firm A's own prefilled round does start from them (so the empty rounds above are not a carry that never works).
+    own = _prefilled(client().login(world.a.enterprise))
+    with app.app_context():
+        assert db.session.get(Assessment, t0).answer_dict() == first
+        assert db.session.get(Assessment, own).carried_from_id == t0
+        assert db.session.get(Assessment, own).answer_dict() == first
