@@ -14,6 +14,7 @@ from pathlib import Path
 
 import yaml
 
+from .loader import INSTRUMENT_DIR, load_file
 from .shapes import Instrument
 
 REVIEW_FILE = Path(__file__).parent / "shared-facts.yaml"
@@ -56,7 +57,11 @@ def load_review(instruments: dict[str, Instrument], path: str | Path = REVIEW_FI
     if not isinstance(data, dict):
         raise ReviewInvalid([f"{path}: the review is a YAML object"])
     problems: list[str] = []
-    reviewed = {str(k): str(v) for k, v in (data.get("reviewed") or {}).items()}
+    raw = data.get("reviewed")
+    if not isinstance(raw, dict):
+        problems.append("'reviewed' maps each instrument to the version read")
+        raw = {}
+    reviewed = {str(k): str(v) for k, v in raw.items()}
     for iid, inst in sorted(instruments.items()):
         if iid not in reviewed:
             problems.append(f"{iid} {inst.version} has not been reviewed against the other instruments")
@@ -83,6 +88,9 @@ def load_review(instruments: dict[str, Instrument], path: str | Path = REVIEW_FI
             if inst is None:
                 problems.append(f"{where}: unknown instrument '{b}'")
         pairs = entry.get("questions") or []
+        if not isinstance(pairs, list):
+            problems.append(f"{where}: 'questions' is a list of question pairs")
+            pairs = []
         if not pairs:
             problems.append(f"{where}: no questions")
         for pair in pairs:
@@ -107,5 +115,4 @@ def load_review(instruments: dict[str, Instrument], path: str | Path = REVIEW_FI
 
 def shipped_instruments() -> dict[str, Instrument]:
     """The default file of every shipped instrument (variants change rules, not questions)."""
-    from .loader import INSTRUMENT_DIR, load_file
     return {inst.id: inst for inst in (load_file(p) for p in sorted(INSTRUMENT_DIR.glob("*.yaml")))}
