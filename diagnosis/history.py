@@ -2,7 +2,7 @@
 
 Triggers (migration 1a8e0c4d2b17) refuse UPDATE and DELETE of the rows of the append-only history tables:
 the review steps (`review_events`), the per-question notes (`question_notes`) and the log of every answer
-change (`answer_changes`). On PostgreSQL a plpgsql function refuses them (also TRUNCATE); on SQLite
+change (`answer_changes`); and, by migration a23e0d1f5c67, the audit log (`audit_events`). On PostgreSQL a plpgsql function refuses them (also TRUNCATE); on SQLite
 BEFORE UPDATE / BEFORE DELETE triggers RAISE(ABORT). Either way the statement fails and nothing changes,
 whoever sends it: the app, a script, an ORM cascade, a cascading delete of an assessment or a company.
 
@@ -27,7 +27,7 @@ from contextlib import contextmanager
 
 import sqlalchemy as sa
 
-TABLES = ("review_events", "question_notes", "answer_changes")
+TABLES = ("review_events", "question_notes", "answer_changes", "audit_events")  # the last since a23e0d1f5c67
 SETTING = "diagnosis.history_erasure"
 SQLITE_FUNCTION = "diagnosis_history_erasure"
 _FLAG = "history_erasure"  # key of the SQLite connection's flag in its pool record's info

@@ -24,3 +24,17 @@ def test_the_login_page_says_what_the_service_is(app, client):
         page = client().get(f"/auth/login?lang={lang}").text
         for inst in questionnaires.available().values():
             assert f"{inst.title.get(lang)}" in page and f"{len(inst.questions)} {words}" in page
+
+
+def test_staff_pages_are_grouped_so_the_bar_stays_one_line(world, client):
+    """Zone staff have many pages: beyond home, assessments and the dashboard they sit in three groups
+    (plain <details>, so they open without JavaScript), in both languages."""
+    import re
+    for lang, names in (("zh", ("项目与企业", "报告与导入", "人员与账号")), ("en", ("Programmes & firms", "Reports & imports", "People & accounts"))):
+        page = client().login(world.a.zone_admin).get(f"/home?lang={lang}").text
+        nav = page[page.index('<nav id="main-nav"'):page.index("</nav>")]
+        groups = re.findall(r'<details class="nav-group"><summary>(.*?)</summary>(.*?)</details>', nav, re.S)
+        assert tuple(g[0] for g in groups) == names
+        assert sum(g[1].count("<a ") for g in groups) == 11
+        outside = re.sub(r"<details.*?</details>", "", nav, flags=re.S)
+        assert outside.count("<a ") == 4  # home, assessments, dashboard, the other language

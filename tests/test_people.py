@@ -12,6 +12,7 @@ from diagnosis.extensions import db
 from diagnosis.models import AuditEvent, InviteCode, User
 
 from .conftest import PASSWORD, csrf_from
+from .test_areas import cities  # noqa: F401, F811  (fixture)
 from .test_mail import _body, smtp, worker  # noqa: F401  (fixtures)
 
 NEW = "fresh-meadow-4821"
@@ -139,3 +140,45 @@ def test_a_deactivated_user_can_neither_log_in_nor_use_a_token_until_reactivated
     client().login(world.a.consultant)
     actions = _actions(app)
     assert "deactivated" in actions and "reactivated" in actions
+
+
+def test_people_page_shows_the_area_only_and_finds_and_pages(app, client, cities):  # noqa: F811
+    """Who each staff member sees is decided in the query (a zone of thousands of accounts is paged,
+    not cut at a fixed number): city X sees zones A and B and the sub-zone's staff, not city Y's; the
+    sub-zone's staff see consultants of zone A and only the firm users of their sub-zone."""
+    from diagnosis.people import service
+    world, staff, _ids = cities
+
+    def emails(email, **kw):
+        with app.app_context():
+            found = service.people(_user(email), **kw)
+            return found, {u.email for u in found.people}
+
+    _f, x = emails(staff["x"])
+    assert {world.a.enterprise, world.b.enterprise, world.a.consultant, world.b.zone_admin, staff["east"]} <= x
+    assert staff["y"] not in x and staff["p"] not in x
+    _f, east = emails(staff["east"])
+    assert east == {world.a.enterprise, world.a.consultant, staff["east"]}
+    _f, zone_a = emails(world.a.zone_admin)
+    assert world.b.enterprise not in zone_a and staff["east"] in zone_a and staff["x"] not in zone_a
+    # Search: part of a name, of an email, or of a firm's name; LIKE wildcards are plain characters.
+    assert emails(staff["x"], q="号电子")[1] == {world.a.other_enterprise, world.b.other_enterprise}
+    assert emails(staff["x"], q="CONSULTANT-A")[1] == {world.a.consultant}
+    assert emails(staff["x"], q="%")[1] == set()
+    # Paging: 120 more firm users in zone A give three pages of 50, none seen twice, none lost.
+    with app.app_context():
+        for i in range(120):
+            db.session.add(User(email=f"bulk-{i:03}@example.com", name=f"批量{i:03}", role="enterprise",
+                                zone_id=world.a.zone, company_id=world.a.other, password_hash="!unusable"))
+        db.session.commit()
+    seen = []
+    for page in (1, 2, 3):
+        found, got = emails(world.a.zone_admin, role="enterprise", page=page)
+        seen += [e for e in got if e.startswith("bulk-")]
+    assert found.total == 122 and found.pages == 3 and len(seen) == len(set(seen)) == 120
+    beyond, got = emails(world.a.zone_admin, role="enterprise", page=4)
+    assert beyond.page == 3 and got == {u.email for u in found.people}  # past the end: the last page
+    admin = client().login(world.a.zone_admin)
+    page = admin.get("/zone/people?role=enterprise&page=2&q=bulk").text
+    assert "2 / 3" in page and "共 120 个账号" in page and 'href="/zone/people?role=enterprise&amp;q=bulk&amp;page=3"' in page
+    assert admin.get("/zone/people?page=x&q=%ED%A0%80").status_code == 200

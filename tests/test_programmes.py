@@ -72,6 +72,13 @@ def test_a_roster_with_one_bad_row_writes_nothing_and_names_the_row(app, world, 
     # A firm of another zone cannot be put on the roster either.
     r = _upload(admin, pid, xlsx([[demo_uscc(2), "B号精密机械有限公司", "34", "小型", "否", "", "", "", ""]]))
     assert r.status_code == 422 and "其他地区" in r.text
+    # Past 500 problems the page lists the first 500 and says that the rest follow.
+    rows = roster_rows(600)
+    for row in rows:
+        row[3] = "巨型"
+    r = _upload(admin, pid, xlsx(rows))
+    assert r.status_code == 422 and "发现 600 处问题" in r.text and "下表列出前 500 处" in r.text
+    assert r.text.count("<td>size</td>") == 500
 
 
 def test_roster_matches_existing_firms_by_credit_code_and_rejects_a_second_import(app, world, client):

@@ -110,3 +110,18 @@ def _formats(text: str, names: dict) -> bool:
         return True
     except (TypeError, ValueError, KeyError):
         return False
+
+
+def test_every_data_file_ships_in_the_wheel():
+    """An installed wheel (not an editable install) holds only what package-data names: a data file
+    left out is a reference figure or template that silently disappears in production."""
+    import glob
+    import tomllib
+
+    declared = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]
+    tracked = subprocess.run(["git", "ls-files", *declared], cwd=ROOT, capture_output=True, text=True,
+                             check=True).stdout.split()
+    shipped = {f"{pkg}/{name}" for pkg, patterns in declared.items() for pattern in patterns
+               for name in glob.glob(pattern, root_dir=ROOT / pkg, recursive=True)}
+    missing = [f for f in tracked if not f.endswith((".py", ".md")) and f not in shipped]
+    assert not missing, f"add these to [tool.setuptools.package-data] in pyproject.toml: {missing}"

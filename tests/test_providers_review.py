@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 from diagnosis.api.tokens import issue
 from diagnosis.extensions import db
-from diagnosis.models import Assessment, Assignment, Evidence, Notification, ReviewEvent, User
+from diagnosis.models import Assessment, Assignment, Evidence, Notification, ReviewEvent, SampleCheck, User
 from diagnosis.providers import service as providers
 
 from .conftest import PASSWORD, Client
@@ -346,6 +346,11 @@ def test_a_sample_draw_is_reproducible_from_its_seed_and_a_mismatch_reopens(app,
         assert e.value.status == 422
         checks = {c.assessment_id: c for c, _company in sampling.checks(d1)}
         first, second = d1.drawn[:2]
+        with pytest.raises(Exception) as e:  # an over-long finding is refused whole, never cut
+            sampling.record_outcome(admin, d1.id, checks[second].id, "mismatch", "现" * 2001)
+        assert e.value.status == 422 and e.value.code == "bad_text"
+        db.session.rollback()
+        assert db.session.get(SampleCheck, checks[second].id).outcome == "pending"
         sampling.record_outcome(admin, d1.id, checks[first].id, "match", "")
         assert db.session.get(Assessment, first).review_state == "submitted"
         sampling.record_outcome(admin, d1.id, checks[second].id, "mismatch", "现场设备与填报不符")

@@ -112,3 +112,22 @@ def test_report_user_agent_sheet_is_lean_and_lists_still_number():
     pdf = reports.render.html_to_pdf("<ol><li>第一步</li><li>第二步</li></ol><ul><li>要点</li></ul>")
     text = pypdf.PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
     assert "1." in text and "2." in text and "第二步" in text and "•" in text
+
+
+def test_terms_stay_inside_their_box_in_both_languages():
+    """A term that wraps (English "Constrained scenario") once hung below the terms box into the next
+    section: laid out for real, every term and meaning ends inside the box."""
+    inst = sme()
+    result = {"total": 0, "level": 0, "method": "weighted_points", "indicators": {},
+              "dimensions": {d.id: {"points": 0, "max_points": d.weight, "percent": 0} for d in inst.dimensions}}
+    fonts, css = reports.render._print_setup()
+    for lang in ("zh", "en"):
+        html = firm_report_html(inst, result, {"name": "A号精密机械有限公司", "zone": "Zone A"}, lang)
+        doc = reports.render._report_html_class()(string=html, base_url=reports.render.BASE_URL,
+                                                  url_fetcher=AssetFetcher()).render(stylesheets=[css], font_config=fonts)
+        boxes = [b for page in doc.pages for b in page._page_box.descendants()]
+        box = next(b for b in boxes if b.element_tag == "dl" and "terms" in (b.element.get("class") or ""))
+        inside = [b for b in box.descendants() if b.element_tag in ("dt", "dd") and b is not box]
+        assert len(inside) >= 6 and any("Constrained" in (b.element.text or "") for b in inside) == (lang == "en")
+        bottom = box.content_box_y() + box.height
+        assert all(b.position_y + b.margin_height() <= bottom + 0.01 for b in inside), lang

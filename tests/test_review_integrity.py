@@ -167,3 +167,28 @@ def test_history_is_erased_only_through_the_documented_path(app, world):
         with pytest.raises(sa.exc.DBAPIError):
             db.session.execute(sa.delete(ReviewEvent).where(ReviewEvent.assessment_id == aid2))
         db.session.rollback()
+
+
+def test_the_audit_log_is_append_only_too(app, world):
+    """Nobody rewrites who did what: the audit log refuses UPDATE and DELETE like the review history, and
+    only the documented erasure (a closed firm's references) gets through."""
+    from diagnosis.models import AuditEvent
+    with app.app_context():
+        event = AuditEvent(action="export", target="company:1", detail={"rows": 3})
+        db.session.add(event)
+        db.session.commit()
+        event_id = event.id
+        with db.engine.connect() as conn:
+            for statement in (sa.update(AuditEvent).where(AuditEvent.id == event_id).values(action="view"),
+                              sa.delete(AuditEvent).where(AuditEvent.id == event_id)):
+                with pytest.raises(sa.exc.DBAPIError) as e:
+                    conn.execute(statement)
+                assert "append-only" in str(e.value)
+                conn.rollback()
+        assert db.session.get(AuditEvent, event_id).action == "export"
+        with erasure(db.session):
+            db.session.execute(sa.update(AuditEvent).where(AuditEvent.id == event_id).values(target=None))
+            db.session.flush()
+        db.session.commit()
+        db.session.expire_all()
+        assert db.session.get(AuditEvent, event_id).target is None

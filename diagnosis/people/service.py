@@ -148,33 +148,52 @@ def zone_for_code(raw: str) -> tuple[Zone | None, InviteCode | None, str | None]
 
 # --- People -------------------------------------------------------------------------------------
 
-def _in_area(staff: User, user: User) -> bool:
-    """Whether the account belongs to the staff member's area: a firm or consultant of one of its zones
-    (of its sub-zone, for sub-zone staff), or staff whose own area lies at or below theirs."""
-    scope = staff_scope(staff)
-    if user.role == ZONE_ADMIN:
-        own, theirs = staff_area(staff), staff_area(user)
-        return own is not None and theirs is not None and theirs.path.startswith(own.path)
-    if user.zone_id not in scope.zone_ids:
-        return False
-    if scope.sub_zone and user.role == ENTERPRISE:
-        company = db.session.get(Company, user.company_id) if user.company_id else None
-        return company is not None and company.sub_zone == scope.sub_zone
-    return not scope.sub_zone or user.role == CONSULTANT
+def _in_area(staff: User) -> sa.ColumnElement:
+    """The condition on `users` for the accounts of the staff member's area: firms and consultants of its
+    zones (of its sub-zone's firms, for sub-zone staff), and staff whose own area lies at or below theirs."""
+    scope, own = staff_scope(staff), staff_area(staff)
+    members = sa.and_(User.role != ZONE_ADMIN, User.zone_id.in_(scope.zone_ids))
+    if scope.sub_zone:
+        members = sa.and_(members, sa.or_(User.role == CONSULTANT, User.company_id.in_(
+            sa.select(Company.id).where(Company.zone_id.in_(scope.zone_ids), Company.sub_zone == scope.sub_zone))))
+    if own is None:
+        return members
+    below = Area.path.startswith(own.path)
+    staff_below = sa.and_(User.role == ZONE_ADMIN, sa.or_(  # a staff member's area: their own, else their zone's
+        User.area_id.in_(sa.select(Area.id).where(below)),
+        sa.and_(User.area_id.is_(None), User.zone_id.in_(sa.select(Area.zone_id).where(below, Area.kind == "zone")))))
+    return sa.or_(members, staff_below)
 
 
-def people(staff: User, role: str | None = None) -> list[User]:
-    """Accounts of the staff member's area (firms, consultants, staff), by role and name."""
+PER_PAGE = 50
+MAX_QUERY = 100
+
+
+@dataclass
+class PeoplePage:
+    people: list[User]
+    total: int
+    page: int
+    pages: int
+
+
+def people(staff: User, role: str | None = None, q: str | None = None, page: int = 1) -> PeoplePage:
+    """Accounts of the staff member's area by role and name, a page at a time; `q` finds any part of a
+    name, an email or a firm's name."""
     ensure_role(staff, ZONE_ADMIN)
-    scope = staff_scope(staff)
-    own = staff_area(staff)
-    areas_below = sa.select(Area.id).where(Area.path.startswith(own.path)) if own is not None else sa.select(Area.id).where(sa.false())
-    q = sa.select(User).where(sa.or_(User.zone_id.in_(scope.zone_ids), User.area_id.in_(areas_below)))
+    where = [_in_area(staff)]
     if role in RANK:
-        q = q.where(User.role == role)
-    rows = db.session.scalars(q.options(sa.orm.selectinload(User.company))
-                              .order_by(User.role, User.name, User.id).limit(2000)).all()
-    return [u for u in rows if _in_area(staff, u)]
+        where.append(User.role == role)
+    q = (q or "").strip()[:MAX_QUERY]
+    if q:
+        where.append(sa.or_(User.name.contains(q, autoescape=True), User.email.contains(q.lower(), autoescape=True),
+                            User.company_id.in_(sa.select(Company.id).where(Company.name.contains(q, autoescape=True)))))
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(User).where(*where)) or 0
+    pages = max(1, -(-total // PER_PAGE))
+    page = min(max(1, page), pages)
+    found = db.session.scalars(sa.select(User).where(*where).options(sa.orm.selectinload(User.company))
+                               .order_by(User.role, User.name, User.id).offset((page - 1) * PER_PAGE).limit(PER_PAGE)).all()
+    return PeoplePage(list(found), total, page, pages)
 
 
 def is_pending(user: User) -> bool:
@@ -183,8 +202,8 @@ def is_pending(user: User) -> bool:
 
 def _target(staff: User, user_id: int | None) -> User:
     ensure_role(staff, ZONE_ADMIN)
-    user = db.session.get(User, user_id) if user_id else None
-    if user is None or not _in_area(staff, user):
+    user = db.session.scalar(sa.select(User).where(User.id == user_id, _in_area(staff))) if user_id else None
+    if user is None:
         raise Refused(404, "not_found", _l("没有这个账号。"))
     if user.id == staff.id:
         raise Refused(409, "self", _l("不能停用或启用自己的账号。"))

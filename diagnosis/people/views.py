@@ -35,9 +35,9 @@ def index():
             return _refused(e, url_for(".index"))
         flash(_("邀请已发给 %(email)s。", email=user.email), "success")
         return redirect(url_for(".index"))
-    role = request.args.get("role")
-    return render_template("people/index.html", people=service.people(current_user, role), role=role,
-                           is_pending=service.is_pending)
+    role, q = request.args.get("role"), request.args.get("q", "")
+    found = service.people(current_user, role, q, parse_int(request.args.get("page")) or 1)
+    return render_template("people/index.html", found=found, role=role, q=q, is_pending=service.is_pending)
 
 
 @bp.post("/people/<int:user_id>/deactivate", defaults={"op": "deactivate"})

@@ -180,6 +180,9 @@ def can_record(staff: User, d: SampleDraw) -> bool:
     return staff.zone_id is not None and staff.zone_id == d.zone_id
 
 
+MAX_NOTE = 2000
+
+
 def record_outcome(staff: User, draw_id: int, check_id: Any, outcome: Any, note: Any) -> SampleCheck:
     """Record what the on-site check found; a mismatch reopens the assessment for verification."""
     d = get_draw(staff, draw_id)
@@ -190,7 +193,9 @@ def record_outcome(staff: User, draw_id: int, check_id: Any, outcome: Any, note:
         raise Refused(404, "not_found", _l("找不到这条抽查记录。"))
     if outcome not in ("match", "mismatch"):
         raise Refused(422, "bad_outcome", _l("请选择“一致”或“不一致”。"), [{"field": "outcome"}])
-    text = note.strip()[:2000] if isinstance(note, str) else None
+    text = note.strip() if isinstance(note, str) else None
+    if text and len(text) > MAX_NOTE:  # refused, not cut: what the inspector found is kept whole or not at all
+        raise Refused(422, "bad_text", _l("核查情况最多 %(n)s 个字。", n=MAX_NOTE), [{"field": "note"}])
     if outcome == "mismatch" and not text:
         raise Refused(422, "bad_text", _l("不一致时请写明发现的情况。"), [{"field": "note"}])
     if c.outcome != "pending":

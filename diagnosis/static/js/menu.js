@@ -9,3 +9,9 @@ document.addEventListener("DOMContentLoaded", function () {
     button.setAttribute("aria-expanded", open ? "true" : "false");
   });
 });
+// One staff menu group open at a time; a click elsewhere closes it (a plain <details> stays open).
+document.addEventListener("click", function (event) {
+  document.querySelectorAll("details.nav-group[open]").forEach(function (group) {
+    if (!group.contains(event.target)) group.removeAttribute("open");
+  });
+});
