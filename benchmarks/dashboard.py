@@ -2,6 +2,7 @@
 
     DATABASE_URL=... .venv/bin/python benchmarks/dashboard.py [--firms 100000] [--repeat 7]
     DATABASE_URL=postgresql://... .venv/bin/python benchmarks/dashboard.py --zones 100 --firms 1000000 [--roster 50000]
+    DATABASE_URL=postgresql://... .venv/bin/python benchmarks/dashboard.py --zones 100 --reuse --roster 0  (time again)
 
 With --zones, a province of that many zones (ten per city) is seeded in bulk and every
 dashboard and programme request is timed as province, city and zone staff (benchmarks/province.py).
@@ -60,6 +61,10 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=7)
     ap.add_argument("--zones", type=int, default=0, help="province scale: this many zones (PostgreSQL only)")
     ap.add_argument("--roster", type=int, default=50_000, help="with --zones: rows of the timed roster import")
+    ap.add_argument("--reuse", action="store_true",
+                    help="with --zones: time the province already seeded in this database (its mark present) "
+                         "without seeding; without it a seeded database is refused, so figures are never "
+                         "mistaken for a fresh seed's")
     args = ap.parse_args()
     if args.zones:
         province_run(args)
@@ -139,7 +144,10 @@ def province_run(args) -> None:
     with app.app_context():
         from flask_migrate import upgrade
         upgrade()
-        if db.session.scalar(sa.select(Zone.id).where(Zone.invite_code == f"{province.MARK}-1")) is None:
+        seeded = db.session.scalar(sa.select(Zone.id).where(Zone.invite_code == f"{province.MARK}-1")) is not None
+        if seeded and not args.reuse:
+            sys.exit("this database holds a province seed already: pass --reuse to time it, or use an empty database")
+        if not seeded:
             t = time.perf_counter()
             made = province.seed(args.zones, args.firms)
             province.vacuum()

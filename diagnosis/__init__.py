@@ -47,7 +47,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     # what the report says from one template.
     app.jinja_loader = ChoiceLoader([app.jinja_loader, PrefixLoader({"report": PackageLoader("reports", "templates")})])
 
-    from . import areas, figures_cube, models  # noqa: F401  (register tables with SQLAlchemy; every new zone becomes an area; figures kept by session events)
+    from . import areas, figures_cube, models, roster_progress  # noqa: F401  (register tables with SQLAlchemy; every new zone becomes an area; figures and roster progress kept by session events)
     from .api.views import bp as api_bp
     from .assessments.review_views import bp as review_bp
     from .assessments.views import bp as assessments_bp

@@ -282,7 +282,8 @@ class FigureCell(db.Model):
     """A per-zone pre-aggregate of `results` for city and province figures (diagnosis/figures_cube.py):
     how many firms of one zone, instrument, industry and size class stand at one level, in one scope
     ('latest': each firm's latest result; or a quarter: each firm's last result of it, with `until`
-    the quarter of its next result, '' if none), self-assessed or verified. Kept by session events."""
+    the quarter of its next result, '' if none), self-assessed or verified; for the whole zone and again
+    per sub-zone. Kept by session events."""
 
     __tablename__ = "figure_cells"
     zone_id: Mapped[int] = mapped_column(sa.ForeignKey("zones.id", ondelete="CASCADE"), primary_key=True)
@@ -293,6 +294,8 @@ class FigureCell(db.Model):
     until: Mapped[str] = mapped_column(sa.String(7), primary_key=True)
     verified: Mapped[bool] = mapped_column(sa.Boolean, primary_key=True)
     level: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
+    # '' : every firm of the zone; a sub-zone's name: its firms only (the same counts again, for the filter)
+    sub_zone: Mapped[str] = mapped_column(sa.String(100), primary_key=True, default="")
     n: Mapped[int] = mapped_column(sa.Integer)
     sum_total: Mapped[float] = mapped_column(sa.Float)
     n_closest: Mapped[int] = mapped_column(sa.Integer)   # next_gap set: not at the top level
@@ -301,7 +304,7 @@ class FigureCell(db.Model):
     n_same: Mapped[int] = mapped_column(sa.Integer)
     n_down: Mapped[int] = mapped_column(sa.Integer)
 
-    __table_args__ = (sa.Index("ix_figure_cells_read", "instrument_id", "verified", "scope", "zone_id"),)
+    __table_args__ = (sa.Index("ix_figure_cells_read", "instrument_id", "verified", "sub_zone", "scope", "zone_id"),)
 
 
 class FigureDim(db.Model):
@@ -315,10 +318,11 @@ class FigureDim(db.Model):
     scope: Mapped[str] = mapped_column(sa.String(7), primary_key=True)
     verified: Mapped[bool] = mapped_column(sa.Boolean, primary_key=True)
     dimension_id: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    sub_zone: Mapped[str] = mapped_column(sa.String(100), primary_key=True, default="")  # as in FigureCell
     n: Mapped[int] = mapped_column(sa.Integer)
     sum_percent: Mapped[float] = mapped_column(sa.Float)
 
-    __table_args__ = (sa.Index("ix_figure_dims_read", "instrument_id", "verified", "scope", "zone_id"),)
+    __table_args__ = (sa.Index("ix_figure_dims_read", "instrument_id", "verified", "sub_zone", "scope", "zone_id"),)
 
 
 class ReportBatch(db.Model):
@@ -644,6 +648,43 @@ class RosterEntry(db.Model):
     last_mailed_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
 
     __table_args__ = (sa.UniqueConstraint("programme_id", "uscc", name="uq_roster_firm"),)
+
+
+class RosterProgress(db.Model):
+    """A copy, per roster entry, of what the programme pages read from the firm's assessments and results:
+    the status it reached with its dates, the first quarter it counted for coverage, and its latest level on
+    the programme's instrument (self-assessed, and verified when that result was approved). Kept equal to a
+    fresh computation by session events in the same transaction (diagnosis/roster_progress.py); a page
+    reads ~10,000 of these rows instead of looking up each firm's assessments."""
+
+    __tablename__ = "roster_progress"
+    entry_id: Mapped[int] = mapped_column(sa.ForeignKey("roster_entries.id", ondelete="CASCADE"), primary_key=True)
+    programme_id: Mapped[int] = mapped_column(sa.ForeignKey("programmes.id", ondelete="CASCADE"))
+    company_id: Mapped[int | None] = mapped_column(sa.Integer)  # no foreign key: a deleted firm's rows are refreshed
+    status: Mapped[str] = mapped_column(sa.String(12))
+    decision: Mapped[str | None] = mapped_column(sa.String(8))
+    started_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    submitted_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    reached: Mapped[str | None] = mapped_column(sa.String(7))  # first quarter with a result begun in the programme
+    level: Mapped[int | None] = mapped_column(sa.Integer)
+    verified_level: Mapped[int | None] = mapped_column(sa.Integer)
+    next_gap: Mapped[float | None] = mapped_column(sa.Float)
+    assessment_id: Mapped[int | None] = mapped_column(sa.Integer)  # of the latest result
+
+    __table_args__ = (sa.Index("ix_roster_progress_status", "programme_id", "status"),)
+
+
+class RosterQuarter(db.Model):
+    """Per programme and roster firm, its last result of each quarter on the programme's instrument with
+    `until`, the quarter of its next result ('' if none): "firms at a level at the end of quarter Q" is a
+    count over the roster's rows. Kept with RosterProgress."""
+
+    __tablename__ = "roster_quarters"
+    programme_id: Mapped[int] = mapped_column(sa.ForeignKey("programmes.id", ondelete="CASCADE"), primary_key=True)
+    company_id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
+    period: Mapped[str] = mapped_column(sa.String(7), primary_key=True)
+    until: Mapped[str] = mapped_column(sa.String(7))
+    level: Mapped[int] = mapped_column(sa.Integer)
 
 
 class RosterEvent(db.Model):

@@ -1,7 +1,7 @@
 """The per-zone pre-aggregates (diagnosis/figures_cube.py) that city and province figures add up
 equal a fresh count from `results` after every kind of change: submit, review (approval with a
-verified level), rescore, reopen and resubmit, a firm's industry or size changed, a firm moved to
-another zone, and an ORM bulk insert."""
+verified level), rescore, reopen and resubmit, a firm's industry, size or sub-zone changed, a firm moved
+to another zone, and an ORM bulk insert; with and without a sub-zone filter."""
 from __future__ import annotations
 
 from datetime import timedelta
@@ -21,7 +21,8 @@ from scoring.progress import period_of
 
 from .helpers import extreme_answers, sme
 
-FILTERS = [{}, {"industry": "34"}, {"size": "small"}, {"verified": True}, {"industry": "34", "size": "medium"}]
+FILTERS = [{}, {"industry": "34"}, {"size": "small"}, {"verified": True}, {"industry": "34", "size": "medium"},
+           {"sub_zone": "东区"}, {"sub_zone": "西区", "industry": "34"}, {"sub_zone": "东区", "verified": True}]
 
 
 def _figures(f: stats.Filters) -> dict:
@@ -29,7 +30,8 @@ def _figures(f: stats.Filters) -> dict:
            "by_industry": stats.levels_by(f, "industry"), "by_size": stats.levels_by(f, "size"),
            "dimensions": stats.dimension_averages(f), "heatmap": stats.heatmap(f), "trend": stats.trend(f),
            "movement": stats.movement(f), "closest": stats.firms(f, closest=True, limit=0)["total"],
-           "stalled": stats.firms(f, stalled=True, limit=0)["total"], "periods": stats.periods(f, f.instrument_id)}
+           "stalled": stats.firms(f, stalled=True, limit=0)["total"], "periods": stats.periods(f, f.instrument_id),
+           "options": stats.options(f)}
     for d in out["dimensions"]:
         d["mean"] = None if d["mean"] is None else round(d["mean"], 6)
     return out
@@ -42,7 +44,8 @@ def _compare(zone_ids: tuple[int, ...], monkeypatch) -> int:
         for z in zone_ids:
             _compare((z,), monkeypatch)
     assessed = 0
-    for extra in FILTERS + [{"period": p} for p in periods] + [{"period": p, "verified": True} for p in periods]:
+    for extra in FILTERS + [{"period": p} for p in periods] + [{"period": p, "verified": True} for p in periods] + \
+            [{"period": p, "sub_zone": "东区"} for p in periods]:
         one = len(zone_ids) == 1
         f = stats.Filters(zone_id=zone_ids[0] if one else None, instrument_id="sme-digital",
                           zone_ids=() if one else zone_ids, **extra)
@@ -79,7 +82,7 @@ def city(app, world):
         for n in range(6):
             c = Company(zone_id=world.a.zone if n % 2 else world.b.zone, name=f"立方企业{n}", uscc=demo_uscc(700 + n),
                         industry_section="C", industry_division="34" if n < 4 else "39", employees=50, revenue=1000.0,
-                        size_class="small" if n % 3 else "medium")
+                        size_class="small" if n % 3 else "medium", sub_zone=("东区", "西区", None)[n % 3])
             db.session.add(c)
             firms.append(c)
         db.session.commit()
@@ -133,6 +136,7 @@ def test_the_cube_equals_a_fresh_count_after_every_change(app, city, monkeypatch
         # a firm's industry and size change; another firm moves to the other zone; then one leaves the city
         c = db.session.get(Company, firms[4])
         c.industry_division, c.size_class = "34", "large"
+        db.session.get(Company, firms[0]).sub_zone = "西区"  # from 东区: only its sub-zone changes
         db.session.get(Company, firms[2]).zone_id = zones[0]  # from zone B to zone A
         db.session.commit()
         assert _compare(zones, monkeypatch) == 6
@@ -184,10 +188,29 @@ def test_target_quarters_count_firms_at_the_level_at_each_quarter_end_drops_incl
                        target_value=4, nature="expected", source="测试", is_demo=False, created_at=utcnow())
             db.session.add(t)
             db.session.commit()
-            assert tg._zones(t) == (None if area_id != x_area else sorted(zones))
+            found, sub_zone = tg._zones(t)  # both read the pre-aggregates: the zone's own, the city's two
+            assert (sorted(found), sub_zone) == ([zones[0]] if area_id != x_area else sorted(zones), None)
             assert tg.quarterly(t) == [("2025Q1", 1.0), ("2025Q2", 2.0), ("2025Q3", 1.0), ("2025Q4", 1.0),
                                        ("2026Q1", 2.0)]
             # the last four quarters 2, 1, 1, 2: a flat least-squares line at their mean
             ev = tg.evaluate(t)
             assert ev["projection"]["value"] == 1.5 and ev["projection"]["per_quarter"] == 0.0
             assert ev["value"] == 2.0 and ev["counted"] == 2
+        # A sub-zone's own target counts its firms only: X is in 西区, Y in 东区 (from the pre-aggregates'
+        # sub-zone rows). X at the top level at each quarter's end: 1, 1, 0 (dropped), 0, 1.
+        west = areas.create("sub_zone", "西区", areas.of_zone(zones[0]))
+        db.session.commit()
+        assert db.session.get(Company, x_firm).sub_zone == "西区" and db.session.get(Company, y_firm).sub_zone == "东区"
+        t = Target(area_id=west.id, name="片区顶级企业数", indicator="share_at_level", instrument_id="sme-digital",
+                   min_level=top, above_scale_only=False, base_year=2025, base_value=0, target_year=2026,
+                   target_value=50, nature="expected", source="测试", is_demo=False, created_at=utcnow())
+        db.session.add(t)
+        db.session.commit()
+        assert tg._zones(t) == ([zones[0]], "西区")
+        west_firms = db.session.scalar(sa.select(sa.func.count()).select_from(Company).where(
+            Company.zone_id == zones[0], Company.sub_zone == "西区"))
+        share = [round(100 * n / west_firms, 2) for n in (1, 1, 0, 0, 1)]
+        assert tg.quarterly(t) == list(zip(["2025Q1", "2025Q2", "2025Q3", "2025Q4", "2026Q1"], share, strict=True))
+        ev = tg.evaluate(t)
+        assert (ev["counted"], ev["denominator"]) == (1, west_firms)
+        assert [m["uscc"] for m in tg.movers(t)] == []  # X is at the level; nobody one level short in 西区

@@ -234,7 +234,10 @@ def test_the_ledger_rows_match_the_database(app, world, client):
     wb = load_workbook(io.BytesIO(r.data))
     assert wb.sheetnames == ["企业台账", "汇总"]
     ws = wb["企业台账"]
-    assert ws.freeze_panes == "A4" and ws.auto_filter.ref.startswith("A3") and ws["A3"].font.bold
+    assert ws.freeze_panes == "A4" and ws.auto_filter.ref == "A3:N7" and ws["A3"].font.bold
+    assert ws["A1"].font.bold and ws["A1"].font.size == 13 and not ws["A4"].font.bold
+    assert [ws.column_dimensions[c].width for c in "ABN"] == [22, 30, 14]
+    assert wb["汇总"].freeze_panes == "A4" and wb["汇总"]["A3"].font.bold
     assert "导出日期" in ws["A2"].value
     listed = [[c.value for c in row] for row in ws.iter_rows(min_row=4)]
     with app.app_context():

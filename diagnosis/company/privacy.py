@@ -326,6 +326,7 @@ def _delete_company(company: Company, users: list[User]) -> None:
     can live without it (the audit log, a closure request) is cleared; a row that cannot is removed."""
     _remove_evidence(sa.select(Assessment.id).where(Assessment.company_id == company.id))
     _anonymise_roster(company)  # before its link to the company is cleared
+    entries = list(db.session.scalars(sa.select(RosterEntry.id).where(RosterEntry.company_id == company.id)))
     for u in users:
         deactivate(u)
     db.session.flush()
@@ -337,6 +338,8 @@ def _delete_company(company: Company, users: list[User]) -> None:
     db.session.expunge_all()
     from ..figures_cube import recount
     recount(db.session, {group})  # the zone's pre-aggregates: these core deletes pass no ORM event
+    from ..roster_progress import refresh_entries
+    refresh_entries(db.session, entries)  # its roster lines: no firm, no assessments any more
 
 
 def _purge(table: sa.Table, column: sa.Column, values: list, depth: int = 0) -> None:

@@ -22,13 +22,12 @@ from ..extensions import db
 from ..industries import size_class
 from ..models import (
     Area,
-    Assessment,
     Assignment,
     Company,
-    InstrumentVersion,
     Programme,
     RosterEntry,
     RosterEvent,
+    RosterProgress,
     User,
     utcnow,
 )
@@ -71,50 +70,21 @@ def started_from(p: Programme) -> datetime:
     return datetime.combine(p.starts_on, datetime.min.time(), tzinfo=UTC)
 
 
-def progress_subquery(p: Programme) -> sa.Subquery:
-    """Per firm: when it first started and last submitted an assessment on the programme's instrument
-    since the programme began, and the submission time of its last reviewed (approved or rejected) and last
-    approved one (the assessments themselves say so; nothing is copied)."""
-    decided = sa.case((Assessment.review_state.in_(DECIDED), Assessment.submitted_at))
-    approved = sa.case((Assessment.review_state == "approved", Assessment.submitted_at))
-    return (sa.select(Assessment.company_id.label("company_id"),
-                      sa.func.min(Assessment.created_at).label("started_at"),
-                      sa.func.max(Assessment.submitted_at).label("submitted_at"),
-                      sa.func.max(decided).label("reviewed_at"), sa.func.max(approved).label("approved_at"))
-            .join(InstrumentVersion, InstrumentVersion.id == Assessment.instrument_version_id)
-            .where(InstrumentVersion.instrument_id == p.instrument_id, Assessment.created_at >= started_from(p),
-                   # only the roster's firms: without this the whole platform's assessments were grouped
-                   Assessment.company_id.in_(sa.select(RosterEntry.company_id).where(
-                       RosterEntry.programme_id == p.id, RosterEntry.company_id.is_not(None))))
-            .group_by(Assessment.company_id).subquery())
-
-
-def status_column(prog: sa.Subquery):
-    """A roster firm's status: reviewed when its latest submission was approved or rejected by the area's staff."""
-    return sa.case((prog.c.reviewed_at == prog.c.submitted_at, "reviewed"),
-                   (prog.c.submitted_at.is_not(None), "submitted"), (prog.c.started_at.is_not(None), "started"),
-                   (RosterEntry.opened_at.is_not(None), "opened"), (RosterEntry.invited_at.is_not(None), "invited"),
-                   else_="not_invited")
-
-
 def roster_query(p: Programme, status: str | None = None) -> sa.Select:
-    """Every roster firm (or those of one status) with its status and dates, in roster order."""
-    prog = progress_subquery(p)
-    st = status_column(prog)
-    decision = sa.case((st != "reviewed", None), (prog.c.approved_at == prog.c.submitted_at, "approved"),
-                       else_="rejected")
-    q = (sa.select(RosterEntry, st.label("status"), prog.c.started_at, prog.c.submitted_at, decision.label("decision"))
-         .outerjoin(prog, prog.c.company_id == RosterEntry.company_id)
+    """Every roster firm (or those of one status) with its status and dates, in roster order (read from
+    the per-entry copy kept by diagnosis/roster_progress.py, which states the rule)."""
+    q = (sa.select(RosterEntry, RosterProgress.status, RosterProgress.started_at, RosterProgress.submitted_at,
+                   RosterProgress.decision)
+         .join(RosterProgress, RosterProgress.entry_id == RosterEntry.id)
          .where(RosterEntry.programme_id == p.id).order_by(RosterEntry.id))
-    return q.where(st == status) if status in STATUSES else q
+    return q.where(RosterProgress.status == status) if status in STATUSES else q
 
 
 def status_counts(p: Programme) -> dict:
     """Firms per status, overall and per sub-zone, against the quotas: one GROUP BY."""
-    prog = progress_subquery(p)
-    status = status_column(prog)
-    q = (sa.select(RosterEntry.sub_zone, status, sa.func.count()).outerjoin(prog, prog.c.company_id == RosterEntry.company_id)
-         .where(RosterEntry.programme_id == p.id).group_by(RosterEntry.sub_zone, status))
+    q = (sa.select(RosterEntry.sub_zone, RosterProgress.status, sa.func.count())
+         .join(RosterProgress, RosterProgress.entry_id == RosterEntry.id)
+         .where(RosterEntry.programme_id == p.id).group_by(RosterEntry.sub_zone, RosterProgress.status))
     total = dict.fromkeys(STATUSES, 0)
     by_sub: dict = {}
     for sub, st, n in db.session.execute(q).all():
@@ -205,12 +175,9 @@ def _consultant_quotas(zone_id: int, typed: dict) -> dict:
 
 def consultant_counts(p: Programme) -> list[dict]:
     """Per consultant with a quota or with roster firms assigned: the firms per status against the quota."""
-    prog = progress_subquery(p)
-    status = status_column(prog)
-    q = (sa.select(Assignment.consultant_id, status, sa.func.count())
-         .select_from(RosterEntry).join(Assignment, Assignment.company_id == RosterEntry.company_id)
-         .outerjoin(prog, prog.c.company_id == RosterEntry.company_id)
-         .where(RosterEntry.programme_id == p.id).group_by(Assignment.consultant_id, status))
+    q = (sa.select(Assignment.consultant_id, RosterProgress.status, sa.func.count())
+         .select_from(RosterProgress).join(Assignment, Assignment.company_id == RosterProgress.company_id)
+         .where(RosterProgress.programme_id == p.id).group_by(Assignment.consultant_id, RosterProgress.status))
     quotas = {int(k): v for k, v in (p.consultant_quotas or {}).items()}
     by: dict[int, dict] = {uid: dict.fromkeys(STATUSES, 0) for uid in quotas}
     for uid, st, n in db.session.execute(q).all():
@@ -306,10 +273,9 @@ def send_due_reminders(now: datetime | None = None, limit: int = 500) -> int:
     running = db.session.scalars(sa.select(Programme).where(Programme.status == "running",
                                                             Programme.ends_on >= now.date())).all()
     for p in running:
-        prog = progress_subquery(p)
-        due = (sa.select(RosterEntry).outerjoin(prog, prog.c.company_id == RosterEntry.company_id)
+        due = (sa.select(RosterEntry).join(RosterProgress, RosterProgress.entry_id == RosterEntry.id)
                .where(RosterEntry.programme_id == p.id, RosterEntry.invited_at.is_not(None),
-                      RosterEntry.email.is_not(None), prog.c.submitted_at.is_(None),
+                      RosterEntry.email.is_not(None), RosterProgress.submitted_at.is_(None),
                       RosterEntry.reminders_sent < p.reminder_cap,
                       RosterEntry.last_mailed_at <= now - timedelta(days=p.reminder_days))
                .order_by(RosterEntry.id).limit(limit - sent))

@@ -1,9 +1,9 @@
 """Targets as data, and how far an area is from each: current value, progress, a projection from
 the quarterly trend (with the method stated), and the firms that would move it most.
 
-Every figure is a GROUP BY over `results` (the firm's latest, or per quarter) joined to the
-roster or to the area's companies, in the style of zone/stats.py; a target of a city or province
-adds up its zones' pre-aggregates (figures_cube) instead of counting a million results.
+A programme's target counts its roster from the per-entry copy kept by diagnosis/roster_progress.py;
+an area's own target (province, city, zone or sub-zone) adds up its zones' pre-aggregates
+(figures_cube, per sub-zone for a sub-zone) instead of counting results.
 """
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from flask_babel import lazy_gettext as _l
 import questionnaires
 
 from .. import figures_cube as cube
-from ..access import ZONE_ADMIN, area_companies, ensure_area_visible, ensure_role, staff_area
+from ..access import ZONE_ADMIN, ensure_area_visible, ensure_role, staff_area
 from ..areas import zone_ids_under
 from ..errors import Refused
 from ..extensions import db
@@ -23,12 +23,12 @@ from ..models import (
     TARGET_INDICATORS,
     TARGET_NATURES,
     Area,
-    Assessment,
     Company,
     FigureCell,
-    Programme,
     Result,
     RosterEntry,
+    RosterProgress,
+    RosterQuarter,
     Target,
     utcnow,
 )
@@ -42,14 +42,12 @@ TREND_QUARTERS = 4  # quarters the projection is fitted on
 
 # --- Which firms a target counts -------------------------------------------------------------------
 
-def _population(t: Target) -> sa.Select:
-    """Company ids the target is about: the programme's roster (maybe 规上 only), else the area's firms."""
-    if t.programme_id is not None:
-        q = sa.select(RosterEntry.company_id).where(RosterEntry.programme_id == t.programme_id,
-                                                    RosterEntry.company_id.is_not(None))
-        return q.where(RosterEntry.above_scale) if t.above_scale_only else q
-    area = db.session.get(Area, t.area_id)
-    return sa.select(Company.id).where(area_companies(area))
+def _roster(t: Target) -> sa.Select:
+    """The programme's roster rows of the per-entry copy (roster_progress), maybe 规上 only."""
+    q = sa.select().select_from(RosterProgress).where(RosterProgress.programme_id == t.programme_id)
+    if t.above_scale_only:
+        q = q.join(RosterEntry, RosterEntry.id == RosterProgress.entry_id).where(RosterEntry.above_scale)
+    return q
 
 
 def _denominator(t: Target) -> int:
@@ -58,49 +56,36 @@ def _denominator(t: Target) -> int:
         if t.above_scale_only:
             q = q.where(RosterEntry.above_scale)
         return db.session.scalar(q) or 0
-    area = db.session.get(Area, t.area_id)
-    return db.session.scalar(sa.select(sa.func.count(Company.id)).where(area_companies(area))) or 0
+    zones, sub_zone = _zones(t)
+    return cube.firm_count(zones, sub_zone=sub_zone)
 
 
-def _zones(t: Target) -> list[int] | None:
-    """The zones of a city's or province's own target (counted from the pre-aggregates), else None."""
+def _zones(t: Target) -> tuple[list[int], str | None] | None:
+    """An area's own target (no programme): its zones and, for a sub-zone, its name, which the per-zone
+    pre-aggregates (figures_cube) are read with. None for a programme's target (its roster copy)."""
     if t.programme_id is not None:
         return None
     area = db.session.get(Area, t.area_id)
-    if area.kind not in ("province", "city"):
-        return None
-    return [z for z in db.session.scalars(zone_ids_under(area)) if z is not None]
-
-
-def _reached(t: Target) -> sa.Select:
-    """Per firm, the first quarter it counted: its first submission in the programme (coverage)."""
-    q = (sa.select(Result.company_id, sa.func.min(Result.period).label("first"))
-         .where(Result.instrument_id == t.instrument_id, Result.company_id.in_(_population(t)))
-         .group_by(Result.company_id))
-    if t.indicator == "coverage":
-        # The same rule as the roster status: an assessment started since the programme began.
-        p = db.session.get(Programme, t.programme_id)
-        return q.join(Assessment, Assessment.id == Result.assessment_id).where(
-            Assessment.created_at >= service.started_from(p))
-    raise ValueError(t.indicator)
+    zones = [z for z in db.session.scalars(zone_ids_under(area)) if z is not None]
+    return zones, (area.name if area.kind == "sub_zone" else None)
 
 
 def _spans(t: Target) -> list[tuple[str, str, int]]:
     """(quarter, until, firms): firms whose last result of `quarter` is at or above the level and stays
     their latest until the quarter `until` ('' : still is), whatever level the next one has."""
-    zones = _zones(t)
-    if zones is not None:
-        q = (cube.cells(zones, t.instrument_id, scope=None).add_columns(FigureCell.scope, FigureCell.until,
-                                                                         sa.func.sum(FigureCell.n))
-             .where(FigureCell.level >= (t.min_level or 0)).group_by(FigureCell.scope, FigureCell.until))
-        return [(p, u, int(n)) for p, u, n in db.session.execute(q).all()]
-    inner = (sa.select(Result.period, Result.level, sa.func.lead(Result.period).over(
-                partition_by=Result.company_id, order_by=Result.period).label("until"))
-             .where(Result.instrument_id == t.instrument_id, Result.latest_in_period,
-                    Result.company_id.in_(_population(t))).subquery())
-    q = (sa.select(inner.c.period, inner.c.until, sa.func.count()).where(inner.c.level >= (t.min_level or 0))
-         .group_by(inner.c.period, inner.c.until))
-    return [(p, u or "", n) for p, u, n in db.session.execute(q).all()]
+    if t.programme_id is not None:  # the roster's quarters, kept with the per-entry copy
+        q = (sa.select(RosterQuarter.period, RosterQuarter.until, sa.func.count())
+             .where(RosterQuarter.programme_id == t.programme_id, RosterQuarter.level >= (t.min_level or 0))
+             .group_by(RosterQuarter.period, RosterQuarter.until))
+        if t.above_scale_only:
+            q = q.where(RosterQuarter.company_id.in_(sa.select(RosterEntry.company_id).where(
+                RosterEntry.programme_id == t.programme_id, RosterEntry.above_scale)))
+        return [(p, u or "", n) for p, u, n in db.session.execute(q).all()]
+    zones, sub_zone = _zones(t)
+    q = (cube.cells(zones, t.instrument_id, scope=None, sub_zone=sub_zone)
+         .add_columns(FigureCell.scope, FigureCell.until, sa.func.sum(FigureCell.n))
+         .where(FigureCell.level >= (t.min_level or 0)).group_by(FigureCell.scope, FigureCell.until))
+    return [(p, u, int(n)) for p, u, n in db.session.execute(q).all()]
 
 
 def _quarters(first: str, last: str) -> list[str]:
@@ -118,21 +103,20 @@ def _value(t: Target, n: int, denominator: int, digits: int = 1) -> float:
 def current(t: Target) -> tuple[float, int, int]:
     """(value, firms counted, denominator) now. Levels are the firms' latest results; coverage is
     a submission since the programme began."""
-    zones = _zones(t)
-    if zones is not None:
-        denominator = cube.firm_count(zones)
-        n = int(db.session.scalar(cube.cells(zones, t.instrument_id).add_columns(sa.func.sum(FigureCell.n))
+    if t.programme_id is None:
+        zones, sub_zone = _zones(t)
+        denominator = cube.firm_count(zones, sub_zone=sub_zone)
+        n = int(db.session.scalar(cube.cells(zones, t.instrument_id, sub_zone=sub_zone)
+                                  .add_columns(sa.func.sum(FigureCell.n))
                                   .where(FigureCell.level >= (t.min_level or 0))) or 0)
         return _value(t, n, denominator), n, denominator
     denominator = _denominator(t)
     if t.indicator == "coverage":
-        n = db.session.scalar(sa.select(sa.func.count()).select_from(_reached(t).subquery())) or 0
+        n = sum(k for _p, _u, k in _coverage_spans(t))
     else:
-        n = db.session.scalar(sa.select(sa.func.count()).select_from(Result).where(
-            Result.instrument_id == t.instrument_id, Result.is_latest, Result.level >= (t.min_level or 0),
-            Result.company_id.in_(_population(t)))) or 0
-    value = float(n) if t.indicator == "firms_at_level" else (round(100 * n / denominator, 1) if denominator else 0.0)
-    return value, n, denominator
+        n = db.session.scalar(_roster(t).add_columns(sa.func.count(sa.distinct(RosterProgress.company_id)))
+                              .where(RosterProgress.level >= (t.min_level or 0))) or 0
+    return _value(t, n, denominator), n, denominator
 
 
 def quarterly(t: Target, denominator: int | None = None) -> list[tuple[str, float]]:
@@ -145,17 +129,18 @@ def quarterly(t: Target, denominator: int | None = None) -> list[tuple[str, floa
 
 
 def _coverage_spans(t: Target) -> list[tuple[str, str, int]]:
-    first = _reached(t).subquery()
-    return [(p, "", n) for p, n in db.session.execute(sa.select(first.c.first, sa.func.count())
-                                                       .group_by(first.c.first)).all()]
+    """(quarter, '', firms) by the quarter each roster firm first counted: a result of an assessment it
+    started since the programme began (the same rule as the roster status)."""
+    q = (_roster(t).add_columns(RosterProgress.reached, sa.func.count(sa.distinct(RosterProgress.company_id)))
+         .where(RosterProgress.reached.is_not(None)).group_by(RosterProgress.reached))
+    return [(p, "", n) for p, n in db.session.execute(q).all()]
 
 
 def _series(t: Target, spans: list[tuple[str, str, int]], denominator: int | None) -> list[tuple[str, float]]:
     if not spans:
         return []
     if denominator is None:
-        zones = _zones(t)
-        denominator = _denominator(t) if zones is None else cube.firm_count(zones)
+        denominator = _denominator(t)
     ends = {u for _p, u, _n in spans if u}
     out = []
     for q in _quarters(min(p for p, _u, _n in spans), max([p for p, _u, _n in spans] + list(ends))):
@@ -207,28 +192,33 @@ def movers(t: Target, limit: int = 20) -> list[dict]:
     """The firms that would move the target most: for coverage, roster firms not yet submitted (those
     furthest along first); for a level, firms one level short, closest to it first."""
     if t.indicator == "coverage":
-        p = db.session.get(Programme, t.programme_id)
-        prog = service.progress_subquery(p)
-        status = service.status_column(prog)
-        rank = sa.case((status == "started", 0), (status == "opened", 1), (status == "invited", 2), else_=3)
-        q = (sa.select(RosterEntry.name, RosterEntry.uscc, status)
-             .outerjoin(prog, prog.c.company_id == RosterEntry.company_id)
-             .where(RosterEntry.programme_id == p.id, status.not_in(service.DONE))
+        rank = sa.case((RosterProgress.status == "started", 0), (RosterProgress.status == "opened", 1),
+                       (RosterProgress.status == "invited", 2), else_=3)
+        q = (sa.select(RosterEntry.name, RosterEntry.uscc, RosterProgress.status)
+             .join(RosterProgress, RosterProgress.entry_id == RosterEntry.id)
+             .where(RosterEntry.programme_id == t.programme_id, RosterProgress.status.not_in(service.DONE))
              .order_by(rank, RosterEntry.id).limit(limit))
         if t.above_scale_only:
             q = q.where(RosterEntry.above_scale)
         return [{"name": n, "uscc": u, "status": st, "level": None, "next_gap": None}
                 for n, u, st in db.session.execute(q).all()]
-    zones = _zones(t)
+    if t.programme_id is not None:  # the roster's firms one level short, from the copy of their latest result
+        q = (_roster(t).add_columns(Company.name, Company.uscc, RosterProgress.level, RosterProgress.next_gap,
+                                    RosterProgress.assessment_id)
+             .join(Company, Company.id == RosterProgress.company_id)
+             .where(RosterProgress.level == (t.min_level or 0) - 1)
+             .order_by(RosterProgress.next_gap.is_(None), RosterProgress.next_gap, Company.id).limit(limit))
+        return [{"name": n, "uscc": u, "status": "submitted", "level": lv, "next_gap": g, "assessment_id": a}
+                for n, u, lv, g, a in db.session.execute(q).all()]
+    # an area's firms one level short: walk the closest-first index, keep the area's firms
+    zones, sub_zone = _zones(t)
     q = (sa.select(Company.name, Company.uscc, Result.level, Result.next_gap, Result.assessment_id)
          .join(Company, Company.id == Result.company_id)
-         .where(Result.instrument_id == t.instrument_id, Result.is_latest, Result.level == (t.min_level or 0) - 1))
-    if zones is not None:  # a city or province: walk the closest-first index, keep its zones' firms
-        q = q.where(Company.zone_id.in_(zones), Result.next_gap.is_not(None)).order_by(
-            Result.next_gap, Result.company_id).limit(limit)
-    else:
-        q = q.where(Company.id.in_(_population(t))).order_by(
-            Result.next_gap.is_(None), Result.next_gap, Company.id).limit(limit)
+         .where(Result.instrument_id == t.instrument_id, Result.is_latest, Result.level == (t.min_level or 0) - 1,
+                Company.zone_id.in_(zones), Result.next_gap.is_not(None))
+         .order_by(Result.next_gap, Result.company_id).limit(limit))
+    if sub_zone is not None:
+        q = q.where(Company.sub_zone == sub_zone)
     return [{"name": n, "uscc": u, "status": "submitted", "level": lv, "next_gap": g, "assessment_id": a}
             for n, u, lv, g, a in db.session.execute(q).all()]
 
@@ -263,14 +253,17 @@ def set_target(user, form: TargetForm, is_demo: bool = False) -> Target:
     """A target of the user's area (or of an area below it, or of one of its programmes)."""
     ensure_role(user, ZONE_ADMIN)
     area = ensure_area_visible(user, form.area_id) if form.area_id else staff_area(user)
-    if form.programme_id is not None:
-        area = db.session.get(Area, service.get(user, form.programme_id).area_id)
     problems = []
+    if form.programme_id is not None:
+        programme = service.get(user, form.programme_id)
+        area = db.session.get(Area, programme.area_id)
+        if form.instrument_id != programme.instrument_id:  # a programme's targets count on its instrument
+            problems.append("instrument")
     if not form.name.strip() or len(form.name) > 200:
         problems.append("name")
     if form.indicator not in TARGET_INDICATORS or form.nature not in TARGET_NATURES:
         problems.append("indicator")
-    if form.instrument_id not in questionnaires.available():
+    if form.instrument_id not in questionnaires.available() and "instrument" not in problems:
         problems.append("instrument")
     if form.indicator != "coverage":
         levels = {lv.id for lv in questionnaires.get(form.instrument_id).levels} if "instrument" not in problems else set()

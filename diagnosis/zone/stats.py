@@ -71,9 +71,9 @@ def _results(f: Filters, query: sa.Select) -> sa.Select:
 
 
 def _cubed(f: Filters) -> bool:
-    """Figures add up the zones' pre-aggregates (figures_cube); a sub-zone filter (not in them)
-    counts the results themselves."""
-    return not f.sub_zone
+    """Figures add up the zones' pre-aggregates (figures_cube), which hold every filter the dashboard
+    has, a sub-zone included. (The tests set this to False to count the same figure from results.)"""
+    return True
 
 
 def _zone_list(f: Filters) -> tuple[int, ...]:
@@ -83,12 +83,12 @@ def _zone_list(f: Filters) -> tuple[int, ...]:
 def _cells(f: Filters, *columns, all_quarters: bool = False) -> sa.Select:
     return cube.cells(_zone_list(f), f.instrument_id, industry=f.industry, size=f.size,
                       scope=None if all_quarters else (f.period or cube.LATEST),
-                      verified=f.verified and not all_quarters).add_columns(*columns)
+                      verified=f.verified and not all_quarters, sub_zone=f.sub_zone).add_columns(*columns)
 
 
 def _dims(f: Filters, *columns) -> sa.Select:
     return cube.dims(_zone_list(f), f.instrument_id, industry=f.industry, size=f.size, scope=f.period or cube.LATEST,
-                     verified=f.verified).add_columns(*columns)
+                     verified=f.verified, sub_zone=f.sub_zone).add_columns(*columns)
 
 
 def _level(f: Filters):
@@ -98,7 +98,7 @@ def _level(f: Filters):
 
 def overview(f: Filters) -> dict:
     if _cubed(f):
-        registered = cube.firm_count(_zone_list(f), industry=f.industry, size=f.size)
+        registered = cube.firm_count(_zone_list(f), industry=f.industry, size=f.size, sub_zone=f.sub_zone)
     else:
         registered = db.session.scalar(_companies(f, sa.select(sa.func.count(Company.id))))
     total = Result.verified_total if f.verified else Result.total  # "verified only": the verified score
@@ -333,7 +333,7 @@ def periods(zone: int | Filters, instrument_id: str) -> list[str]:
     if isinstance(zone, Filters):
         return list(db.session.scalars(sa.select(FigureCell.scope).where(
             FigureCell.zone_id.in_(_zone_list(zone)), FigureCell.instrument_id == instrument_id,
-            FigureCell.verified == False, FigureCell.scope != cube.LATEST)  # noqa: E712
+            FigureCell.verified == False, FigureCell.sub_zone == "", FigureCell.scope != cube.LATEST)  # noqa: E712
             .distinct().order_by(FigureCell.scope)))
     q = (sa.select(Result.period).join(Company, Company.id == Result.company_id)
          .where(_zones(zone), Result.instrument_id == instrument_id).distinct().order_by(Result.period))
@@ -346,12 +346,23 @@ def options(zone: int | Filters) -> dict:
     rather than a distinct over every firm of a province."""
     if isinstance(zone, Filters) and zone.zone_ids:
         industries = db.session.scalars(sa.select(FigureCell.industry).where(FigureCell.zone_id.in_(zone.zone_ids),
-                                                                             FigureCell.scope == cube.FIRMS)
+                                                                             FigureCell.instrument_id == "",
+                                                                             FigureCell.verified == False,  # noqa: E712
+                                                                             FigureCell.scope == cube.FIRMS,
+                                                                             FigureCell.sub_zone == "")
                                         .distinct().order_by(FigureCell.industry)).all()
         declared = db.session.scalars(sa.select(Zone.sub_zones).where(Zone.id.in_(zone.zone_ids))).all()
         zones = db.session.execute(sa.select(Zone.id, Zone.name).where(Zone.id.in_(zone.zone_ids)).order_by(Zone.name)).all()
         return {"industries": list(industries), "sub_zones": sorted({s for names in declared for s in (names or [])}),
                 "zones": [tuple(z) for z in zones]}
+    if isinstance(zone, Filters) and _cubed(zone):  # one zone: its registered firms' industries and sub-zones, from the pre-aggregates
+        firms = sa.select().where(FigureCell.zone_id == zone.zone_id, FigureCell.instrument_id == "",
+                                  FigureCell.scope == cube.FIRMS)
+        industries = db.session.scalars(firms.add_columns(FigureCell.industry).where(FigureCell.sub_zone == "")
+                                        .distinct().order_by(FigureCell.industry)).all()
+        sub_zones = db.session.scalars(firms.add_columns(FigureCell.sub_zone).where(FigureCell.sub_zone != "")
+                                       .distinct().order_by(FigureCell.sub_zone)).all()
+        return {"industries": list(industries), "sub_zones": list(sub_zones)}
     industries = db.session.scalars(sa.select(Company.industry_division).where(_zones(zone))
                                     .distinct().order_by(Company.industry_division)).all()
     sub_zones = db.session.scalars(sa.select(Company.sub_zone).where(_zones(zone), Company.sub_zone.is_not(None))

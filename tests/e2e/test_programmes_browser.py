@@ -23,6 +23,7 @@ def test_zone_admin_runs_a_programme(app, world, new_page, tmp_path):
                                                 "13800000001", "firm-a@example.com", "东区"]]))
     page = new_page(DESKTOP)
     login(page, world.a.zone_admin)
+    page.click("nav >> text=项目与企业")  # staff pages sit in groups of the navigation bar
     page.click("nav >> text=诊断项目")
     page.fill("#name", "2026年规上企业诊断")
     page.fill("#starts_on", (date.today() - timedelta(days=1)).isoformat())
