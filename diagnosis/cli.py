@@ -170,6 +170,16 @@ def _check_variants_and_mappings() -> bool:
         except (MappingInvalid, KeyError, questionnaires.InstrumentInvalid) as exc:
             failed = True
             click.echo(f"{path.name}: {exc}", err=True)
+    # The review of facts two instruments ask pins the versions it read: a new version fails here
+    # until the review is redone (questionnaires/shared-facts.yaml).
+    from questionnaires.shared_facts import REVIEW_FILE, ReviewInvalid, load_review, shipped_instruments
+    try:
+        review = load_review(shipped_instruments())
+        click.echo(f"{REVIEW_FILE.name}: ok ({len(review.pairs())} question pairs considered, none carried)")
+    except ReviewInvalid as exc:
+        failed = True
+        for problem in exc.problems:
+            click.echo(problem, err=True)
     return failed
 
 

@@ -65,8 +65,15 @@ def test_a_prefilled_round_cannot_be_submitted_until_every_carried_answer_is_con
         assert db.session.scalar(sa.select(sa.func.count()).select_from(AnswerChange)
                                  .where(AnswerChange.assessment_id == aid, AnswerChange.via == "carried")) == len(first)
 
+    # The page says where carried answers come from: this instrument, submitted on that date.
     page = c.get(f"/assessments/{aid}/page/1").text
-    assert "沿用上次评估" in page and 'value="confirm_page"' in page
+    with app.app_context():
+        when = f"{db.session.get(Assessment, t0).submitted_at:%Y-%m-%d}"
+    assert f"沿用自贵企业{when}提交的《{inst.title.zh}》" in page and 'value="confirm_page"' in page
+    assert f"沿用本评估上次提交（{when}）的答案，待确认" in page
+    english = c.get(f"/assessments/{aid}/page/1?lang=en").text
+    assert f"come from the {inst.title.en} your firm submitted on {when}" in english
+    assert f"From your last submission of this assessment ({when}), to confirm" in english
 
     # Submitting now is refused and changes nothing.
     r = c.post_form(f"/assessments/{aid}/review", PLEDGE)
@@ -134,7 +141,8 @@ def test_without_prefill_a_new_round_starts_empty_and_the_page_shows_no_marks(ap
     with app.app_context():
         a = db.session.get(Assessment, aid)
         assert a.carried_from_id is None and a.answer_dict() == {}
-    assert "沿用上次评估" not in c.get(f"/assessments/{aid}/page/1").text
+    page = c.get(f"/assessments/{aid}/page/1").text
+    assert "沿用本评估上次提交" not in page and "data-carried=" not in page
 
 
 def test_an_answer_changed_elsewhere_is_not_confirmed_by_a_stale_page(app, world, client):
@@ -291,3 +299,24 @@ def test_the_home_page_offers_to_carry_answers_only_where_there_is_a_submission(
     assert checkbox.findall(c.get("/home").text) == []
     c.submit(extreme_answers(sme(), True))
     assert checkbox.findall(c.get("/home").text) == ["sme-digital"]
+
+
+def test_no_firm_is_carried_anything_from_another_firms_answers(app, world, client, api):  # noqa: F811
+    """Firm A submits; the other firm of its zone and the firm of zone B ask for a prefilled round on the same
+    instrument (page and API): each starts empty, and firm A's answers are neither copied nor touched."""
+    first = _first_options(sme())
+    t0 = client().login(world.a.enterprise).submit(first)
+    for user in (world.a.other_enterprise, world.b.enterprise):
+        aid = _prefilled(client().login(user))
+        with app.app_context():
+            a = db.session.get(Assessment, aid)
+            assert a.company_id != world.a.firm
+            assert a.carried_from_id is None and a.answer_dict() == {}
+        body = api(user).call("POST", "/assessments", json={"instrument": "sme-digital", "prefill": True}).get_json()
+        assert body["answers"] == {} and body["carried"] is None
+    # Firm A's own prefilled round does start from them (so the empty rounds above are not a carry that never works).
+    own = _prefilled(client().login(world.a.enterprise))
+    with app.app_context():
+        assert db.session.get(Assessment, t0).answer_dict() == first
+        assert db.session.get(Assessment, own).carried_from_id == t0
+        assert db.session.get(Assessment, own).answer_dict() == first

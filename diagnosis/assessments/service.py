@@ -223,11 +223,14 @@ def carried_review(assessment: Assessment) -> CarriedReview | None:
 
 
 def carried_on_page(assessment: Assessment) -> dict | None:
-    """For a questionnaire page: the date carried from and the questions whose carried answers wait."""
+    """For a questionnaire page: where carried answers come from (the instrument's title and the
+    date it was submitted; always the same instrument, since nothing is carried between instruments,
+    see questionnaires/shared-facts.yaml) and the questions whose carried answers wait."""
     if assessment.carried_from_id is None:
         return None
     source = db.session.get(Assessment, assessment.carried_from_id)
     return {"date": f"{source.submitted_at:%Y-%m-%d}" if source is not None and source.submitted_at else "",
+            "title": instrument_of(source if source is not None else assessment).title,
             "pending": {a.question_id for a in assessment.answers if a.carried_pending and a.value is not None}}
 
 
