@@ -58,6 +58,10 @@ def load(instance_path: str, overrides: dict | None = None) -> dict:
     }
     cfg.update(mail_settings(env))
     cfg.update(overrides or {})
+    if cfg["SQLALCHEMY_DATABASE_URI"].startswith("postgresql") and "SQLALCHEMY_ENGINE_OPTIONS" not in cfg:
+        # No JIT: the figures' queries read few rows through estimates that look huge (correlated subqueries),
+        # and PostgreSQL spent 2-3 s compiling a query that ran in milliseconds.
+        cfg["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"options": "-c jit=off"}}
     return cfg
 
 

@@ -125,3 +125,16 @@ def test_every_data_file_ships_in_the_wheel():
                for name in glob.glob(pattern, root_dir=ROOT / pkg, recursive=True)}
     missing = [f for f in tracked if not f.endswith((".py", ".md")) and f not in shipped]
     assert not missing, f"add these to [tool.setuptools.package-data] in pyproject.toml: {missing}"
+
+
+def test_postgresql_sessions_run_without_jit(app):
+    """On PostgreSQL the app's connections turn JIT off: it compiled the figures' queries for seconds
+    (their correlated subqueries look costly to the planner) although they read a few rows."""
+    import pytest
+    import sqlalchemy as sa
+
+    from diagnosis.extensions import db
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("a PostgreSQL setting")
+        assert db.session.execute(sa.text("SHOW jit")).scalar() == "off"

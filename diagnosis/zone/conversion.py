@@ -14,7 +14,8 @@ import sqlalchemy as sa
 
 from ..extensions import db
 from ..industries import industry_label
-from ..models import Assessment, Company, PlanItem, Programme, Provider, ProviderFirm, Result, RosterEntry
+from ..models import Assessment, Company, FigureCell, PlanItem, Programme, Provider, ProviderFirm, Result, RosterEntry
+from . import stats
 from .stats import Filters, _results
 
 
@@ -68,16 +69,32 @@ def conversion(f: Filters, lang: str = "zh") -> dict:
               sa.func.sum(sa.case((verified_pair, 1), else_=0)),
               sa.func.sum(sa.case((sa.and_(verified_pair, now > before), 1), else_=0)))
 
-    def query(*cols):
-        return _results(f, sa.select(*cols, *counts).select_from(Result)
-                        .join(Assessment, Assessment.id == Result.assessment_id)
-                        .outerjoin(p, p.c.company_id == Result.company_id))
+    def query(*cols, sparse: bool = False):
+        q = _results(f, sa.select(*cols, *counts).select_from(Result)
+                     .join(Assessment, Assessment.id == Result.assessment_id)
+                     .outerjoin(p, p.c.company_id == Result.company_id))
+        # Only firms with a plan or a re-assessment add to a count but n: the rest need not be read.
+        return q.where(sa.or_(Result.previous_level.is_not(None),
+                              Result.company_id.in_(sa.select(PlanItem.company_id)))) if sparse else q
 
-    total = db.session.execute(query()).one()
-    out = {"total": _row(None, *total), "industry": [], "provider": [], "programme": []}
-    for key, *rest in db.session.execute(query(Company.industry_division).group_by(Company.industry_division)
-                                         .order_by(sa.func.count().desc()).limit(15)):
-        out["industry"].append(_row(industry_label(key, lang) if key else "—", *rest))
+    # n, all and by industry, from the zones' pre-aggregates (the dashboard's own count of diagnosed firms
+    # under the same filters); the other counts from the few firms with a plan or a second round. Reading
+    # every latest result of a province for n took seconds.
+    if stats._cubed(f):
+        n_total = int(db.session.scalar(stats._cells(f, sa.func.sum(FigureCell.n))) or 0)
+        n_industry = {k or None: int(v) for k, v in db.session.execute(
+            stats._cells(f, FigureCell.industry, sa.func.sum(FigureCell.n)).group_by(FigureCell.industry)).all()}
+    else:
+        n_total = db.session.execute(query()).one()[0]
+        n_industry = {key: n for key, n, *_rest in db.session.execute(
+            query(Company.industry_division).group_by(Company.industry_division))}
+    found = db.session.execute(query(sparse=True)).one()
+    out = {"total": _row(None, n_total, *found[1:]), "industry": [], "provider": [], "programme": []}
+    by_industry = {key: rest for key, *rest in db.session.execute(
+        query(Company.industry_division, sparse=True).group_by(Company.industry_division))}
+    for key, n in sorted(n_industry.items(), key=lambda kv: -kv[1])[:15]:
+        rest = by_industry.get(key) or [0] * len(counts)
+        out["industry"].append(_row(industry_label(key, lang) if key else "—", n, *rest[1:]))
     for key, *rest in db.session.execute(query(Provider.name)
                                          .join(ProviderFirm, ProviderFirm.company_id == Result.company_id)
                                          .join(Provider, Provider.id == ProviderFirm.provider_id)
