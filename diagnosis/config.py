@@ -61,7 +61,10 @@ def load(instance_path: str, overrides: dict | None = None) -> dict:
     if cfg["SQLALCHEMY_DATABASE_URI"].startswith("postgresql") and "SQLALCHEMY_ENGINE_OPTIONS" not in cfg:
         # No JIT: the figures' queries read few rows through estimates that look huge (correlated subqueries),
         # and PostgreSQL spent 2-3 s compiling a query that ran in milliseconds.
-        cfg["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"options": "-c jit=off"}}
+        # connect_args replace the URL's own `options`, so those are kept in front.
+        from sqlalchemy.engine import make_url
+        given = make_url(cfg["SQLALCHEMY_DATABASE_URI"]).query.get("options") or ""
+        cfg["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"options": f"{given} -c jit=off".strip()}}
     return cfg
 
 
