@@ -153,6 +153,18 @@ def province_run(args) -> None:
             province.vacuum()
             print(f"seeded {args.zones} zones, {args.firms} firms (one result each) in bulk in {made['seconds']:.0f} s; "
                   f"with VACUUM ANALYZE {time.perf_counter() - t:.0f} s; programme roster of {made['roster']} firms")
+        elif not province.has_change():
+            # a seed from before seed_change: add the re-assessments, plans and providers, then recount
+            from diagnosis import figures_cube
+            t = time.perf_counter()
+            import questionnaires
+            version = db.session.scalar(sa.text("SELECT min(a.instrument_version_id) FROM assessments a "
+                                                "JOIN companies c ON c.id = a.company_id WHERE c.uscc LIKE 'PB%'"))
+            province.seed_change(version, min(lv.id for lv in questionnaires.get("sme-digital").levels))
+            figures_cube.rebuild()
+            db.session.commit()
+            province.vacuum()
+            print(f"added re-assessments, plans and providers to the seed in {time.perf_counter() - t:.0f} s")
         staff = {tag: f"{tag}@{province.MARK.lower()}.example.com" for tag in ("province", "city", "zone")}
         from diagnosis.models import Programme
         programme_id = db.session.scalar(sa.select(Programme.id).where(Programme.name == f"{province.MARK} programme"))

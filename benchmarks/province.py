@@ -78,6 +78,7 @@ def seed(zones: int, firms: int) -> dict:
              SELECT r.id, d, ((r.id * 13 + length(d) * 7) % 100)::float
              FROM results r CROSS JOIN unnest({dims}) d
              WHERE r.company_id IN (SELECT id FROM companies WHERE uscc LIKE 'PB%')""")
+    seed_change(version, levels[0])
     db.session.commit()
     seeded = time.perf_counter() - t
     from diagnosis import figures_cube
@@ -118,6 +119,71 @@ def seed(zones: int, firms: int) -> dict:
     db.session.commit()
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Area)) >= zones
     return {"staff": staff, "programme": p.id, "seconds": seeded, "roster": len(rows)}
+
+
+CHANGE_EVERY = 50  # one bench firm in 50 has a second round, one in 40 a plan, one in 50 a provider
+
+
+def seed_change(version: int, lowest: int) -> None:
+    """What the diagnosis-to-change page counts, at the scale programmes run (thousands of free diagnoses
+    a year, not every firm): one firm in 50 was assessed once before (a round 200 days earlier, its latest
+    result's previous_level set; a quarter of these verified and approved in both rounds), one in 40 has
+    two plan items in rotating states, every third with a retrofit project, and each zone has a provider
+    given one firm in 50. Bulk SQL like the rest of the seed; the pre-aggregates are rebuilt after it."""
+    n = CHANGE_EVERY
+
+    def every(k: int, col: str) -> str:  # one firm in k, by a hash of its id (zones are assigned by id % zones)
+        return f"abs(hashtext({col}::text)) % {k} = 0"
+    _sql(f"""INSERT INTO assessments (company_id, instrument_version_id, status, created_at, updated_at, submitted_at,
+                                      review_state)
+             SELECT a.company_id, :v, 'submitted', a.submitted_at - interval '200 days',
+                    a.submitted_at - interval '200 days', a.submitted_at - interval '200 days',
+                    CASE WHEN {every(4 * n, 'a.company_id')} THEN 'approved' END
+             FROM assessments a JOIN companies c ON c.id = a.company_id
+             WHERE c.uscc LIKE 'PB%' AND {every(n, 'a.company_id')}""", v=version)
+    _sql(f"""INSERT INTO results (assessment_id, company_id, instrument_id, period, is_latest, latest_in_period,
+                                  previous_level, next_gap, method, total, level, dimensions, details, indicators,
+                                  computed_at, verified_level)
+             SELECT e.id, e.company_id, 'sme-digital',
+                    to_char(e.submitted_at, 'YYYY') || 'Q' || extract(quarter FROM e.submitted_at)::int,
+                    false, true, NULL, r.next_gap, 'weighted', GREATEST(0, r.total - 5),
+                    GREATEST({lowest}, r.level - e.company_id % 2), '{{}}'::json, '{{}}'::json, NULL, now(),
+                    CASE WHEN e.review_state = 'approved' THEN GREATEST({lowest}, r.level - 1) END
+             FROM assessments e JOIN results r ON r.company_id = e.company_id AND r.is_latest
+             WHERE e.instrument_version_id = :v AND {every(n, 'e.company_id')}
+               AND NOT EXISTS (SELECT 1 FROM results x WHERE x.assessment_id = e.id)""", v=version)
+    _sql(f"""UPDATE results r SET previous_level = e.level,
+                    verified_level = CASE WHEN {every(4 * n, 'r.company_id')} THEN r.level END
+             FROM results e WHERE r.is_latest AND {every(n, 'r.company_id')} AND e.company_id = r.company_id
+               AND NOT e.is_latest""")
+    _sql(f"""UPDATE assessments a SET review_state = 'approved' FROM results r
+             WHERE r.assessment_id = a.id AND r.is_latest AND {every(4 * n, 'r.company_id')}""")
+    _sql("""INSERT INTO dimension_scores (result_id, dimension_id, percent)
+            SELECT r.id, d.dimension_id, d.percent FROM results r
+            JOIN results l ON l.company_id = r.company_id AND l.is_latest
+            JOIN dimension_scores d ON d.result_id = l.id
+            WHERE NOT r.is_latest AND NOT EXISTS (SELECT 1 FROM dimension_scores x WHERE x.result_id = r.id)""")
+    _sql(f"""INSERT INTO plan_items (company_id, assessment_id, instrument_id, title, indicators, due_date, status,
+                                     drop_reason, done_at, project_name, created_at, updated_at)
+             SELECT r.company_id, r.assessment_id, 'sme-digital', '{{"zh": "改进项", "en": "item"}}'::json, '[]'::json,
+                    (now() + ((k * 30) || ' days')::interval)::date,
+                    (ARRAY['planned', 'in_progress', 'done', 'dropped'])[1 + (r.company_id + k) % 4],
+                    CASE WHEN (r.company_id + k) % 4 = 3 THEN 'bench: dropped' END,
+                    CASE WHEN (r.company_id + k) % 4 = 2 THEN now() END,
+                    CASE WHEN r.company_id % 3 = 0 AND k = 1 THEN 'retrofit ' || r.company_id END, now(), now()
+             FROM results r JOIN companies c ON c.id = r.company_id CROSS JOIN generate_series(1, 2) k
+             WHERE r.is_latest AND c.uscc LIKE 'PB%' AND {every(n - 10, 'r.company_id')}""")
+    _sql("""INSERT INTO providers (zone_id, name, credit_code, active, created_at)
+            SELECT z.id, 'bench provider ' || z.id, 'PBPROV' || lpad(z.id::text, 12, '0'), true, now()
+            FROM zones z WHERE z.invite_code LIKE :mark""", mark=f"{MARK}-%")
+    _sql(f"""INSERT INTO provider_firms (company_id, provider_id, assigned_at)
+             SELECT c.id, p.id, now() FROM companies c JOIN providers p ON p.zone_id = c.zone_id
+             WHERE c.uscc LIKE 'PB%' AND p.credit_code LIKE 'PBPROV%' AND abs(hashtext(c.id::text)) % {n} = 1""")
+
+
+def has_change() -> bool:
+    from diagnosis.extensions import db
+    return bool(db.session.scalar(sa.text("SELECT count(*) FROM providers WHERE credit_code LIKE 'PBPROV%'")))
 
 
 def vacuum() -> None:
