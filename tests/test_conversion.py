@@ -13,6 +13,7 @@ from diagnosis.demo import demo_uscc
 from diagnosis.extensions import db
 from diagnosis.models import Company, PlanItem, Programme, Provider, ProviderFirm, Result, RosterEntry, User
 from diagnosis.programmes.links import token_hash
+from diagnosis.zone import conversion as conversion_module
 from diagnosis.zone.conversion import conversion
 from diagnosis.zone.stats import Filters
 
@@ -84,6 +85,46 @@ def test_conversion_counts_by_hand(app, world, client):
     page = admin.get("/zone/conversion?instrument=sme-digital").text
     section = page.split('id="conversion"', 1)[1].split("</section>", 1)[0]
     assert "甲服务商" in section and "2026年诊断" in section and "1 (50%)" in section
+
+
+def test_provider_and_programme_rows_count_unchanged_firms_in_n_only(app, world):
+    """A provider's or programme's n counts every diagnosed firm it reaches; the other counts are read only from
+    the firms with a plan or a second round (_changed). Widening that set to every firm changes nothing."""
+    with app.app_context():
+        third = Company(zone_id=world.a.zone, name="丙号机械有限公司", uscc=demo_uscc(951), industry_section="C", industry_division="34",
+                        size_class="small", sub_zone="东区", employees=40, revenue=3000)
+        db.session.add(third)
+        db.session.flush()
+        _submit(world.a.firm, best=False)
+        _submit(world.a.firm, best=True)   # a second round, a level gained
+        _submit(third.id, best=True)       # once, no plan: adds to n alone
+        db.session.add(PlanItem(company_id=world.a.firm, title={"zh": "a"}, indicators=[], status="done"))
+        admin = db.session.scalar(sa.select(User).where(User.email == world.a.zone_admin))
+        provider = Provider(zone_id=world.a.zone, name="乙服务商", credit_code=demo_uscc(952))
+        programme = Programme(area_id=areas.of_zone(world.a.zone).id, zone_id=world.a.zone, name="名单",
+                              instrument_id="sme-digital", starts_on=date(2020, 1, 1), ends_on=date(2099, 1, 1),
+                              reminder_days=7, reminder_cap=3, quotas={}, status="running", created_by_id=admin.id)
+        db.session.add_all([provider, programme])
+        db.session.flush()
+        for company in (db.session.get(Company, world.a.firm), third):
+            db.session.add(ProviderFirm(provider_id=provider.id, company_id=company.id))
+            db.session.add(RosterEntry(programme_id=programme.id, uscc=company.uscc, name=company.name,
+                                       industry_division="34", size_class="small", above_scale=True,
+                                       company_id=company.id, reminders_sent=0,
+                                       token_hash=token_hash(programme.id, company.uscc)))
+        db.session.commit()
+
+        f = Filters(zone_id=world.a.zone, instrument_id="sme-digital")
+        c = conversion(f)
+        for rows in (c["provider"], c["programme"]):
+            assert [(r["key"][0], r["n"], r["plan"], r["done"], r["reassessed"], r["gained"]) for r in rows] in (
+                [("乙", 2, 1, 1, 1, 1)], [("名", 2, 1, 1, 1, 1)])
+        for kw in ({}, {"industry": "34"}, {"size": "small"}, {"verified": True}, {"sub_zone": "东区"}):
+            f = Filters(zone_id=world.a.zone, instrument_id="sme-digital", **kw)
+            sparse = conversion(f)
+            with pytest.MonkeyPatch.context() as m:
+                m.setattr(conversion_module, "_changed", lambda _f: sa.select(Company.id))
+                assert conversion(f) == sparse, kw
 
 
 def _round(company_id: int, when: datetime, level: int, verified: int | None = None, state: str = "submitted") -> None:

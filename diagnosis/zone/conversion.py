@@ -43,67 +43,100 @@ def _verified_levels():
     return current, previous
 
 
-def _row(key, n, plan, done, project, reassessed, gained, verified_pairs, verified_gained) -> dict:
+FLAGS = ("plan", "done", "project", "reassessed", "gained", "verified_pairs", "verified_gained")
+
+
+def _row(key, n: int, sums: dict | None) -> dict:
     def share(k, of):
         return round(100 * k / of, 1) if of else None
-    plan, done, project, reassessed, gained, verified_pairs, verified_gained = (
-        int(v or 0) for v in (plan, done, project, reassessed, gained, verified_pairs, verified_gained))
-    return {"key": key, "n": n, "plan": plan, "plan_share": share(plan, n), "done": done, "done_share": share(done, n),
-            "project": project, "project_share": share(project, n), "reassessed": reassessed, "gained": gained,
-            "gained_share": share(gained, reassessed), "verified_pairs": verified_pairs,
-            "self_pairs": reassessed - verified_pairs, "verified_gained": verified_gained,
-            "verified_gained_share": share(verified_gained, verified_pairs)}
+    c = {k: int((sums or {}).get(k, 0)) for k in FLAGS}
+    return {"key": key, "n": n, **c, "plan_share": share(c["plan"], n), "done_share": share(c["done"], n),
+            "project_share": share(c["project"], n), "gained_share": share(c["gained"], c["reassessed"]),
+            "self_pairs": c["reassessed"] - c["verified_pairs"],
+            "verified_gained_share": share(c["verified_gained"], c["verified_pairs"])}
+
+
+def _changed(f: Filters):
+    """The firms that can add to a count but n: with a plan item, or re-assessed on the instrument. Both sets are
+    small beside the diagnosed firms and indexed (plan_items.company_id; the partial index of results with a
+    previous level), so the counts read these firms' results instead of every latest result of the area."""
+    again = sa.orm.aliased(Result)
+    return sa.union(sa.select(PlanItem.company_id),
+                    sa.select(again.company_id).where(again.instrument_id == f.instrument_id, again.is_latest,
+                                                      again.previous_level.is_not(None)))
+
+
+def _firm_flags(f: Filters) -> dict[int, tuple[str | None, dict]]:
+    """Per firm with a plan or a second round, counted under the filters: its industry and its 0/1 flags. A firm
+    with neither adds to n alone, so the rest of the area's firms are not read."""
+    p = _plans()
+    now, before = _verified_levels()
+    reassessed = Result.previous_level.is_not(None)
+    q = _results(f, sa.select(Result.company_id, Company.industry_division, p.c.has_plan, p.c.has_done,
+                              p.c.has_project, Result.level, Result.previous_level, now,
+                              # the earlier round's verified level, looked up only where it can matter
+                              sa.case((sa.and_(reassessed, now.is_not(None)), before)))
+                 .select_from(Result).join(Assessment, Assessment.id == Result.assessment_id)
+                 .outerjoin(p, p.c.company_id == Result.company_id))
+    out = {}
+    for firm, industry, plan, done, project, level, previous, now_v, before_v in db.session.execute(
+            q.where(Result.company_id.in_(_changed(f)))):
+        again = previous is not None
+        verified = again and now_v is not None and before_v is not None
+        # verified pairs on their verified levels, the others on their self-assessed levels, never one with the other
+        gained = (now_v > before_v) if verified else (again and level > previous)
+        out[firm] = (industry, {"plan": plan or 0, "done": done or 0, "project": project or 0, "reassessed": int(again),
+                                "gained": int(gained), "verified_pairs": int(verified),
+                                "verified_gained": int(verified and now_v > before_v)})
+    return out
+
+
+def _sums(flag_sets) -> dict:
+    total = dict.fromkeys(FLAGS, 0)
+    for flags in flag_sets:
+        for k in FLAGS:
+            total[k] += flags[k]
+    return total
 
 
 def conversion(f: Filters, lang: str = "zh") -> dict:
-    p = _plans()
-    now, before = _verified_levels()
-    verified_pair = sa.and_(Result.previous_level.is_not(None), now.is_not(None), before.is_not(None))
-    counts = (sa.func.count(sa.distinct(Result.company_id)),
-              sa.func.sum(sa.func.coalesce(p.c.has_plan, 0)), sa.func.sum(sa.func.coalesce(p.c.has_done, 0)),
-              sa.func.sum(sa.func.coalesce(p.c.has_project, 0)),
-              sa.func.sum(sa.case((Result.previous_level.is_not(None), 1), else_=0)),
-              # verified pairs on their verified levels, the others on their self-assessed levels
-              sa.func.sum(sa.case((verified_pair, sa.case((now > before, 1), else_=0)),
-                                  (Result.level > Result.previous_level, 1), else_=0)),
-              sa.func.sum(sa.case((verified_pair, 1), else_=0)),
-              sa.func.sum(sa.case((sa.and_(verified_pair, now > before), 1), else_=0)))
-
-    def query(*cols, sparse: bool = False):
-        q = _results(f, sa.select(*cols, *counts).select_from(Result)
-                     .join(Assessment, Assessment.id == Result.assessment_id)
-                     .outerjoin(p, p.c.company_id == Result.company_id))
-        # Only firms with a plan or a re-assessment add to a count but n: the rest need not be read.
-        return q.where(sa.or_(Result.previous_level.is_not(None),
-                              Result.company_id.in_(sa.select(PlanItem.company_id)))) if sparse else q
+    def diagnosed(*cols):
+        return _results(f, sa.select(*cols, sa.func.count(sa.distinct(Result.company_id))).select_from(Result))
 
     # n, all and by industry, from the zones' pre-aggregates (the dashboard's own count of diagnosed firms
-    # under the same filters); the other counts from the few firms with a plan or a second round. Reading
-    # every latest result of a province for n took seconds.
+    # under the same filters). Reading every latest result of a province for n took seconds.
     if stats._cubed(f):
         n_total = int(db.session.scalar(stats._cells(f, sa.func.sum(FigureCell.n))) or 0)
         n_industry = {k or None: int(v) for k, v in db.session.execute(
             stats._cells(f, FigureCell.industry, sa.func.sum(FigureCell.n)).group_by(FigureCell.industry)).all()}
     else:
-        n_total = db.session.execute(query()).one()[0]
-        n_industry = {key: n for key, n, *_rest in db.session.execute(
-            query(Company.industry_division).group_by(Company.industry_division))}
-    found = db.session.execute(query(sparse=True)).one()
-    out = {"total": _row(None, n_total, *found[1:]), "industry": [], "provider": [], "programme": []}
-    by_industry = {key: rest for key, *rest in db.session.execute(
-        query(Company.industry_division, sparse=True).group_by(Company.industry_division))}
+        n_total = db.session.scalar(diagnosed())
+        n_industry = dict(db.session.execute(diagnosed(Company.industry_division)
+                                             .group_by(Company.industry_division)).all())
+    firms = _firm_flags(f)
+    out = {"total": _row(None, n_total, _sums(flags for _i, flags in firms.values())),
+           "industry": [], "provider": [], "programme": []}
+    by_industry: dict = {}
+    for industry, flags in firms.values():
+        by_industry.setdefault(industry, []).append(flags)
     for key, n in sorted(n_industry.items(), key=lambda kv: -kv[1])[:15]:
-        rest = by_industry.get(key) or [0] * len(counts)
-        out["industry"].append(_row(industry_label(key, lang) if key else "—", n, *rest[1:]))
-    for key, *rest in db.session.execute(query(Provider.name)
-                                         .join(ProviderFirm, ProviderFirm.company_id == Result.company_id)
-                                         .join(Provider, Provider.id == ProviderFirm.provider_id)
-                                         .group_by(Provider.name).order_by(Provider.name)):
-        out["provider"].append(_row(key, *rest))
-    for key, *rest in db.session.execute(query(Programme.name)
-                                         .join(RosterEntry, RosterEntry.company_id == Result.company_id)
-                                         .join(Programme, Programme.id == RosterEntry.programme_id)
-                                         .where(Programme.instrument_id == f.instrument_id)
-                                         .group_by(Programme.name).order_by(Programme.name)):
-        out["programme"].append(_row(key, *rest))
+        out["industry"].append(_row(industry_label(key, lang) if key else "—", n, _sums(by_industry.get(key, []))))
+
+    # By provider and by programme: n over every diagnosed firm each reaches, the flags of its changed firms.
+    groups = (("provider", Provider.name, lambda q: q.join(ProviderFirm, ProviderFirm.company_id == Result.company_id)
+               .join(Provider, Provider.id == ProviderFirm.provider_id),
+               sa.select(ProviderFirm.company_id, Provider.name).join(Provider, Provider.id == ProviderFirm.provider_id)
+               .where(ProviderFirm.company_id.in_(_changed(f)))),
+              ("programme", Programme.name, lambda q: q.join(RosterEntry, RosterEntry.company_id == Result.company_id)
+               .join(Programme, Programme.id == RosterEntry.programme_id)
+               .where(Programme.instrument_id == f.instrument_id),
+               sa.select(RosterEntry.company_id, Programme.name).join(Programme, Programme.id == RosterEntry.programme_id)
+               .where(Programme.instrument_id == f.instrument_id, RosterEntry.company_id.in_(_changed(f)))))
+    for part, key, joins, members in groups:
+        n = dict(db.session.execute(joins(diagnosed(key)).group_by(key)).all())
+        reached: dict = {}
+        for firm, name in set(db.session.execute(members).all()):
+            if firm in firms:
+                reached.setdefault(name, []).append(firms[firm][1])
+        out[part] = [_row(name, n[name], _sums(reached.get(name, []))) for name in sorted(n)]
     return out
