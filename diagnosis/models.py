@@ -145,26 +145,26 @@ class Assessment(db.Model):
     company_id: Mapped[int] = mapped_column(sa.ForeignKey("companies.id"), index=True)
     instrument_version_id: Mapped[int] = mapped_column(sa.ForeignKey("instrument_versions.id"), index=True)
     status: Mapped[str] = mapped_column(sa.String(16), default="draft", index=True)
-    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow, onupdate=utcnow)
     submitted_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
     # The consultant's comments go into the report; finalising freezes them.
     comments: Mapped[str | None] = mapped_column(sa.Text)
     finalised_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
-    finalised_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    finalised_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
     # Subdomains a consultant marked 不适用: {indicator id: {"reason", "by", "at"}}.
     not_applicable: Mapped[dict | None] = mapped_column(sa.JSON)
     # The review after submission (REVIEW_STATES); None for a draft. The firm's truthfulness pledge:
     # which text version it signed, who and when.
     review_state: Mapped[str | None] = mapped_column(sa.String(16), index=True)
     pledge_version: Mapped[str | None] = mapped_column(sa.String(16))
-    pledged_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    pledged_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
     pledged_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
     # A consultant's reopened copy points at the assessment it revises; the old one keeps its result.
     revision_of_id: Mapped[int | None] = mapped_column(sa.ForeignKey("assessments.id"), index=True)
     # A re-assessment started from the firm's previous submitted assessment on the same instrument.
-    carried_from_id: Mapped[int | None] = mapped_column(sa.ForeignKey("assessments.id"))
+    carried_from_id: Mapped[int | None] = mapped_column(sa.ForeignKey("assessments.id"), index=True)
 
     company: Mapped[Company] = relationship()
     finalised_by: Mapped[User | None] = relationship(foreign_keys=[finalised_by_id])
@@ -192,7 +192,7 @@ class Answer(db.Model):
     question_id: Mapped[str] = mapped_column(sa.String(64))
     value: Mapped[Any] = mapped_column(sa.JSON, nullable=True)
     updated_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow, onupdate=utcnow)
-    updated_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    updated_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
     # Bumped by every write; an UPDATE only succeeds on the version it read (optimistic locking),
     # and a client says which version it edited, so a stale tab cannot overwrite a newer answer.
     version: Mapped[int] = mapped_column(sa.Integer, default=1, server_default="1")
@@ -217,7 +217,7 @@ class AnswerChange(db.Model):
     question_id: Mapped[str] = mapped_column(sa.String(64))
     old_value: Mapped[Any] = mapped_column(sa.JSON, nullable=True)
     new_value: Mapped[Any] = mapped_column(sa.JSON, nullable=True)
-    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
     via: Mapped[str] = mapped_column(sa.String(16), default="web")  # web, api, import
     at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
 
@@ -473,7 +473,7 @@ class ProviderFirm(db.Model):
     __tablename__ = "provider_firms"
     company_id: Mapped[int] = mapped_column(sa.ForeignKey("companies.id", ondelete="CASCADE"), primary_key=True)
     provider_id: Mapped[int] = mapped_column(sa.ForeignKey("providers.id", ondelete="CASCADE"), index=True)
-    assigned_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    assigned_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
     assigned_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
 
 
@@ -488,7 +488,7 @@ class Verification(db.Model):
     firm_value: Mapped[Any] = mapped_column(sa.JSON, nullable=True)
     value: Mapped[Any] = mapped_column(sa.JSON, nullable=True)  # the verified answer
     reason: Mapped[str | None] = mapped_column(sa.String(1000))
-    by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
     at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
 
     by: Mapped[User | None] = relationship()
@@ -507,9 +507,9 @@ class ReviewEvent(db.Model):
     from_state: Mapped[str | None] = mapped_column(sa.String(16))
     to_state: Mapped[str | None] = mapped_column(sa.String(16))
     question_id: Mapped[str | None] = mapped_column(sa.String(64))  # a comment on one question
-    reply_to_id: Mapped[int | None] = mapped_column(sa.ForeignKey("review_events.id"))
+    reply_to_id: Mapped[int | None] = mapped_column(sa.ForeignKey("review_events.id"), index=True)
     text: Mapped[str | None] = mapped_column(sa.Text)
-    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
     at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
 
     user: Mapped[User | None] = relationship()
@@ -527,7 +527,7 @@ class Evidence(db.Model):
     media_type: Mapped[str] = mapped_column(sa.String(100))  # from the content, not the client's word
     size: Mapped[int] = mapped_column(sa.Integer)
     sha256: Mapped[str] = mapped_column(sa.String(64))
-    uploaded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    uploaded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
     at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
 
     uploaded_by: Mapped[User | None] = relationship()
@@ -540,7 +540,7 @@ class SampleDraw(db.Model):
     __tablename__ = "sample_draws"
     id: Mapped[int] = mapped_column(primary_key=True)
     zone_id: Mapped[int] = mapped_column(sa.ForeignKey("zones.id"), index=True)
-    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
     seed: Mapped[int] = mapped_column(sa.BigInteger)
     rule: Mapped[Any] = mapped_column(sa.JSON)        # {instrument, stratum, share | count}
@@ -557,7 +557,7 @@ class SampleCheck(db.Model):
     assessment_id: Mapped[int] = mapped_column(sa.ForeignKey("assessments.id", ondelete="CASCADE"), index=True)
     outcome: Mapped[str] = mapped_column(sa.String(10), default="pending")
     note: Mapped[str | None] = mapped_column(sa.String(2000))
-    checked_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    checked_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
     checked_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
 
     __table_args__ = (sa.CheckConstraint("outcome IN ('pending', 'match', 'mismatch')", name="ck_sample_checks_outcome"),
@@ -573,7 +573,7 @@ class Rating(db.Model):
     provider_id: Mapped[int | None] = mapped_column(sa.ForeignKey("providers.id"), index=True)
     stars: Mapped[int] = mapped_column(sa.Integer)
     comment: Mapped[str | None] = mapped_column(sa.String(2000))
-    by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
     at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
 
     __table_args__ = (sa.CheckConstraint("stars BETWEEN 1 AND 5", name="ck_ratings_stars"),)
@@ -587,7 +587,7 @@ class QuestionNote(db.Model):
     assessment_id: Mapped[int] = mapped_column(sa.ForeignKey("assessments.id", ondelete="CASCADE"), index=True)
     question_id: Mapped[str] = mapped_column(sa.String(64))
     text: Mapped[str] = mapped_column(sa.String(2000))
-    by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
     at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
 
     by: Mapped[User | None] = relationship()
@@ -614,7 +614,7 @@ class Programme(db.Model):
     quotas: Mapped[Any] = mapped_column(sa.JSON, nullable=True, default=dict)  # {sub-zone: firms to diagnose}
     consultant_quotas: Mapped[Any] = mapped_column(sa.JSON, nullable=True, default=dict)  # {consultant id: firms}
     status: Mapped[str] = mapped_column(sa.String(8), default="draft")
-    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
     launched_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
 
@@ -694,7 +694,7 @@ class RosterEvent(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     entry_id: Mapped[int] = mapped_column(sa.ForeignKey("roster_entries.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(sa.String(16))
-    outbox_id: Mapped[int | None] = mapped_column(sa.ForeignKey("outbox.id"))
+    outbox_id: Mapped[int | None] = mapped_column(sa.ForeignKey("outbox.id"), index=True)
     at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
 
 
@@ -738,13 +738,13 @@ class PlanItem(db.Model):
     __tablename__ = "plan_items"
     id: Mapped[int] = mapped_column(primary_key=True)
     company_id: Mapped[int] = mapped_column(sa.ForeignKey("companies.id"), index=True)
-    assessment_id: Mapped[int | None] = mapped_column(sa.ForeignKey("assessments.id"))
+    assessment_id: Mapped[int | None] = mapped_column(sa.ForeignKey("assessments.id"), index=True)
     instrument_id: Mapped[str | None] = mapped_column(sa.String(64))
     title: Mapped[Any] = mapped_column(sa.JSON)          # {"zh": ..., "en": ...}
     indicators: Mapped[Any] = mapped_column(sa.JSON)     # indicator ids the item should move
     owner: Mapped[str | None] = mapped_column(sa.String(100))  # free text: an owner without an account (a supplier)
     # The firm's user who owns the item: reminders go to them alone (to all of the firm's users when None).
-    owner_user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    owner_user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
     due_date: Mapped[date | None] = mapped_column(sa.Date, index=True)
     budget_band: Mapped[str | None] = mapped_column(sa.String(16))
     status: Mapped[str] = mapped_column(sa.String(16), default="planned", index=True)
@@ -756,7 +756,7 @@ class PlanItem(db.Model):
     project_start: Mapped[date | None] = mapped_column(sa.Date)
     project_end: Mapped[date | None] = mapped_column(sa.Date)
     reminded_for: Mapped[date | None] = mapped_column(sa.Date)  # the due date the last reminder was sent for
-    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow, onupdate=utcnow)
 
@@ -801,10 +801,10 @@ class ClosureRequest(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     zone_id: Mapped[int] = mapped_column(sa.ForeignKey("zones.id"), index=True)
     company_id: Mapped[int | None] = mapped_column(sa.ForeignKey("companies.id"), index=True)  # None once deleted
-    requested_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    requested_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
     reason: Mapped[str | None] = mapped_column(sa.String(1000))
     status: Mapped[str] = mapped_column(sa.String(10), default="pending", index=True)
-    decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
     decided_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
     decision_reason: Mapped[str | None] = mapped_column(sa.String(1000))
     mode: Mapped[str | None] = mapped_column(sa.String(10))  # what the confirmation did

@@ -34,6 +34,25 @@ def test_migrations_match_the_models(app):
         check()  # raises when the models have changes no migration records
 
 
+
+def test_every_foreign_key_column_leads_an_index():
+    """Deleting a row (a closed firm's users and assessments) looks up the rows that refer to it: a foreign-key
+    column without an index of its own makes that a full scan of the referring table per deleted row."""
+    import sqlalchemy as sa
+
+    from diagnosis import models  # noqa: F401  (the tables)
+    from diagnosis.extensions import db
+
+    missing = []
+    for table in db.metadata.sorted_tables:
+        leading = {tuple(c.name for c in ix.columns)[0] for ix in table.indexes}
+        leading |= {next(iter(c.columns)).name for c in table.constraints
+                    if isinstance(c, (sa.PrimaryKeyConstraint, sa.UniqueConstraint)) and c.columns}
+        for fk in table.foreign_key_constraints:
+            if fk.column_keys[0] not in leading:
+                missing.append(f"{table.name}.{fk.column_keys[0]}")
+    assert not missing, f"foreign keys without an index: {missing}"
+
 def test_pure_packages_do_not_load_flask():
     """scoring, questionnaires and reports serve notebooks and batch jobs: no Flask, no database."""
     code = (
