@@ -45,8 +45,9 @@ def test_the_export_holds_the_firms_data_and_nothing_of_another_firm(app, world,
 
     from diagnosis.models import PlanItem
     with app.app_context():  # a plan item of this firm (due date and all) and one of the other firm
+        owner_id = db.session.scalar(sa.select(User.id).where(User.email == world.a.enterprise))
         db.session.add_all([PlanItem(company_id=world.a.firm, title={"zh": "上线MES"}, indicators=[], owner="王经理",
-                                     due_date=date(2027, 3, 31), status="planned"),
+                                     owner_user_id=owner_id, due_date=date(2027, 3, 31), status="planned"),
                             PlanItem(company_id=world.a.other, title={"zh": "别家的计划"}, indicators=[], status="done")])
         db.session.commit()
     r = firm.get("/company/export.zip")
@@ -67,6 +68,8 @@ def test_the_export_holds_the_firms_data_and_nothing_of_another_firm(app, world,
         assert a.finalised_at is not None and exported["comments"] == a.comments
         assert len(pdfs) == 1 and z.read(pdfs[0]).startswith(b"%PDF")
         assert [(i["title"]["zh"], i["due_date"]) for i in data["plan_items"]] == [("上线MES", "2027-03-31")]
+        # the item's owner account is named by id, one of the users the export lists
+        assert data["plan_items"][0]["owner_user_id"] == owner_id == data["users"][0]["id"]
         others = db.session.scalars(sa.select(Company).where(Company.id != world.a.firm)).all()
         events = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "data_export")).all()
         assert len(events) == 1 and events[0].target == f"company:{world.a.firm}"

@@ -122,7 +122,8 @@ def export_data(user: User) -> dict:
                        for e, name in roster],
         "closure_requests": [_row(c, ("status", "reason", "created_at", "decided_at", "decision_reason"))
                              for c in closures],
-        "plan_items": [_row(i, ("id", "assessment_id", "instrument_id", "title", "indicators", "owner", "due_date",
+        "plan_items": [_row(i, ("id", "assessment_id", "instrument_id", "title", "indicators", "owner", "owner_user_id",
+                                "due_date",
                                 "budget_band", "status", "drop_reason", "done_at", "project_name", "project_supplier",
                                 "project_amount", "project_start", "project_end", "created_at", "updated_at"))
                        for i in plan],
