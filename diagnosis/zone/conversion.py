@@ -1,8 +1,9 @@
 """From diagnosis to change, for zone staff: of the diagnosed firms (each firm's latest result on the
 instrument, under the dashboard's filters), how many have an improvement plan, an item done, a retrofit
 project, and how many of the re-assessed gained a level; overall and by programme, provider and industry.
-Each figure is a GROUP BY over results joined to a per-firm summary of plan items; every share comes with
-its n.
+n is the dashboard's own count of diagnosed firms (the zones' pre-aggregates; per provider and programme a
+count of results). Only a firm with a plan or a second round can add to the other counts, so those are read
+for these firms alone, one row each, and summed here. Every share comes with its n.
 
 "Level gained" compares like with like, as a zone would report it upward: where both rounds were verified (the
 consultant's verified level, approved by the zone), the verified levels; otherwise the two self-assessed levels.
