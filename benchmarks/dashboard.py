@@ -155,9 +155,9 @@ def province_run(args) -> None:
                   f"with VACUUM ANALYZE {time.perf_counter() - t:.0f} s; programme roster of {made['roster']} firms")
         elif not province.has_change():
             # a seed from before seed_change: add the re-assessments, plans and providers, then recount
+            import questionnaires
             from diagnosis import figures_cube
             t = time.perf_counter()
-            import questionnaires
             version = db.session.scalar(sa.text("SELECT min(a.instrument_version_id) FROM assessments a "
                                                 "JOIN companies c ON c.id = a.company_id WHERE c.uscc LIKE 'PB%'"))
             province.seed_change(version, min(lv.id for lv in questionnaires.get("sme-digital").levels))

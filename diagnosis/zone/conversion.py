@@ -47,10 +47,10 @@ def _verified_levels():
 FLAGS = ("plan", "done", "project", "reassessed", "gained", "verified_pairs", "verified_gained")
 
 
-def _row(key, n: int, sums: dict | None) -> dict:
+def _row(key, n: int, c: dict) -> dict:
+    """One table row: n, the summed flags and each share of its own n (level gained: of the re-assessed)."""
     def share(k, of):
         return round(100 * k / of, 1) if of else None
-    c = {k: int((sums or {}).get(k, 0)) for k in FLAGS}
     return {"key": key, "n": n, **c, "plan_share": share(c["plan"], n), "done_share": share(c["done"], n),
             "project_share": share(c["project"], n), "gained_share": share(c["gained"], c["reassessed"]),
             "self_pairs": c["reassessed"] - c["verified_pairs"],
